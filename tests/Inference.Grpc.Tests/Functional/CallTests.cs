@@ -1,0 +1,262 @@
+using Google.Protobuf;
+using Inference.Grpc.Client;
+using Inference.Grpc.Tests.Echo;
+
+namespace Inference.Grpc.Tests.Functional;
+
+/// <summary>Our client against our server over real Kestrel (h2c on 127.0.0.1).</summary>
+public sealed class CallTests(TestServerFixture fixture) : IClassFixture<TestServerFixture>, IDisposable
+{
+    private readonly GrpcChannel _channel = GrpcChannel.ForAddress(fixture.Server.H2cAddress);
+
+    public void Dispose() => _channel.Dispose();
+
+    [Fact]
+    public async Task Unary_EchoesMessage()
+    {
+        var reply = await _channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary,
+            new EchoRequest { Message = "hello", Payload = ByteString.CopyFromUtf8("bytes") });
+
+        Assert.Equal("hello", reply.Message);
+        Assert.Equal("bytes", reply.Payload.ToStringUtf8());
+    }
+
+    [Fact]
+    public async Task Unary_MetadataBothWays_IncludingBinary()
+    {
+        var binary = new byte[] { 0, 1, 2, 250, 255 };
+        var options = new CallOptions { Headers = new Metadata().Add("x-test", "abc").Add("x-data-bin", binary) };
+
+        var response = await _channel.UnaryCallAsync<EchoRequest, EchoReply>(EchoService.Unary, new EchoRequest { Message = "m" }, options);
+
+        Assert.Equal("abc", response.ResponseHeaders.GetValue("x-echo-test"));
+        Assert.Equal(binary, response.ResponseHeaders.GetValueBytes("x-echo-data-bin"));
+        Assert.Equal("done", response.Trailers.GetValue("x-trailer"));
+        Assert.Equal(binary, response.Trailers.GetValueBytes("x-trailer-data-bin"));
+    }
+
+    [Fact]
+    public async Task ServerStreaming_ReturnsEveryMessageInOrder()
+    {
+        using var call = _channel.ServerStreaming<EchoRequest, EchoReply>(EchoService.ServerStream, new EchoRequest { Message = "s", Count = 25 });
+        var indexes = new List<int>();
+        await foreach (var reply in call.ResponseStream.ReadAllAsync())
+        {
+            indexes.Add(reply.Index);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 25), indexes);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        Assert.Equal("done", call.GetTrailers().GetValue("x-trailer"));
+    }
+
+    [Fact]
+    public async Task ServerStreaming_ErrorAfterMessages_ArrivesInTrailers()
+    {
+        using var call = _channel.ServerStreaming<EchoRequest, EchoReply>(EchoService.ServerStream,
+            new EchoRequest { Message = "fail:9:stopped midway", Count = 2 });
+        var received = 0;
+        var ex = await Assert.ThrowsAsync<GrpcException>(async () =>
+        {
+            while (await call.ResponseStream.MoveNextAsync())
+            {
+                received++;
+            }
+        });
+
+        Assert.Equal(2, received);
+        Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
+        Assert.Equal("stopped midway", ex.Detail);
+    }
+
+    [Fact]
+    public async Task ClientStreaming_JoinsRequests()
+    {
+        using var call = _channel.ClientStreaming<EchoRequest, EchoReply>(EchoService.ClientStream);
+        foreach (var word in new[] { "a", "b", "c" })
+        {
+            await call.RequestStream.WriteAsync(new EchoRequest { Message = word });
+        }
+
+        await call.RequestStream.CompleteAsync();
+        var reply = await call.ResponseAsync;
+
+        Assert.Equal("a,b,c", reply.Message);
+        Assert.Equal(3, reply.Index);
+    }
+
+    [Fact]
+    public async Task Duplex_InterleavesRequestsAndResponses()
+    {
+        using var call = _channel.DuplexStreaming<EchoRequest, EchoReply>(EchoService.Duplex,
+            new CallOptions { Headers = new Metadata().Add("x-test", "duplex") });
+        for (var i = 0; i < 5; i++)
+        {
+            await call.RequestStream.WriteAsync(new EchoRequest { Message = $"m{i}" });
+            Assert.True(await call.ResponseStream.MoveNextAsync());
+            Assert.Equal($"m{i}", call.ResponseStream.Current.Message);
+            Assert.Equal(i, call.ResponseStream.Current.Index);
+        }
+
+        Assert.Equal("duplex", (await call.ResponseHeadersAsync()).GetValue("x-echo-test"));
+        await call.RequestStream.CompleteAsync();
+        Assert.False(await call.ResponseStream.MoveNextAsync());
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+    }
+
+    [Fact]
+    public async Task Error_StatusAndNonAsciiMessage_ReachTheClient()
+    {
+        var ex = await Assert.ThrowsAsync<GrpcException>(() =>
+            _channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, new EchoRequest { Message = "fail:5:modèle « iris » introuvable ✓" }));
+
+        Assert.Equal(StatusCode.NotFound, ex.StatusCode);
+        Assert.Equal("modèle « iris » introuvable ✓", ex.Detail);
+    }
+
+    [Fact]
+    public async Task Error_UnexpectedException_IsUnknownWithoutInternals()
+    {
+        var ex = await Assert.ThrowsAsync<GrpcException>(() =>
+            _channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, new EchoRequest { Message = "throw" }));
+
+        Assert.Equal(StatusCode.Unknown, ex.StatusCode);
+        Assert.DoesNotContain("secret", ex.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("InvalidOperation", ex.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Error_ResponseHeadersSetBeforeFailure_AreExposed()
+    {
+        var options = new CallOptions { Headers = new Metadata().Add("x-test", "tagged") };
+        var ex = await Assert.ThrowsAsync<GrpcException>(() =>
+            _channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, new EchoRequest { Message = "fail:3:bad" }, options));
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Equal("tagged", ex.ResponseHeaders.GetValue("x-echo-test"));
+    }
+
+    [Fact]
+    public async Task UnknownMethod_IsUnimplemented()
+    {
+        var ex = await Assert.ThrowsAsync<GrpcException>(() =>
+            _channel.UnaryAsync<EchoRequest, EchoReply>("/inference.grpc.test.Echo/Missing", new EchoRequest()));
+        Assert.Equal(StatusCode.Unimplemented, ex.StatusCode);
+
+        var other = await Assert.ThrowsAsync<GrpcException>(() =>
+            _channel.UnaryAsync<EchoRequest, EchoReply>("/no.Such/Service", new EchoRequest()));
+        Assert.Equal(StatusCode.Unimplemented, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task Deadline_HandlerSeesCancellationAndClientGetsDeadlineExceeded()
+    {
+        fixture.Server.Probe.Reset();
+        var ex = await Assert.ThrowsAsync<GrpcException>(() =>
+            _channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, new EchoRequest { Message = "sleep" },
+                new CallOptions { Timeout = TimeSpan.FromMilliseconds(300) }));
+
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+        Assert.True(await fixture.Server.Probe.HandlerCancelled.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Deadline_AlreadyPassed_FailsWithoutCallingTheServer()
+    {
+        var ex = await Assert.ThrowsAsync<GrpcException>(() =>
+            _channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, new EchoRequest { Message = "x" },
+                new CallOptions { Deadline = DateTime.UtcNow.AddSeconds(-1) }));
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task Cancellation_ReachesTheHandler()
+    {
+        fixture.Server.Probe.Reset();
+        using var cts = new CancellationTokenSource();
+        var call = _channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, new EchoRequest { Message = "sleep" },
+            new CallOptions { CancellationToken = cts.Token });
+        var peer = await fixture.Server.Probe.HandlerStarted.WaitAsync(TimeSpan.FromSeconds(10));
+        cts.Cancel();
+
+        var ex = await Assert.ThrowsAsync<GrpcException>(() => call);
+        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
+        Assert.False(await fixture.Server.Probe.HandlerCancelled.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.StartsWith("ipv4:127.0.0.1:", peer, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Gzip_RequestAndResponseCompression_RoundTrip()
+    {
+        using var channel = GrpcChannel.ForAddress(fixture.Server.H2cAddress, new GrpcChannelOptions { RequestCompression = "gzip" });
+        var payload = ByteString.CopyFrom(Enumerable.Repeat((byte)'q', 50_000).ToArray());
+
+        var reply = await channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, new EchoRequest { Message = "compress", Payload = payload });
+
+        Assert.Equal(payload, reply.Payload);
+    }
+
+    [Fact]
+    public async Task Size_RequestJustUnderLimitPassesAndOverLimitIsResourceExhausted()
+    {
+        // The request frame holds field tag + length prefix (5 bytes for this size) around the payload.
+        var limit = GrpcProtocol.DefaultMaxReceiveMessageSize;
+        var under = new EchoRequest { Payload = ByteString.CopyFrom(new byte[limit - 6]) };
+        var over = new EchoRequest { Payload = ByteString.CopyFrom(new byte[limit]) };
+        Assert.True(under.CalculateSize() <= limit);
+
+        var reply = await _channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, under,
+            new CallOptions());
+        Assert.Equal(under.Payload.Length, reply.Payload.Length);
+
+        var ex = await Assert.ThrowsAsync<GrpcException>(() => _channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, over));
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task Size_ResponseOverClientLimit_IsResourceExhausted()
+    {
+        using var channel = GrpcChannel.ForAddress(fixture.Server.H2cAddress, new GrpcChannelOptions { MaxReceiveMessageSize = 1000 });
+
+        var ok = await channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Size, new EchoRequest { Count = 900 });
+        Assert.Equal(900, ok.Payload.Length);
+        var ex = await Assert.ThrowsAsync<GrpcException>(() =>
+            channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Size, new EchoRequest { Count = 2000 }));
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task Size_RequestOverClientSendLimit_FailsBeforeSending()
+    {
+        using var channel = GrpcChannel.ForAddress(fixture.Server.H2cAddress, new GrpcChannelOptions { MaxSendMessageSize = 100 });
+        var ex = await Assert.ThrowsAsync<GrpcException>(() =>
+            channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, new EchoRequest { Payload = ByteString.CopyFrom(new byte[200]) }));
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task Tls_UnaryOverHttps()
+    {
+        using var channel = GrpcChannel.ForAddress(fixture.Server.TlsAddress, new GrpcChannelOptions
+        {
+            SslOptions = new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+        });
+
+        var reply = await channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, new EchoRequest { Message = "secure" });
+        Assert.Equal("secure", reply.Message);
+    }
+
+    [Fact]
+    public async Task ServerDown_IsUnavailable()
+    {
+        // A port that was just free: bind, read it, release.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
+
+        var ex = await Assert.ThrowsAsync<GrpcException>(() => channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, new EchoRequest()));
+        Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+
+namespace Inference.Grpc.Tests.Interop;
+
+/// <summary>A grpcio echo server (tests/interop/grpc/echo_server.py) for our client, one per test class.</summary>
+public sealed class GrpcioServerFixture : IAsyncLifetime
+{
+    private Process? _process;
+
+    internal Uri? Address { get; private set; }
+
+    internal string StartupError { get; private set; } = string.Empty;
+
+    public async Task InitializeAsync()
+    {
+        if (PythonPeer.Missing is not null)
+        {
+            return;
+        }
+
+        _process = Process.Start(PythonPeer.StartInfo("echo_server.py", "--proto", PythonPeer.ProtoPath))!;
+        var stderr = _process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        try
+        {
+            while (await _process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                if (line.StartsWith("PORT ", StringComparison.Ordinal))
+                {
+                    Address = new Uri($"http://127.0.0.1:{line[5..].Trim()}");
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        StartupError = await stderr;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_process is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _process.StandardInput.Close();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+
+    internal Uri RequireAddress()
+    {
+        PythonPeer.Require();
+        Assert.True(Address is not null, $"The grpcio echo server did not start:\n{StartupError}");
+        return Address!;
+    }
+}
