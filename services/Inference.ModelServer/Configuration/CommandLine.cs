@@ -1,0 +1,192 @@
+using System.Globalization;
+
+namespace Inference.ModelServer.Configuration;
+
+/// <summary>Parses the server's command line (<c>--name value</c> or <c>--name=value</c>).</summary>
+internal static class CommandLine
+{
+    public const string Usage = """
+        Usage: Inference.ModelServer --model <file.onnx> --name <model> --version <version> [options]
+
+          --model <file.onnx>            ONNX model file to serve (required)
+          --name <model>                 model name clients ask for (required)
+          --version <version>            the version this process serves (required)
+          --host <address>               listen address (default 0.0.0.0)
+          --port <port>                  gRPC port, HTTP/2 cleartext (default 8001; 0 = any free port)
+          --http-port <port>             HTTP/1.1 port: /metrics /healthz /readyz (default 8002; 0 = any)
+          --max-in-flight <n>            inferences admitted at once (default 4 x CPUs, at least 4)
+          --queue-timeout-ms <ms>        wait for a slot beyond that, then RESOURCE_EXHAUSTED (default 100)
+          --batching                     merge concurrent requests into one Run (dynamic batching; off by default)
+          --max-batch-size <rows>        most rows in one merged Run (default 32)
+          --max-batch-delay-us <us>      how long a batch waits to fill (default 500)
+          --intra-op-threads <n>         ONNX Runtime threads per Run (default 0 = ONNX Runtime's choice)
+          --max-receive-message-size <bytes>  largest request message (default 67108864)
+          --drain-delay-ms <ms>          after SIGTERM, keep serving while not ready (default 0)
+          --drain-timeout-ms <ms>        after SIGTERM, longest wait for in-flight requests (default 30000)
+          --no-warmup                    ready without the synthetic warm-up request
+          --help                         show this text
+        """;
+
+    /// <summary>The options, or an error message (null options) ; <paramref name="help"/> when --help was asked.</summary>
+    public static ModelServerOptions? Parse(IReadOnlyList<string> args, out string? error, out bool help)
+    {
+        error = null;
+        help = false;
+        string model = string.Empty, name = string.Empty, version = string.Empty;
+        var options = new Builder();
+
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (arg is "--help" or "-h")
+            {
+                help = true;
+                return null;
+            }
+
+            if (!arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                error = $"Unexpected argument '{arg}'.";
+                return null;
+            }
+
+            string key;
+            string? inline = null;
+            var equals = arg.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0)
+            {
+                key = arg[2..equals];
+                inline = arg[(equals + 1)..];
+            }
+            else
+            {
+                key = arg[2..];
+            }
+
+            if (key is "batching" or "no-warmup")
+            {
+                if (inline is not null && !bool.TryParse(inline, out var flag))
+                {
+                    error = $"--{key} takes no value or true/false, not '{inline}'.";
+                    return null;
+                }
+
+                var enabled = inline is null || bool.Parse(inline);
+                if (key == "batching")
+                {
+                    options.Batching = enabled;
+                }
+                else
+                {
+                    options.SkipWarmup = enabled;
+                }
+
+                continue;
+            }
+
+            var value = inline;
+            if (value is null)
+            {
+                if (i + 1 >= args.Count)
+                {
+                    error = $"--{key} needs a value.";
+                    return null;
+                }
+
+                value = args[++i];
+            }
+
+            error = key switch
+            {
+                "model" => Set(ref model, value),
+                "name" => Set(ref name, value),
+                "version" => Set(ref version, value),
+                "host" => Set(ref options.Host, value),
+                "port" => Port(key, value, ref options.GrpcPort),
+                "http-port" => Port(key, value, ref options.HttpPort),
+                "max-in-flight" => Integer(key, value, 1, int.MaxValue, ref options.MaxInFlight),
+                "queue-timeout-ms" => Integer(key, value, 0, int.MaxValue, ref options.QueueTimeoutMs),
+                "max-batch-size" => Integer(key, value, 1, int.MaxValue, ref options.MaxBatchSize),
+                "max-batch-delay-us" => Integer(key, value, 0, int.MaxValue, ref options.MaxBatchDelayUs),
+                "intra-op-threads" => Integer(key, value, 0, 1024, ref options.IntraOpThreads),
+                "max-receive-message-size" => Integer(key, value, 1, int.MaxValue, ref options.MaxReceiveMessageSize),
+                "drain-delay-ms" => Integer(key, value, 0, int.MaxValue, ref options.DrainDelayMs),
+                "drain-timeout-ms" => Integer(key, value, 0, int.MaxValue, ref options.DrainTimeoutMs),
+                _ => $"Unknown option '--{key}'.",
+            };
+            if (error is not null)
+            {
+                return null;
+            }
+        }
+
+        var missing = new[] { ("--model", model), ("--name", name), ("--version", version) }
+            .Where(pair => string.IsNullOrWhiteSpace(pair.Item2))
+            .Select(pair => pair.Item1)
+            .ToArray();
+        if (missing.Length > 0)
+        {
+            error = $"Missing required option{(missing.Length > 1 ? "s" : string.Empty)}: {string.Join(", ", missing)}.";
+            return null;
+        }
+
+        return new ModelServerOptions
+        {
+            ModelPath = model,
+            ModelName = name,
+            ModelVersion = version,
+            Host = options.Host,
+            GrpcPort = options.GrpcPort,
+            HttpPort = options.HttpPort,
+            MaxInFlight = options.MaxInFlight,
+            QueueTimeout = TimeSpan.FromMilliseconds(options.QueueTimeoutMs),
+            Batching = options.Batching,
+            MaxBatchSize = options.MaxBatchSize,
+            MaxBatchDelay = TimeSpan.FromMicroseconds(options.MaxBatchDelayUs),
+            IntraOpThreads = options.IntraOpThreads,
+            MaxReceiveMessageSize = options.MaxReceiveMessageSize,
+            DrainDelay = TimeSpan.FromMilliseconds(options.DrainDelayMs),
+            DrainTimeout = TimeSpan.FromMilliseconds(options.DrainTimeoutMs),
+            SkipWarmup = options.SkipWarmup,
+        };
+    }
+
+    private static string? Set(ref string target, string value)
+    {
+        target = value;
+        return null;
+    }
+
+    private static string? Port(string key, string value, ref int target) => Integer(key, value, 0, 65535, ref target);
+
+    private static string? Integer(string key, string value, int min, int max, ref int target)
+    {
+        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) || parsed < min || parsed > max)
+        {
+            return $"--{key} must be an integer from {min} to {max}, not '{value}'.";
+        }
+
+        target = parsed;
+        return null;
+    }
+
+    // Mutable scratch for parsing; the result is the immutable ModelServerOptions.
+    private sealed class Builder
+    {
+        private static readonly ModelServerOptions Defaults = new() { ModelPath = "", ModelName = "", ModelVersion = "" };
+
+        public string Host = Defaults.Host;
+        public int GrpcPort = Defaults.GrpcPort;
+        public int HttpPort = Defaults.HttpPort;
+        public int MaxInFlight = Defaults.MaxInFlight;
+        public int QueueTimeoutMs = (int)Defaults.QueueTimeout.TotalMilliseconds;
+        public bool Batching = Defaults.Batching;
+        public int MaxBatchSize = Defaults.MaxBatchSize;
+        public int MaxBatchDelayUs = (int)Defaults.MaxBatchDelay.TotalMicroseconds;
+        public int IntraOpThreads = Defaults.IntraOpThreads;
+        public int MaxReceiveMessageSize = Defaults.MaxReceiveMessageSize;
+        public int DrainDelayMs = (int)Defaults.DrainDelay.TotalMilliseconds;
+        public int DrainTimeoutMs = (int)Defaults.DrainTimeout.TotalMilliseconds;
+        public bool SkipWarmup = Defaults.SkipWarmup;
+    }
+}

@@ -1,0 +1,55 @@
+namespace Inference.ModelServer.Configuration;
+
+/// <summary>Everything the command line sets. Immutable: the host is built from one snapshot.</summary>
+internal sealed record ModelServerOptions
+{
+    public const int DefaultGrpcPort = 8001;
+    public const int DefaultHttpPort = 8002;
+
+    /// <summary>Path of the .onnx file.</summary>
+    public required string ModelPath { get; init; }
+
+    /// <summary>Model name clients address (ModelInferRequest.model_name).</summary>
+    public required string ModelName { get; init; }
+
+    /// <summary>The one version this process serves.</summary>
+    public required string ModelVersion { get; init; }
+
+    public string Host { get; init; } = "0.0.0.0";
+
+    /// <summary>gRPC (h2c) port; 0 picks a free one.</summary>
+    public int GrpcPort { get; init; } = DefaultGrpcPort;
+
+    /// <summary>HTTP/1.1 port for /metrics, /healthz, /readyz; 0 picks a free one.</summary>
+    public int HttpPort { get; init; } = DefaultHttpPort;
+
+    /// <summary>Inferences admitted at once (running or waiting in the batcher).</summary>
+    public int MaxInFlight { get; init; } = Math.Max(4, Environment.ProcessorCount * 4);
+
+    /// <summary>How long a request beyond <see cref="MaxInFlight"/> waits for a slot before RESOURCE_EXHAUSTED.</summary>
+    public TimeSpan QueueTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Merge concurrent requests along dimension 0 into one Run.</summary>
+    public bool Batching { get; init; }
+
+    /// <summary>Most rows in one merged Run.</summary>
+    public int MaxBatchSize { get; init; } = 32;
+
+    /// <summary>How long the first request of a batch waits for others.</summary>
+    public TimeSpan MaxBatchDelay { get; init; } = TimeSpan.FromMicroseconds(500);
+
+    /// <summary>ONNX Runtime intra-op threads; 0 = its default.</summary>
+    public int IntraOpThreads { get; init; }
+
+    /// <summary>Largest request message accepted (bytes).</summary>
+    public int MaxReceiveMessageSize { get; init; } = 64 * 1024 * 1024;
+
+    /// <summary>After SIGTERM: how long to keep serving while reporting not-ready (for load balancers to notice).</summary>
+    public TimeSpan DrainDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary>After SIGTERM: the longest wait for in-flight requests to finish.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Skip the synthetic warm-up request (ready as soon as the model is loaded).</summary>
+    public bool SkipWarmup { get; init; }
+}

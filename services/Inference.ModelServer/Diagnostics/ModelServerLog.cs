@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Logging;
+
+namespace Inference.ModelServer.Diagnostics;
+
+internal static partial class ModelServerLog
+{
+    [LoggerMessage(1, LogLevel.Information,
+        "Model loaded: name={ModelName} version={ModelVersion} sha256={Sha256} path={Path} inputs=[{Inputs}] outputs=[{Outputs}] batching={Batching}")]
+    public static partial void ModelLoaded(ILogger logger, string modelName, string modelVersion, string sha256, string path, string inputs, string outputs, bool batching);
+
+    /// <summary>The line tests and scripts parse to find the bound ports.</summary>
+    [LoggerMessage(2, LogLevel.Information, "Listening: grpc={GrpcAddress} http={HttpAddress}")]
+    public static partial void Listening(ILogger logger, string grpcAddress, string httpAddress);
+
+    [LoggerMessage(3, LogLevel.Information, "Ready: model {ModelName} version {ModelVersion} warmed up in {Milliseconds} ms")]
+    public static partial void Ready(ILogger logger, string modelName, string modelVersion, long milliseconds);
+
+    [LoggerMessage(4, LogLevel.Warning, "Warm-up request failed; serving without it")]
+    public static partial void WarmUpFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Warning, "--batching ignored: model {ModelName} does not have a dynamic dimension 0 on every input and output")]
+    public static partial void BatchingUnavailable(ILogger logger, string modelName);
+
+    [LoggerMessage(6, LogLevel.Warning, "Merged run of {Count} requests failed; running them one by one")]
+    public static partial void MergedRunFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Information, "Draining: not ready, {InFlight} inferences in flight, waiting up to {Timeout} for them")]
+    public static partial void Draining(ILogger logger, long inFlight, TimeSpan timeout);
+
+    [LoggerMessage(8, LogLevel.Information, "Stopped: {InFlight} inferences were still in flight")]
+    public static partial void Stopped(ILogger logger, long inFlight);
+
+    [LoggerMessage(9, LogLevel.Error, "Inference failed unexpectedly")]
+    public static partial void InferenceFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,120 @@
+using System.Diagnostics.Metrics;
+using Inference.Grpc;
+using Inference.ModelServer.Model;
+using Inference.ModelServer.Tensors;
+using Inference.Onnx;
+
+namespace Inference.ModelServer.Diagnostics;
+
+/// <summary>
+/// The model server's instruments (names are the Prometheus names of the design). Tag sets that do not depend
+/// on the request are built once, so recording allocates nothing.
+/// </summary>
+internal sealed class ModelServerMetrics
+{
+    public const string MeterName = "Inference.ModelServer";
+
+    /// <summary>Buckets of inference_output_value: fine over [0, 1] (probabilities), coarse beyond (labels, scores).</summary>
+    public static readonly double[] OutputValueBuckets =
+    [
+        -1000, -100, -10, -5, -2, -1, -0.5, 0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1,
+        2, 3, 4, 5, 10, 100, 1000,
+    ];
+
+    private static readonly string[] CodeNames =
+    [
+        "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+        "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+        "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
+    ];
+
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _requestDuration;
+    private readonly Histogram<double> _computeDuration;
+    private readonly UpDownCounter<long> _inFlight;
+    private readonly Histogram<double> _outputValue;
+    private readonly KeyValuePair<string, object?> _modelTag;
+    private readonly KeyValuePair<string, object?> _versionTag;
+    private readonly KeyValuePair<string, object?>[] _modelTags;
+    private readonly KeyValuePair<string, object?>[][] _outputTags;
+
+    public ModelServerMetrics(IMeterFactory meterFactory, ServedModel model)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _requests = meter.CreateCounter<long>(
+            "inference_requests_total", unit: null, description: "gRPC inference service calls, by method and status.");
+        _requestDuration = meter.CreateHistogram<double>(
+            "inference_request_duration_seconds", unit: "s", description: "Time from a call's start to its response, by method.");
+        _computeDuration = meter.CreateHistogram<double>(
+            "inference_compute_duration_seconds", unit: "s", description: "Time inside ONNX Runtime Run (one merged Run counts once).");
+        _inFlight = meter.CreateUpDownCounter<long>(
+            "inference_in_flight", unit: null, description: "Inferences admitted and not yet answered.");
+        _outputValue = meter.CreateHistogram<double>(
+            "inference_output_value",
+            unit: null,
+            description: "First element of each output row: the prediction distribution, for drift monitoring.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = OutputValueBuckets });
+
+        _modelTag = new("model", model.Name);
+        _versionTag = new("version", model.Version);
+        _modelTags = [_modelTag, _versionTag];
+        _outputTags = model.Outputs
+            .Select(o => new KeyValuePair<string, object?>[] { _modelTag, _versionTag, new("output", o.Name) })
+            .ToArray();
+    }
+
+    /// <summary>The grpc_code label of a status code.</summary>
+    public static string CodeName(StatusCode code) => (uint)code < (uint)CodeNames.Length ? CodeNames[(int)code] : "UNKNOWN";
+
+    public void RequestCompleted(string method, StatusCode code, double seconds)
+    {
+        if (_requests.Enabled)
+        {
+            _requests.Add(1, [_modelTag, _versionTag, new("method", method), new("grpc_code", CodeName(code))]);
+        }
+
+        if (_requestDuration.Enabled)
+        {
+            _requestDuration.Record(seconds, [_modelTag, _versionTag, new("method", method)]);
+        }
+    }
+
+    public void ComputeCompleted(double seconds) => _computeDuration.Record(seconds, _modelTags);
+
+    public void InFlightChanged(long delta) => _inFlight.Add(delta, _modelTags);
+
+    /// <summary>Records the first element of each row in [<paramref name="rowStart"/>, +<paramref name="rowCount"/>) (all rows when negative).</summary>
+    public void RecordOutputRows(TensorSpec spec, OnnxValue value, long rowStart, long rowCount)
+    {
+        if (!_outputValue.Enabled || spec.IsString || value.ElementCount == 0)
+        {
+            return;
+        }
+
+        var shape = value.Shape;
+        var perRow = OutputEncoder.RowSize(shape);
+        if (rowCount < 0)
+        {
+            rowStart = 0;
+            rowCount = shape.Length == 0 ? 1 : shape[0];
+        }
+
+        if (perRow == 0)
+        {
+            return;
+        }
+
+        var data = value.GetTensorBytes();
+        var tags = _outputTags[spec.Index].AsSpan();
+        for (var row = rowStart; row < rowStart + rowCount; row++)
+        {
+            // NaN and infinities have no bucket, and would poison the histogram's sum for good.
+            var first = OutputEncoder.ReadAsDouble(spec.ElementType, data, row * perRow);
+            if (double.IsFinite(first))
+            {
+                _outputValue.Record(first, tags);
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using System.Net;
+using Inference.Contracts.Oip;
+using Inference.Grpc.Server;
+using Inference.Metrics;
+using Inference.ModelServer.Configuration;
+using Inference.ModelServer.Diagnostics;
+using Inference.ModelServer.Execution;
+using Inference.ModelServer.Model;
+using Inference.ModelServer.Services;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Inference.ModelServer.Hosting;
+
+/// <summary>
+/// The model server as a host: loads the model, binds the gRPC (h2c) and HTTP/1.1 ports and maps every
+/// endpoint. <see cref="Program"/> runs it; tests start it in-process on port 0.
+/// </summary>
+internal sealed class ModelServerHost : IAsyncDisposable
+{
+    private const string Service = "/" + InferenceService.ServiceName + "/";
+
+    private ListenOptions? _grpcListen;
+    private ListenOptions? _httpListen;
+
+    private ModelServerHost(ModelServerOptions options) => Options = options;
+
+    public ModelServerOptions Options { get; }
+
+    public WebApplication App { get; private set; } = null!;
+
+    public ServedModel Model { get; private set; } = null!;
+
+    internal InferenceEngine Engine => App.Services.GetRequiredService<InferenceEngine>();
+
+    internal ServerState State => App.Services.GetRequiredService<ServerState>();
+
+    /// <summary>The bound gRPC address (valid once started).</summary>
+    public Uri GrpcAddress => AddressOf(_grpcListen);
+
+    /// <summary>The bound HTTP address (valid once started).</summary>
+    public Uri HttpAddress => AddressOf(_httpListen);
+
+    /// <summary>
+    /// Loads the model and builds the host (nothing is bound until <see cref="StartAsync"/>). Throws when the
+    /// model cannot be loaded or served.
+    /// </summary>
+    public static ModelServerHost Build(ModelServerOptions options, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        var address = ParseHost(options.Host);
+        var host = new ModelServerHost(options);
+        var model = ServedModel.Load(options);
+        try
+        {
+            host.Model = model;
+            host.App = host.CreateApp(address, configureLogging);
+            return host;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken = default) => App.StartAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken = default) => App.StopAsync(cancellationToken);
+
+    public Task RunAsync(CancellationToken cancellationToken = default) => App.RunAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.DisposeAsync().ConfigureAwait(false);
+        Model.Dispose();
+    }
+
+    private WebApplication CreateApp(IPAddress address, Action<ILoggingBuilder>? configureLogging)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        if (configureLogging is null)
+        {
+            builder.Logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                console.UseUtcTimestamp = true;
+            });
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        }
+        else
+        {
+            configureLogging(builder.Logging);
+        }
+
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = Options.DrainTimeout);
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Request size is bounded per message by --max-receive-message-size instead.
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
+            kestrel.Listen(address, Options.GrpcPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                _grpcListen = listen;
+            });
+            kestrel.Listen(address, Options.HttpPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                _httpListen = listen;
+            });
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(this);
+        services.AddSingleton(Options);
+        services.AddSingleton(Model);
+        services.AddSingleton(TimeProvider.System);
+        services.AddGrpcServer(grpc => grpc.MaxReceiveMessageSize = Options.MaxReceiveMessageSize);
+        services.AddGrpcHealthService();
+        services.AddPrometheusExporter(ModelServerMetrics.MeterName);
+        services.AddSingleton<ModelServerMetrics>();
+        services.AddSingleton<ServerState>();
+        services.AddSingleton<InferenceEngine>();
+        services.AddSingleton<InferenceService>();
+        services.AddHostedService<ModelServerLifecycle>();
+
+        var app = builder.Build();
+        // The exporter listens from its construction on: create it now, not at the first scrape.
+        _ = app.Services.GetRequiredService<PrometheusExporter>();
+        var engine = app.Services.GetRequiredService<InferenceEngine>();
+        var state = app.Services.GetRequiredService<ServerState>();
+        var service = app.Services.GetRequiredService<InferenceService>();
+        ModelServerLog.ModelLoaded(
+            app.Services.GetRequiredService<ILogger<ModelServerHost>>(),
+            Model.Name, Model.Version, Model.Sha256, Model.Path,
+            string.Join(", ", Model.Inputs.Select(i => i.Description)),
+            string.Join(", ", Model.Outputs.Select(o => o.Description)),
+            engine.IsBatching);
+
+        app.UseMiddleware<InferenceCallMiddleware>();
+        app.MapGrpcUnary<ServerLiveRequest, ServerLiveResponse>(Service + "ServerLive", service.ServerLiveAsync);
+        app.MapGrpcUnary<ServerReadyRequest, ServerReadyResponse>(Service + "ServerReady", service.ServerReadyAsync);
+        app.MapGrpcUnary<ModelReadyRequest, ModelReadyResponse>(Service + "ModelReady", service.ModelReadyAsync);
+        app.MapGrpcUnary<ServerMetadataRequest, ServerMetadataResponse>(Service + "ServerMetadata", service.ServerMetadataAsync);
+        app.MapGrpcUnary<ModelMetadataRequest, ModelMetadataResponse>(Service + "ModelMetadata", service.ModelMetadataAsync);
+        app.MapGrpcUnary<ModelInferRequest, ModelInferResponse>(Service + "ModelInfer", service.ModelInferAsync);
+        app.MapGrpcHealthService();
+        HttpEndpoints.Map(app, Model, state, engine);
+        return app;
+    }
+
+    private static Uri AddressOf(ListenOptions? listen)
+    {
+        if (listen?.IPEndPoint is not { Port: > 0 } endpoint)
+        {
+            throw new InvalidOperationException("The server has not been started.");
+        }
+
+        return new Uri($"http://{endpoint}");
+    }
+
+    private static IPAddress ParseHost(string host)
+    {
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return IPAddress.Loopback;
+        }
+
+        return IPAddress.TryParse(host, out var address)
+            ? address
+            : throw new ArgumentException($"--host must be an IP address (or localhost), not '{host}'.");
+    }
+}

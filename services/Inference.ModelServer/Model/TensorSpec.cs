@@ -1,0 +1,44 @@
+using Inference.Onnx;
+
+namespace Inference.ModelServer.Model;
+
+/// <summary>One input or output of the served model, as clients see it.</summary>
+internal sealed class TensorSpec
+{
+    public TensorSpec(int index, TensorMetadata metadata, string datatype)
+    {
+        Index = index;
+        Name = metadata.Name;
+        ElementType = metadata.ElementType;
+        Datatype = datatype;
+        Shape = [.. metadata.Shape];
+        ElementSize = TensorElementTypes.SizeOf(ElementType);
+        Description = $"{Name} ({Datatype} {FormatShape(Shape)})";
+    }
+
+    /// <summary>Index among the model's inputs (or outputs), as the session numbers them.</summary>
+    public int Index { get; }
+
+    public string Name { get; }
+
+    public TensorElementType ElementType { get; }
+
+    /// <summary>OIP v2 datatype name (FP32, BYTES…).</summary>
+    public string Datatype { get; }
+
+    /// <summary>Declared shape; -1 where a dimension is not fixed.</summary>
+    public long[] Shape { get; }
+
+    /// <summary>Bytes per element; 0 for BYTES.</summary>
+    public int ElementSize { get; }
+
+    public bool IsString => ElementType == TensorElementType.String;
+
+    /// <summary>Whether dimension 0 can take any size (the batch dimension).</summary>
+    public bool HasDynamicBatch => Shape.Length > 0 && Shape[0] < 0;
+
+    /// <summary>"name (FP32 [-1,4])", for error messages.</summary>
+    public string Description { get; }
+
+    public static string FormatShape(ReadOnlySpan<long> shape) => "[" + string.Join(",", shape.ToArray()) + "]";
+}

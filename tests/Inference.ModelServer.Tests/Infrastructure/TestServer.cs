@@ -1,0 +1,72 @@
+using Inference.Client;
+using Inference.Grpc.Client;
+using Inference.ModelServer.Configuration;
+using Inference.ModelServer.Hosting;
+
+namespace Inference.ModelServer.Tests;
+
+/// <summary>A model server hosted in this process on 127.0.0.1 with free ports, plus a client for it.</summary>
+internal sealed class TestServer : IAsyncDisposable
+{
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+
+    private TestServer(ModelServerHost host, GrpcChannel channel)
+    {
+        Host = host;
+        Channel = channel;
+        Client = new InferenceClient(channel);
+        Http = new HttpClient { BaseAddress = host.HttpAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public ModelServerHost Host { get; }
+
+    public GrpcChannel Channel { get; }
+
+    public InferenceClient Client { get; }
+
+    public HttpClient Http { get; }
+
+    public string ModelName => Host.Options.ModelName;
+
+    public string ModelVersion => Host.Options.ModelVersion;
+
+    public static ModelServerOptions Options(string modelPath, string name = "iris", string version = "1") => new()
+    {
+        ModelPath = modelPath,
+        ModelName = name,
+        ModelVersion = version,
+        Host = "127.0.0.1",
+        GrpcPort = 0,
+        HttpPort = 0,
+        IntraOpThreads = 1,
+    };
+
+    public static Task<TestServer> StartAsync(string modelPath, string name = "iris", string version = "1") =>
+        StartAsync(Options(modelPath, name, version));
+
+    public static async Task<TestServer> StartAsync(ModelServerOptions options)
+    {
+        var host = ModelServerHost.Build(options, static logging => { });
+        try
+        {
+            await host.StartAsync();
+            await host.State.WhenWarm.WaitAsync(ReadyTimeout);
+            return new TestServer(host, GrpcChannel.ForAddress(host.GrpcAddress));
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<string> GetMetricsAsync() => await Http.GetStringAsync("/metrics");
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        Channel.Dispose();
+        await Host.StopAsync();
+        await Host.DisposeAsync();
+    }
+}

@@ -1,0 +1,67 @@
+using Inference.ModelServer.Configuration;
+
+namespace Inference.ModelServer.Tests.Unit;
+
+public sealed class CommandLineTests
+{
+    [Fact]
+    public void RequiredOnly_GivesTheDesignDefaults()
+    {
+        var options = CommandLine.Parse(["--model", "m.onnx", "--name", "iris", "--version", "2"], out var error, out var help);
+
+        Assert.Null(error);
+        Assert.False(help);
+        Assert.NotNull(options);
+        Assert.Equal(("m.onnx", "iris", "2"), (options.ModelPath, options.ModelName, options.ModelVersion));
+        Assert.Equal(("0.0.0.0", 8001, 8002), (options.Host, options.GrpcPort, options.HttpPort));
+        Assert.False(options.Batching);
+    }
+
+    [Fact]
+    public void Extras_AreParsed_InBothSpellings()
+    {
+        var options = CommandLine.Parse(
+            ["--model=m.onnx", "--name", "iris", "--version", "1", "--host", "127.0.0.1", "--port", "0", "--http-port=0",
+             "--max-in-flight", "7", "--queue-timeout-ms", "250", "--batching", "--max-batch-size", "16", "--max-batch-delay-us", "800",
+             "--intra-op-threads", "2", "--max-receive-message-size", "1048576", "--drain-delay-ms", "1500", "--drain-timeout-ms", "9000", "--no-warmup"],
+            out var error,
+            out _);
+
+        Assert.Null(error);
+        Assert.NotNull(options);
+        Assert.Equal(("127.0.0.1", 0, 0), (options.Host, options.GrpcPort, options.HttpPort));
+        Assert.Equal(7, options.MaxInFlight);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), options.QueueTimeout);
+        Assert.True(options.Batching);
+        Assert.Equal(16, options.MaxBatchSize);
+        Assert.Equal(TimeSpan.FromMicroseconds(800), options.MaxBatchDelay);
+        Assert.Equal(2, options.IntraOpThreads);
+        Assert.Equal(1048576, options.MaxReceiveMessageSize);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), options.DrainDelay);
+        Assert.Equal(TimeSpan.FromMilliseconds(9000), options.DrainTimeout);
+        Assert.True(options.SkipWarmup);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--name", "iris" }, "Missing required options: --model, --version")]
+    [InlineData(new[] { "--model", "m", "--name", "n", "--version", "1", "--port", "70000" }, "--port must be an integer from 0 to 65535")]
+    [InlineData(new[] { "--model", "m", "--name", "n", "--version", "1", "--max-in-flight", "0" }, "--max-in-flight must be an integer from 1")]
+    [InlineData(new[] { "--model", "m", "--name", "n", "--version", "1", "--bogus", "1" }, "Unknown option '--bogus'")]
+    [InlineData(new[] { "--model", "m", "--name", "n", "--version" }, "--version needs a value")]
+    [InlineData(new[] { "model.onnx" }, "Unexpected argument 'model.onnx'")]
+    public void Mistakes_AreReported(string[] args, string expected)
+    {
+        var options = CommandLine.Parse(args, out var error, out _);
+
+        Assert.Null(options);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_IsRecognised()
+    {
+        Assert.Null(CommandLine.Parse(["--help"], out _, out var help));
+        Assert.True(help);
+        Assert.Contains("--max-batch-delay-us", CommandLine.Usage, StringComparison.Ordinal);
+    }
+}
