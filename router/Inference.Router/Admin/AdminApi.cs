@@ -1,0 +1,184 @@
+using System.Text.Json;
+using Inference.Router.Proxy;
+using Inference.Router.Routing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace Inference.Router.Admin;
+
+/// <summary>The admin HTTP/JSON API: inspect models, change weights, roll back.</summary>
+internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadiness readiness, TimeProvider time, ILogger<AdminApi> logger)
+{
+    public void Map(IEndpointRouteBuilder endpoints)
+    {
+        var admin = endpoints.MapGroup("/admin");
+        admin.AddEndpointFilter(async (context, next) =>
+        {
+            var (status, who) = auth.Check(context.HttpContext);
+            if (status != 0)
+            {
+                AdminLog.Denied(logger, who, context.HttpContext.Request.Method, context.HttpContext.Request.Path, status);
+                if (status == StatusCodes.Status401Unauthorized)
+                {
+                    context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
+                }
+
+                return Results.Json(new ErrorBody(status == 401 ? "missing bearer token" : "invalid token"), statusCode: status);
+            }
+
+            context.HttpContext.Items[nameof(AdminAuth)] = who;
+            return await next(context);
+        });
+        admin.MapGet("/models", WriteModelsAsync);
+        admin.MapPut("/models/{model}/experiment/weights", SetWeightsAsync);
+        admin.MapPost("/models/{model}/experiment/rollback", RollbackAsync);
+        endpoints.MapGet("/healthz", () => Results.Text("ok"));
+        endpoints.MapGet("/readyz", () => readiness.IsReady ? Results.Text("ready") : Results.Text("not ready", statusCode: 503));
+    }
+
+    private async Task<IResult> SetWeightsAsync(HttpContext context, string model)
+    {
+        Dictionary<string, decimal> weights;
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return BadRequest("the body must be a JSON object of group names to weights, e.g. {\"control\": 50, \"treatment\": 50}");
+            }
+
+            weights = new Dictionary<string, decimal>(StringComparer.Ordinal);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetDecimal(out var weight))
+                {
+                    return BadRequest($"the weight of group '{property.Name}' must be a number");
+                }
+
+                if (!weights.TryAdd(property.Name, weight))
+                {
+                    return BadRequest($"group '{property.Name}' is given twice");
+                }
+            }
+        }
+        catch (JsonException ex)
+        {
+            return BadRequest($"the body is not valid JSON: {ex.Message}");
+        }
+
+        if (weights.Count == 0)
+        {
+            return BadRequest("no weights given");
+        }
+
+        return Result(await state.SetWeightsAsync(model, weights, Who(context), context.RequestAborted));
+    }
+
+    private async Task<IResult> RollbackAsync(HttpContext context, string model) =>
+        Result(await state.RollbackAsync(model, Who(context), context.RequestAborted));
+
+    private static string Who(HttpContext context) => context.Items[nameof(AdminAuth)] as string ?? "unknown";
+
+    private static IResult BadRequest(string reason) => Results.Json(new ErrorBody(reason), statusCode: StatusCodes.Status400BadRequest);
+
+    private static IResult Result(AdminChangeResult result) =>
+        result.Applied
+            ? Results.Json(new ChangeBody(result.Experiment!, result.Before!, result.After!, result.Revision))
+            : Results.Json(new ErrorBody(result.Error!), statusCode: result.StatusCode);
+
+    private async Task WriteModelsAsync(HttpContext context)
+    {
+        var snapshot = state.Current;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await using var writer = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Indented = true });
+        var now = time.GetTimestamp();
+        writer.WriteStartObject();
+        writer.WriteNumber("revision", snapshot?.Revision ?? 0);
+        writer.WriteBoolean("ready", readiness.IsReady);
+        writer.WriteStartObject("models");
+        foreach (var model in snapshot?.Models.Values ?? [])
+        {
+            writer.WriteStartObject(model.Name);
+            writer.WriteStartObject("versions");
+            foreach (var pool in model.Versions.Values)
+            {
+                writer.WriteStartObject(pool.Version);
+                writer.WriteStartArray("configuredEndpoints");
+                foreach (var source in pool.Sources)
+                {
+                    writer.WriteStringValue(source.ToString().TrimEnd('/'));
+                }
+
+                writer.WriteEndArray();
+                writer.WriteStartArray("endpoints");
+                foreach (var endpoint in pool.Endpoints)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("address", endpoint.DestinationPrefix);
+                    writer.WriteString("authority", endpoint.Authority);
+                    writer.WriteBoolean("healthy", endpoint.Healthy);
+                    writer.WriteBoolean("ejected", endpoint.IsEjected(now));
+                    writer.WriteBoolean("available", endpoint.IsAvailable(now));
+                    writer.WriteNumber("inFlight", endpoint.InFlight);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+            var experiment = model.Experiment;
+            writer.WriteStartObject("experiment");
+            writer.WriteString("name", experiment.Name);
+            writer.WriteBoolean("implied", model.Config.ExperimentImplied);
+            if (experiment.StickyHeader is null)
+            {
+                writer.WriteNull("stickyHeader");
+            }
+            else
+            {
+                writer.WriteString("stickyHeader", experiment.StickyHeader);
+            }
+
+            writer.WriteBoolean("allowOverride", experiment.AllowOverride);
+            writer.WriteString("control", experiment.Control.Name);
+            writer.WriteString("weightsSource", experiment.WeightsFromAdmin ? "admin" : "config");
+            writer.WriteStartArray("groups");
+            foreach (var group in experiment.Groups)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name", group.Name);
+                writer.WriteString("version", group.Pool.Version);
+                writer.WriteNumber("weight", group.Weight);
+                writer.WriteNumber("configuredWeight", experiment.Config.Groups.First(g => g.Name == group.Name).Weight);
+                writer.WriteStartArray("buckets");
+                writer.WriteNumberValue(group.LowerBucket);
+                writer.WriteNumberValue(group.UpperBucket);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartObject("weights");
+            foreach (var group in experiment.Groups)
+            {
+                writer.WriteNumber(group.Name, group.Weight);
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        await writer.FlushAsync(context.RequestAborted);
+    }
+
+    private sealed record ErrorBody(string Error);
+
+    private sealed record ChangeBody(string Experiment, IReadOnlyDictionary<string, decimal> Before, IReadOnlyDictionary<string, decimal> After, long Revision);
+}

@@ -1,0 +1,131 @@
+using System.Globalization;
+
+namespace Inference.Router.Hosting;
+
+/// <summary>Parses the router's flags.</summary>
+internal static class CommandLine
+{
+    public const string Usage = """
+        Usage: Inference.Router --config <router.json> [--host 0.0.0.0] [--port 8080] [--admin-port 8081]
+                                [--admin-token-file <file>] [--state-file <file>]
+          --config            routing configuration (JSON); watched and reloaded on change
+          --host              address to listen on (IP literal, or 'localhost'); default 0.0.0.0
+          --port              gRPC port (HTTP/2 cleartext); 0 picks a free port; default 8080
+          --admin-port        admin API, /metrics, /healthz, /readyz (HTTP/1.1); default 8081
+          --admin-token-file  file holding the admin bearer token (else env ROUTER_ADMIN_TOKEN);
+                              without a token the admin port listens on 127.0.0.1 only
+          --state-file        where admin weight changes are kept across restarts
+        """;
+
+    public static RouterOptions Parse(IReadOnlyList<string> args, Func<string, string?> environment)
+    {
+        string? config = null;
+        string? host = null;
+        string? tokenFile = null;
+        string? stateFile = null;
+        int? port = null;
+        int? adminPort = null;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var flag = args[i];
+            string? inline = null;
+            var equals = flag.IndexOf('=');
+            if (flag.StartsWith("--", StringComparison.Ordinal) && equals > 0)
+            {
+                inline = flag[(equals + 1)..];
+                flag = flag[..equals];
+            }
+
+            if (flag is "--help" or "-h")
+            {
+                throw new UsageException("");
+            }
+
+            string Value()
+            {
+                if (inline is not null)
+                {
+                    return inline;
+                }
+
+                if (i + 1 >= args.Count)
+                {
+                    throw new UsageException($"{flag} needs a value");
+                }
+
+                return args[++i];
+            }
+
+            switch (flag)
+            {
+                case "--config":
+                    config = Value();
+                    break;
+                case "--host":
+                    host = Value();
+                    break;
+                case "--port":
+                    port = ParsePort(flag, Value());
+                    break;
+                case "--admin-port":
+                    adminPort = ParsePort(flag, Value());
+                    break;
+                case "--admin-token-file":
+                    tokenFile = Value();
+                    break;
+                case "--state-file":
+                    stateFile = Value();
+                    break;
+                default:
+                    throw new UsageException($"unknown argument '{args[i]}'");
+            }
+        }
+
+        if (string.IsNullOrEmpty(config))
+        {
+            throw new UsageException("--config is required");
+        }
+
+        var options = new RouterOptions { ConfigPath = config, StateFile = stateFile };
+        options = options with
+        {
+            Host = host ?? options.Host,
+            Port = port ?? options.Port,
+            AdminPort = adminPort ?? options.AdminPort,
+        };
+
+        if (options.Port != 0 && options.Port == options.AdminPort)
+        {
+            throw new UsageException("--port and --admin-port must differ");
+        }
+
+        string? token;
+        if (tokenFile is not null)
+        {
+            try
+            {
+                token = File.ReadAllText(tokenFile).Trim();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"cannot read --admin-token-file '{tokenFile}': {ex.Message}");
+            }
+
+            if (token.Length == 0)
+            {
+                throw new UsageException($"--admin-token-file '{tokenFile}' is empty");
+            }
+        }
+        else
+        {
+            token = environment("ROUTER_ADMIN_TOKEN");
+        }
+
+        return options with { AdminToken = string.IsNullOrWhiteSpace(token) ? null : token.Trim() };
+    }
+
+    private static int ParsePort(string flag, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535
+            ? port
+            : throw new UsageException($"{flag} must be a port number (0-65535), not '{value}'");
+}

@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace Inference.Router.Hosting;
+
+internal static partial class HostLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Now listening: grpc={GrpcUrl} admin={AdminUrl}")]
+    public static partial void Listening(ILogger logger, string grpcUrl, string adminUrl);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "No admin token configured (ROUTER_ADMIN_TOKEN or --admin-token-file): the admin port listens on 127.0.0.1 only")]
+    public static partial void AdminLoopbackOnly(ILogger logger);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Shutting down: not ready, draining requests in flight")]
+    public static partial void Draining(ILogger logger);
+}

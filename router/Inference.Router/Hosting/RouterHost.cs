@@ -1,0 +1,198 @@
+using System.Net;
+using Inference.Metrics;
+using Inference.Router.Admin;
+using Inference.Router.Configuration;
+using Inference.Router.Metrics;
+using Inference.Router.Proxy;
+using Inference.Router.Routing;
+using Inference.Router.Upstream;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Inference.Router.Hosting;
+
+/// <summary>
+/// One router: a Kestrel server with the gRPC port (h2c, every request goes to the proxy) and the
+/// admin port (HTTP/1.1 and h2c: admin API, metrics, probes), plus the background work.
+/// </summary>
+internal sealed class RouterHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _background = [];
+
+    private RouterHost(WebApplication app, string grpcUrl, string adminUrl)
+    {
+        _app = app;
+        GrpcUrl = grpcUrl;
+        AdminUrl = adminUrl;
+    }
+
+    public string GrpcUrl { get; }
+
+    public string AdminUrl { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Builds, loads the configuration (an invalid one throws <see cref="RouterConfigException"/>), and starts listening.</summary>
+    public static async Task<RouterHost> StartAsync(RouterOptions options, CancellationToken cancellationToken)
+    {
+        var listenAddress = ParseHost(options.Host);
+        var adminAddress = options.AdminToken is null ? IPAddress.Loopback : listenAddress;
+        ListenOptions? grpcListen = null;
+        ListenOptions? adminListen = null;
+        var adminPort = new PortHolder { Port = options.AdminPort == 0 ? -1 : options.AdminPort };
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.UseUtcTimestamp = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // The proxy logs its own upstream failures with the model and version.
+        builder.Logging.AddFilter("Yarp", LogLevel.Error);
+        options.ConfigureLogging?.Invoke(builder.Logging);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(25));
+
+        // Continuations of socket reads run on the I/O thread instead of hopping to the thread pool:
+        // the proxy's request path never blocks, and on a small node the hops dominate its cost.
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Bodies are streamed to the upstream; the peek makes the per-request limits read-only,
+            // so the forwarder cannot lift them itself.
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Limits.MinRequestBodyDataRate = null;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
+            kestrel.Limits.Http2.InitialStreamWindowSize = 1024 * 1024;
+            kestrel.Listen(listenAddress, options.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                grpcListen = listen;
+            });
+            kestrel.Listen(adminAddress, options.AdminPort, listen =>
+            {
+                // Cleartext HTTP/2 would need prior knowledge on a port curl and Prometheus speak HTTP/1.1 to.
+                listen.Protocols = HttpProtocols.Http1;
+                adminListen = listen;
+            });
+        });
+
+        var services = builder.Services;
+        services.AddHttpForwarder();
+        services.AddPrometheusExporter(RouterMetrics.MeterName);
+        services.AddSingleton(options.Time);
+        services.AddSingleton(options.Random);
+        services.AddSingleton<RouterMetrics>();
+        services.AddSingleton(provider => new UpstreamRegistry(options.Time, provider.GetRequiredService<ILogger<UpstreamRegistry>>(), options.Resolve));
+        services.AddSingleton(provider => new RouterState(
+            provider.GetRequiredService<UpstreamRegistry>(),
+            options.StateFile is null ? null : new StateStore(options.StateFile),
+            provider.GetRequiredService<RouterMetrics>(),
+            options.Time,
+            provider.GetRequiredService<ILogger<RouterState>>()));
+        services.AddSingleton<RouterReadiness>();
+        services.AddSingleton<LocalServices>();
+        services.AddSingleton<GrpcProxy>();
+        services.AddSingleton(new AdminAuth(options.AdminToken));
+        services.AddSingleton<AdminApi>();
+        services.AddSingleton(provider => new ConfigFileWatcher(
+            options.ConfigPath,
+            provider.GetRequiredService<RouterState>(),
+            provider.GetRequiredService<RouterMetrics>(),
+            options.Time,
+            options.ConfigPollInterval,
+            provider.GetRequiredService<ILogger<ConfigFileWatcher>>()));
+
+        var app = builder.Build();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Inference.Router");
+        if (options.AdminToken is null)
+        {
+            HostLog.AdminLoopbackOnly(logger);
+        }
+
+        // The exporter listens from now on: measurements before it exists would be lost.
+        app.Services.GetRequiredService<PrometheusExporter>();
+        var watcher = app.Services.GetRequiredService<ConfigFileWatcher>();
+        await watcher.LoadInitialAsync(cancellationToken);
+
+        var proxy = app.Services.GetRequiredService<GrpcProxy>();
+        // Everything not on the admin port is gRPC: routing and endpoints never run for it.
+        app.Use((context, next) => context.Connection.LocalPort == adminPort.Port ? next(context) : proxy.InvokeAsync(context));
+        app.UseRouting();
+        app.Services.GetRequiredService<AdminApi>().Map(app);
+        app.MapPrometheusMetrics("/metrics");
+
+        var readiness = app.Services.GetRequiredService<RouterReadiness>();
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            HostLog.Draining(logger);
+            readiness.Stopping();
+        });
+
+        await app.StartAsync(cancellationToken);
+        adminPort.Port = adminListen!.IPEndPoint!.Port;
+        var grpcUrl = Url(grpcListen!.IPEndPoint!);
+        var adminUrl = Url(adminListen.IPEndPoint!);
+        var host = new RouterHost(app, grpcUrl, adminUrl);
+        host._background.Add(app.Services.GetRequiredService<UpstreamRegistry>().RunAsync(host._stopping.Token));
+        host._background.Add(watcher.RunAsync(host._stopping.Token));
+        HostLog.Listening(logger, grpcUrl, adminUrl);
+        return host;
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        await _app.StopAsync(cancellationToken);
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_background);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            await StopAsync();
+        }
+
+        await _app.DisposeAsync();
+        _stopping.Dispose();
+    }
+
+    private static IPAddress ParseHost(string host) => host switch
+    {
+        "localhost" => IPAddress.Loopback,
+        "*" or "" => IPAddress.Any,
+        _ when IPAddress.TryParse(host, out var address) => address,
+        _ => throw new UsageException($"--host must be an IP address or 'localhost', not '{host}'"),
+    };
+
+    private static string Url(IPEndPoint endpoint) =>
+        endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"http://[{endpoint.Address}]:{endpoint.Port}"
+            : $"http://{endpoint.Address}:{endpoint.Port}";
+
+    private sealed class PortHolder
+    {
+        private volatile int _port;
+
+        public int Port
+        {
+            get => _port;
+            set => _port = value;
+        }
+    }
+}

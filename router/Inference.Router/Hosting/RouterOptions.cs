@@ -1,0 +1,34 @@
+using System.Net;
+using Inference.Router.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace Inference.Router.Hosting;
+
+/// <summary>What the router was started with: the command-line flags plus seams for tests.</summary>
+internal sealed record RouterOptions
+{
+    public required string ConfigPath { get; init; }
+
+    public string Host { get; init; } = "0.0.0.0";
+
+    public int Port { get; init; } = 8080;
+
+    public int AdminPort { get; init; } = 8081;
+
+    /// <summary>The admin bearer token; null means none (admin API on loopback only).</summary>
+    public string? AdminToken { get; init; }
+
+    public string? StateFile { get; init; }
+
+    /// <summary>How often the configuration file is re-read even without a change notification.</summary>
+    public TimeSpan ConfigPollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public IRandomSource Random { get; init; } = SharedRandomSource.Instance;
+
+    public Func<string, CancellationToken, Task<IPAddress[]>>? Resolve { get; init; }
+
+    /// <summary>Extra logging setup (tests capture log lines through it).</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+}

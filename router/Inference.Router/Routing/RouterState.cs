@@ -1,0 +1,224 @@
+using System.Globalization;
+using Inference.Router.Configuration;
+using Inference.Router.Metrics;
+using Inference.Router.Upstream;
+using Microsoft.Extensions.Logging;
+
+namespace Inference.Router.Routing;
+
+/// <summary>
+/// Owns the published routing snapshot and every way it changes: configuration files, admin weight
+/// changes and rollbacks, and the state file that keeps admin changes across restarts. Changes are
+/// serialized; the hot path only reads <see cref="Current"/>.
+/// </summary>
+internal sealed class RouterState : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly UpstreamRegistry _upstreams;
+    private readonly StateStore? _store;
+    private readonly RouterMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private Dictionary<string, WeightOverride> _overrides = new(StringComparer.Ordinal);
+    private Dictionary<(string Model, string Version), VersionPool> _pools = [];
+    private RoutingSnapshot? _snapshot;
+    private long _revision;
+
+    public RouterState(UpstreamRegistry upstreams, StateStore? store, RouterMetrics metrics, TimeProvider time, ILogger<RouterState> logger)
+    {
+        _upstreams = upstreams;
+        _store = store;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        metrics.Observe(() => Current, time);
+        if (store is not null)
+        {
+            try
+            {
+                _overrides = store.Load();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                RoutingLog.StateLoadFailed(logger, store.Path, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>The published snapshot; null until the first configuration is applied.</summary>
+    public RoutingSnapshot? Current => Volatile.Read(ref _snapshot);
+
+    /// <summary>Applies a configuration file; admin weights made against a different experiment section are dropped.</summary>
+    public async Task ApplyConfigAsync(RouterConfig config, string reason, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var pools = await _upstreams.PrepareAsync(config, cancellationToken);
+            var dropped = false;
+            foreach (var entry in _overrides.Values.ToList())
+            {
+                string? why = null;
+                if (!config.Models.TryGetValue(entry.Model, out var model))
+                {
+                    why = "the model is no longer configured";
+                }
+                else if (ExperimentFingerprint.Compute(model.Experiment) != entry.ExperimentFingerprint)
+                {
+                    why = "the configuration file changed this model's experiment";
+                }
+                else if (model.Experiment.Groups.Any(g => !entry.Weights.TryGetValue(g.Name, out var w) || w < 0)
+                    || entry.Weights.Count != model.Experiment.Groups.Count || entry.Weights.Values.Sum() <= 0)
+                {
+                    why = "the saved weights do not fit the experiment's groups";
+                }
+                else if (_snapshot is null)
+                {
+                    RoutingLog.OverrideRestored(_logger, entry.Model, Format(entry.Weights));
+                }
+
+                if (why is not null)
+                {
+                    RoutingLog.OverrideSuperseded(_logger, entry.Model, entry.ChangedBy, entry.ChangedAt, why);
+                    _overrides.Remove(entry.Model);
+                    dropped = true;
+                }
+            }
+
+            if (dropped)
+            {
+                Save();
+            }
+
+            _pools = pools;
+            Publish(config, reason);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Sets the weights of the named groups; groups not named keep theirs.</summary>
+    public Task<AdminChangeResult> SetWeightsAsync(string model, IReadOnlyDictionary<string, decimal> weights, string who, CancellationToken cancellationToken) =>
+        ChangeAsync(model, "set-weights", who, experiment =>
+        {
+            foreach (var (group, weight) in weights)
+            {
+                if (!experiment.Groups.Any(g => g.Name == group))
+                {
+                    return (null, $"experiment '{experiment.Name}' has no group '{group}' (groups: {string.Join(", ", experiment.Groups.Select(g => g.Name))})");
+                }
+
+                if (WeightRules.CheckWeight(group, weight) is { } reason)
+                {
+                    return (null, reason);
+                }
+            }
+
+            var merged = experiment.Weights();
+            foreach (var (group, weight) in weights)
+            {
+                merged[group] = weight;
+            }
+
+            return merged.Values.Sum() == 0 ? (null, "all weights would be zero") : (merged, null);
+        }, cancellationToken);
+
+    /// <summary>Sends all traffic to the control group.</summary>
+    public Task<AdminChangeResult> RollbackAsync(string model, string who, CancellationToken cancellationToken) =>
+        ChangeAsync(model, "rollback", who, experiment =>
+            (experiment.Groups.ToDictionary(g => g.Name, g => g == experiment.Control ? 100m : 0m), null), cancellationToken);
+
+    private async Task<AdminChangeResult> ChangeAsync(
+        string model,
+        string action,
+        string who,
+        Func<ExperimentRoute, (Dictionary<string, decimal>? Weights, string? Error)> change,
+        CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var snapshot = _snapshot;
+            if (snapshot is null || !snapshot.Models.TryGetValue(model, out var route))
+            {
+                return Refuse(404, $"model '{model}' is not configured");
+            }
+
+            var experiment = route.Experiment;
+            var (weights, error) = change(experiment);
+            if (weights is null)
+            {
+                return Refuse(400, error!);
+            }
+
+            var before = experiment.Weights();
+            _overrides[model] = new WeightOverride(model, ExperimentFingerprint.Compute(experiment.Config), weights, who, _time.GetUtcNow());
+            Save();
+            var published = Publish(snapshot.Config, $"{action} on model '{model}' by {who}");
+            RoutingLog.Audit(_logger, who, action, model, experiment.Name, Format(before), Format(weights), published.Revision);
+            _metrics.AdminChange(model, action, "applied");
+            return new AdminChangeResult(200, null, experiment.Name, before, weights, published.Revision);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        AdminChangeResult Refuse(int status, string reason)
+        {
+            RoutingLog.AuditRefused(_logger, who, action, model, reason);
+            _metrics.AdminChange(model, action, "refused");
+            return AdminChangeResult.Refused(status, reason);
+        }
+    }
+
+    private RoutingSnapshot Publish(RouterConfig config, string reason)
+    {
+        var models = new Dictionary<string, ModelRoute>(StringComparer.Ordinal);
+        foreach (var model in config.Models.Values)
+        {
+            var versions = new Dictionary<string, VersionPool>(StringComparer.Ordinal);
+            foreach (var version in model.Versions.Keys)
+            {
+                versions.Add(version, _pools[(model.Name, version)]);
+            }
+
+            var fromAdmin = _overrides.TryGetValue(model.Name, out var entry);
+            IReadOnlyDictionary<string, decimal> weights = fromAdmin
+                ? entry!.Weights
+                : model.Experiment.Groups.ToDictionary(g => g.Name, g => g.Weight);
+            var experiment = new ExperimentRoute(model.Experiment, weights, versions, fromAdmin);
+            models.Add(model.Name, new ModelRoute(model, versions, experiment));
+        }
+
+        var snapshot = new RoutingSnapshot(++_revision, config, models);
+        Volatile.Write(ref _snapshot, snapshot);
+        _upstreams.Commit(config, _pools.Values);
+        RoutingLog.Published(_logger, snapshot.Revision, reason);
+        return snapshot;
+    }
+
+    private void Save()
+    {
+        if (_store is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _store.Save(_overrides);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            RoutingLog.StateSaveFailed(_logger, _store.Path, ex);
+        }
+    }
+
+    internal static string Format(IReadOnlyDictionary<string, decimal> weights) =>
+        "{" + string.Join(",", weights.Select(w => $"{w.Key}:{w.Value.ToString("0.############################", CultureInfo.InvariantCulture)}")) + "}";
+
+    public void Dispose() => _gate.Dispose();
+}

@@ -1,0 +1,80 @@
+using System.Text.Json;
+
+namespace Inference.Router.Routing;
+
+/// <summary>
+/// Persists admin weight changes so they survive a restart. Written atomically (temporary file in
+/// the same directory, then rename) so a crash never leaves a half-written file.
+/// </summary>
+internal sealed class StateStore(string path)
+{
+    public string Path { get; } = path;
+
+    public Dictionary<string, WeightOverride> Load()
+    {
+        var result = new Dictionary<string, WeightOverride>(StringComparer.Ordinal);
+        if (!File.Exists(Path))
+        {
+            return result;
+        }
+
+        using var document = JsonDocument.Parse(File.ReadAllBytes(Path));
+        if (!document.RootElement.TryGetProperty("models", out var models) || models.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidDataException("the state file has no 'models' object");
+        }
+
+        foreach (var model in models.EnumerateObject())
+        {
+            var weights = new Dictionary<string, decimal>(StringComparer.Ordinal);
+            foreach (var weight in model.Value.GetProperty("weights").EnumerateObject())
+            {
+                weights[weight.Name] = weight.Value.GetDecimal();
+            }
+
+            result[model.Name] = new WeightOverride(
+                model.Name,
+                model.Value.GetProperty("experimentFingerprint").GetString() ?? "",
+                weights,
+                model.Value.TryGetProperty("changedBy", out var by) ? by.GetString() ?? "" : "",
+                model.Value.TryGetProperty("changedAt", out var at) ? at.GetDateTimeOffset() : DateTimeOffset.MinValue);
+        }
+
+        return result;
+    }
+
+    public void Save(IReadOnlyDictionary<string, WeightOverride> overrides)
+    {
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!;
+        Directory.CreateDirectory(directory);
+        var temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(Path)}.{Environment.ProcessId}.tmp");
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartObject("models");
+            foreach (var entry in overrides.Values.OrderBy(o => o.Model, StringComparer.Ordinal))
+            {
+                writer.WriteStartObject(entry.Model);
+                writer.WriteString("experimentFingerprint", entry.ExperimentFingerprint);
+                writer.WriteStartObject("weights");
+                foreach (var (group, weight) in entry.Weights)
+                {
+                    writer.WriteNumber(group, weight);
+                }
+
+                writer.WriteEndObject();
+                writer.WriteString("changedBy", entry.ChangedBy);
+                writer.WriteString("changedAt", entry.ChangedAt);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            writer.Flush();
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, Path, overwrite: true);
+    }
+}

@@ -1,0 +1,12 @@
+namespace Inference.Router.Routing;
+
+/// <summary>
+/// Weights set through the admin API for one model's experiment, remembered with the fingerprint
+/// of the experiment section they were made against so a later file change can supersede them.
+/// </summary>
+internal sealed record WeightOverride(
+    string Model,
+    string ExperimentFingerprint,
+    IReadOnlyDictionary<string, decimal> Weights,
+    string ChangedBy,
+    DateTimeOffset ChangedAt);

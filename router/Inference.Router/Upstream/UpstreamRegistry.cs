@@ -1,0 +1,209 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Inference.Router.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Inference.Router.Upstream;
+
+/// <summary>
+/// Owns the upstream side: the pooled HTTP/2 client, the endpoint objects (with health and load),
+/// DNS re-resolution and active health checks.
+/// </summary>
+internal sealed class UpstreamRegistry : IDisposable
+{
+    private readonly ConcurrentDictionary<string, UpstreamEndpoint> _endpoints = new(StringComparer.Ordinal);
+    private readonly Func<string, CancellationToken, Task<IPAddress[]>> _resolve;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private volatile VersionPool[] _pools = [];
+    private volatile RouterConfig? _settings;
+
+    public UpstreamRegistry(TimeProvider time, ILogger<UpstreamRegistry> logger, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null)
+    {
+        _time = time;
+        _logger = logger;
+        _resolve = resolve ?? Dns.GetHostAddressesAsync;
+        Invoker = new HttpMessageInvoker(CreateHandler(), disposeHandler: true);
+    }
+
+    /// <summary>The client every forwarded request and health check goes through.</summary>
+    public HttpMessageInvoker Invoker { get; }
+
+    public IReadOnlyList<VersionPool> Pools => _pools;
+
+    private static SocketsHttpHandler CreateHandler() => new()
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        // One connection's stream limit must not cap throughput; more connections also spread load.
+        EnableMultipleHttp2Connections = true,
+        // Recycled now and then so replicas behind a name that gained addresses get traffic.
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+        KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+        KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+        InitialHttp2StreamWindowSize = 1024 * 1024,
+        ActivityHeadersPropagator = null,
+    };
+
+    /// <summary>
+    /// Pools for <paramref name="config"/>, reusing the running ones whose endpoint lists did not
+    /// change; new pools are resolved before they are returned so they start with endpoints.
+    /// </summary>
+    public async Task<Dictionary<(string Model, string Version), VersionPool>> PrepareAsync(RouterConfig config, CancellationToken cancellationToken)
+    {
+        var existing = _pools.ToDictionary(p => (p.Model, p.Version));
+        var result = new Dictionary<(string, string), VersionPool>();
+        var fresh = new List<VersionPool>();
+        foreach (var model in config.Models.Values)
+        {
+            foreach (var version in model.Versions.Values)
+            {
+                if (existing.TryGetValue((model.Name, version.Name), out var pool) && pool.SameSources(version.Endpoints))
+                {
+                    result.Add((model.Name, version.Name), pool);
+                    continue;
+                }
+
+                pool = new VersionPool(model.Name, version.Name, version.Endpoints);
+                fresh.Add(pool);
+                result.Add((model.Name, version.Name), pool);
+            }
+        }
+
+        await Task.WhenAll(fresh.Select(p => RefreshAsync(p, cancellationToken)));
+        return result;
+    }
+
+    /// <summary>Makes <paramref name="pools"/> the ones refreshed and checked, with <paramref name="config"/>'s intervals.</summary>
+    public void Commit(RouterConfig config, IEnumerable<VersionPool> pools)
+    {
+        _pools = pools.ToArray();
+        _settings = config;
+        var live = _pools.SelectMany(p => p.Endpoints).Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var key in _endpoints.Keys)
+        {
+            if (!live.Contains(key))
+            {
+                _endpoints.TryRemove(key, out _);
+            }
+        }
+    }
+
+    /// <summary>Runs DNS refresh and active health checks until <paramref name="stoppingToken"/> fires.</summary>
+    public Task RunAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(DnsLoopAsync(stoppingToken), HealthLoopAsync(stoppingToken));
+
+    private async Task DnsLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var interval = _settings?.DnsRefreshInterval ?? TimeSpan.FromSeconds(10);
+            try
+            {
+                await Task.Delay(interval, _time, stoppingToken);
+                await Task.WhenAll(_pools.Select(p => RefreshAsync(p, stoppingToken)));
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                UpstreamLog.RefreshFailed(_logger, ex);
+            }
+        }
+    }
+
+    private async Task HealthLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var settings = _settings;
+            var interval = settings is null || settings.HealthCheckInterval == TimeSpan.Zero ? TimeSpan.FromSeconds(1) : settings.HealthCheckInterval;
+            try
+            {
+                await Task.Delay(interval, _time, stoppingToken);
+                if (settings is not null && settings.HealthCheckInterval > TimeSpan.Zero)
+                {
+                    await CheckAllAsync(settings.HealthCheckTimeout, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                UpstreamLog.RefreshFailed(_logger, ex);
+            }
+        }
+    }
+
+    /// <summary>Checks every endpoint once.</summary>
+    public Task CheckAllAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var endpoints = _pools.SelectMany(p => p.Endpoints).DistinctBy(e => e.Key).ToArray();
+        return Task.WhenAll(endpoints.Select(async endpoint =>
+        {
+            var healthy = await GrpcHealthProbe.CheckAsync(Invoker, endpoint, timeout, cancellationToken);
+            if (endpoint.SetHealth(healthy))
+            {
+                UpstreamLog.HealthChanged(_logger, endpoint.DestinationPrefix, endpoint.Authority, healthy ? "healthy" : "unhealthy");
+            }
+        }));
+    }
+
+    /// <summary>Re-resolves the pool's sources; a name that fails to resolve keeps its previous addresses.</summary>
+    public async Task RefreshAsync(VersionPool pool, CancellationToken cancellationToken)
+    {
+        var previous = pool.Endpoints;
+        var next = new List<UpstreamEndpoint>();
+        foreach (var source in pool.Sources)
+        {
+            var authority = source.Authority;
+            if (IPAddress.TryParse(source.DnsSafeHost, out _))
+            {
+                next.Add(GetOrAdd($"http://{authority}", authority, hostHeader: null));
+                continue;
+            }
+
+            IPAddress[] addresses;
+            try
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                cts.CancelAfter(TimeSpan.FromSeconds(5));
+                addresses = await _resolve(source.DnsSafeHost, cts.Token);
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                UpstreamLog.ResolveFailed(_logger, pool.Model, pool.Version, source.DnsSafeHost, ex.Message);
+                next.AddRange(previous.Where(e => e.Authority == authority));
+                continue;
+            }
+
+            foreach (var address in addresses.Distinct())
+            {
+                var host = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+                next.Add(GetOrAdd($"http://{host}:{source.Port}", authority, hostHeader: authority));
+            }
+        }
+
+        var endpoints = next.DistinctBy(e => e.Key).ToArray();
+        if (!endpoints.Select(e => e.Key).SequenceEqual(previous.Select(e => e.Key)))
+        {
+            pool.SetEndpoints(endpoints);
+            UpstreamLog.EndpointsChanged(_logger, pool.Model, pool.Version, string.Join(", ", endpoints.Select(e => e.DestinationPrefix)));
+        }
+    }
+
+    private UpstreamEndpoint GetOrAdd(string prefix, string authority, string? hostHeader) =>
+        _endpoints.GetOrAdd(UpstreamEndpoint.Compose(prefix, authority), _ => new UpstreamEndpoint(prefix, authority, hostHeader));
+
+    public void Dispose() => Invoker.Dispose();
+}

@@ -1,0 +1,38 @@
+using System.Buffers.Binary;
+using Google.Protobuf;
+using Inference.Contracts.Oip;
+using Inference.Router.Tests.Fakes;
+
+// router-bench.sh's helper.
+//   RouterBench backend <model> <version> [port]   serve a fake model server until stdin closes
+//   RouterBench request <file>                     write a framed ModelInferRequest (iris, FP32 [1,4])
+switch (args.FirstOrDefault())
+{
+    case "backend" when args.Length >= 3:
+        await using (var backend = await FakeOipBackend.StartAsync(args[1], args[2], port: args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 0))
+        {
+            Console.WriteLine($"backend listening: {backend.Url}");
+            var stop = new TaskCompletionSource();
+            using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                stop.TrySetResult();
+            });
+            await Task.WhenAny(Console.In.ReadToEndAsync(), stop.Task);
+        }
+
+        return 0;
+    case "request" when args.Length == 2:
+        var request = new ModelInferRequest { ModelName = "iris", Id = "bench" };
+        request.Inputs.Add(new ModelInferRequest.Types.InferInputTensor { Name = "input", Datatype = "FP32", Shape = { 1, 4 } });
+        request.RawInputContents.Add(ByteString.CopyFrom(new byte[16]));
+        var message = request.ToByteArray();
+        var frame = new byte[5 + message.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)message.Length);
+        message.CopyTo(frame, 5);
+        await File.WriteAllBytesAsync(args[1], frame);
+        return 0;
+    default:
+        await Console.Error.WriteLineAsync("usage: RouterBench backend <model> <version> [port] | RouterBench request <file>");
+        return 2;
+}

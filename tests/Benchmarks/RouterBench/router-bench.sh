@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Router benchmark: one run measures the same backend three ways — direct, through the router,
+# and through nginx grpc_pass — with h2load, and prints the router's figures as ratios of the
+# others. On demand only (not a test).
+#
+#   tests/Benchmarks/RouterBench/router-bench.sh [requests] [backend-url]
+#
+# requests     requests per throughput run (default 200000); latency runs use a tenth.
+#              ROUNDS=n (default 3) repeats the measurements, keeping each target's best.
+# backend-url  an already running OIP model server serving model "iris" (default: start the
+#              fake one from this folder)
+# Needs: dotnet, h2load (nghttp2-client), nginx (nginx-light).
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../../.." && pwd)"
+requests="${1:-200000}"
+latency_requests=$(( requests / 10 ))
+backend_url="${2:-}"
+
+for tool in dotnet h2load nginx; do
+  command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
+done
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  exec 3>&- 2>/dev/null || true
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# Waits for a line matching $2 in file $1 and prints it.
+wait_line() {
+  for _ in $(seq 1 300); do
+    if line="$(grep -m1 -E "$2" "$1")"; then echo "$line"; return 0; fi
+    sleep 0.1
+  done
+  echo "timed out waiting for '$2' in $1:" >&2; cat "$1" >&2; exit 1
+}
+
+echo "building (Release)…"
+dotnet build "$root/router/Inference.Router/Inference.Router.csproj" -c Release -nologo -clp:ErrorsOnly -v q >/dev/null
+dotnet build "$here/RouterBench.csproj" -c Release -nologo -clp:ErrorsOnly -v q >/dev/null
+bench_dll="$here/bin/Release/net10.0/RouterBench.dll"
+router_dll="$root/router/Inference.Router/bin/Release/net10.0/Inference.Router.dll"
+dotnet "$bench_dll" request "$work/request.bin"
+
+if [[ -z "$backend_url" ]]; then
+  mkfifo "$work/backend.in"
+  dotnet "$bench_dll" backend iris 1 < "$work/backend.in" > "$work/backend.log" 2>&1 &
+  pids+=($!)
+  exec 3> "$work/backend.in"
+  backend_url="$(wait_line "$work/backend.log" 'backend listening: ' | sed -E 's/.*listening: //')"
+fi
+backend_hostport="${backend_url#http://}"
+
+cat > "$work/router.json" <<JSON
+{
+  "models": {
+    "iris": {
+      "versions": {
+        "1": { "endpoints": ["$backend_url"] }
+      }
+    }
+  }
+}
+JSON
+dotnet "$router_dll" --config "$work/router.json" --host 127.0.0.1 --port 0 --admin-port 0 > "$work/router.log" 2>&1 &
+router_pid=$!
+pids+=($router_pid)
+router_url="$(wait_line "$work/router.log" 'Now listening: grpc=' | sed -E 's/.*grpc=([^ ]+).*/\1/')"
+
+nginx_port="$(free_port)"
+mkdir -p "$work/nginx"
+cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes auto;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  # nginx 1.19.7+ folds http2_max_requests into keepalive_requests.
+  keepalive_requests 10000000;
+    http2_max_concurrent_streams 1000;
+  upstream backend {
+    server $backend_hostport;
+    keepalive 64;
+    keepalive_requests 10000000;
+  }
+  server {
+    listen 127.0.0.1:$nginx_port http2;
+    location / { grpc_pass grpc://backend; }
+  }
+}
+CONF
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" 2> "$work/nginx/stderr.log" &
+pids+=($!)
+for _ in $(seq 1 100); do
+  (exec 9<>"/dev/tcp/127.0.0.1/$nginx_port") 2>/dev/null && break
+  sleep 0.1
+done
+nginx_url="http://127.0.0.1:$nginx_port"
+
+h2() { # url clients streams requests
+  h2load -n "$4" -c "$2" -m "$3" -d "$work/request.bin" \
+    -H 'content-type: application/grpc' -H 'te: trailers' \
+    "$1/inference.GRPCInferenceService/ModelInfer" 2>&1
+}
+rps() { sed -nE 's/^finished in .*, ([0-9.]+) req\/s.*/\1/p'; }
+mean_us() { # mean "time for request", in microseconds
+  awk '/^time for request:/ { v=$4; u=v; gsub(/[0-9.]/,"",u); gsub(/[a-z]/,"",v);
+       if (u=="ms") v*=1000; else if (u=="s") v*=1000000; print v }'
+}
+check() { # every request must have succeeded
+  local out="$1" name="$2"
+  if ! grep -qE "^requests: .* ([0-9]+) succeeded, 0 failed" <<<"$out"; then
+    echo "$name: failed requests" >&2; grep -E '^(requests|status codes):' <<<"$out" >&2; exit 1
+  fi
+}
+
+# Rounds alternate the targets so a noisy neighbour hurts them alike; the best of each is kept.
+rounds="${ROUNDS:-3}"
+declare -A rps64 rps4x16 lat1
+best_max() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b > a ? b : a) }'; }
+best_min() { awk -v a="${1:-999999999}" -v b="$2" 'BEGIN { print (b < a ? b : a) }'; }
+for target in direct router nginx; do
+  case $target in direct) url="$backend_url";; router) url="$router_url";; nginx) url="$nginx_url";; esac
+  h2 "$url" 1 64 $(( requests / 4 )) >/dev/null   # warm-up (JIT, connections)
+done
+for round in $(seq 1 "$rounds"); do
+  for target in direct router nginx; do
+    case $target in direct) url="$backend_url";; router) url="$router_url";; nginx) url="$nginx_url";; esac
+    out="$(h2 "$url" 1 64 "$requests")"; check "$out" "$target"; rps64[$target]="$(best_max "${rps64[$target]:-}" "$(rps <<<"$out")")"
+    out="$(h2 "$url" 4 16 "$requests")"; check "$out" "$target"; rps4x16[$target]="$(best_max "${rps4x16[$target]:-}" "$(rps <<<"$out")")"
+    out="$(h2 "$url" 1 1 "$latency_requests")"; check "$out" "$target"; lat1[$target]="$(best_min "${lat1[$target]:-}" "$(mean_us <<<"$out")")"
+  done
+done
+
+rss_kb="$(awk '/^VmRSS:/ {print $2}' "/proc/$router_pid/status")"
+hwm_kb="$(awk '/^VmHWM:/ {print $2}' "/proc/$router_pid/status")"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a - b }'; }
+echo
+echo "requests per run: $requests (latency runs: $latency_requests), best of $rounds rounds; cores: $(nproc); load average: $(cut -d" " -f1-3 /proc/loadavg)"
+printf '%-8s %16s %16s %18s\n' target "req/s 1x64" "req/s 4x16" "mean latency 1x1"
+for target in direct router nginx; do
+  printf '%-8s %16s %16s %15s us\n' "$target" "${rps64[$target]}" "${rps4x16[$target]}" "${lat1[$target]}"
+done
+echo
+echo "router/nginx throughput, 1 connection x 64 streams:  $(ratio "${rps64[router]}" "${rps64[nginx]}")"
+echo "router/nginx throughput, 4 connections x 16 streams: $(ratio "${rps4x16[router]}" "${rps4x16[nginx]}")"
+echo "router/direct throughput, 1 x 64:                    $(ratio "${rps64[router]}" "${rps64[direct]}")"
+echo "added latency (1 stream): router $(added "${lat1[router]}" "${lat1[direct]}") us, nginx $(added "${lat1[nginx]}" "${lat1[direct]}") us"
+echo "router RSS: $(( rss_kb / 1024 )) MB now, $(( hwm_kb / 1024 )) MB peak"

@@ -1,0 +1,316 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Inference.Contracts.Oip;
+using Inference.Router.Tests.Fakes;
+using Inference.Router.Tests.Infrastructure;
+
+namespace Inference.Router.Tests.EndToEnd;
+
+public sealed class OperationsTests : IAsyncLifetime
+{
+    private const string Infer = "/inference.GRPCInferenceService/ModelInfer";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private readonly GrpcTestClient _client = new();
+    private FakeOipBackend _v1 = null!;
+    private FakeOipBackend _v2 = null!;
+
+    public async Task InitializeAsync()
+    {
+        _v1 = await FakeOipBackend.StartAsync("iris", "1");
+        _v2 = await FakeOipBackend.StartAsync("iris", "2");
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _v1.DisposeAsync();
+        await _v2.DisposeAsync();
+    }
+
+    private static ModelInferRequest Request() => new() { ModelName = "iris", Id = "req" };
+
+    private static JsonElement Weights(JsonElement models) => models.GetProperty("models").GetProperty("iris").GetProperty("experiment").GetProperty("weights");
+
+    /// <summary>Runs <paramref name="workers"/> loops of <paramref name="perWorker"/> calls; returns every result.</summary>
+    private async Task<List<GrpcCallResult>> LoadAsync(string url, int workers, int perWorker, Func<int, Task>? atProgress = null)
+    {
+        var results = new List<GrpcCallResult>();
+        var done = 0;
+        var tasks = Enumerable.Range(0, workers).Select(async w =>
+        {
+            for (var i = 0; i < perWorker; i++)
+            {
+                var result = await _client.CallAsync(url, Infer, Request(), [new("x-user-id", $"user-{w}-{i}")]);
+                lock (results)
+                {
+                    results.Add(result);
+                }
+
+                var count = Interlocked.Increment(ref done);
+                if (atProgress is not null)
+                {
+                    await atProgress(count);
+                }
+            }
+        });
+        await Task.WhenAll(tasks);
+        return results;
+    }
+
+    [Fact]
+    public async Task WeightChangeAndRollback_UnderLoad_NoFailedRequest()
+    {
+        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url], 90, 10));
+        var changes = new List<Task<HttpResponseMessage>>();
+        var results = await LoadAsync(router.GrpcUrl, workers: 4, perWorker: 100, atProgress: count =>
+        {
+            if (count == 100)
+            {
+                lock (changes)
+                {
+                    changes.Add(router.PutWeightsAsync("iris", """{"control": 50, "treatment": 50}"""));
+                }
+            }
+            else if (count == 250)
+            {
+                lock (changes)
+                {
+                    changes.Add(router.RollbackAsync("iris"));
+                }
+            }
+
+            return Task.CompletedTask;
+        });
+
+        foreach (var change in changes)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await change).StatusCode);
+        }
+
+        Assert.All(results, r => Assert.Equal(0, r.Status));
+        Assert.Contains(results, r => r.Header("x-experiment-group") == "treatment");
+        var weights = Weights(await router.GetModelsAsync());
+        Assert.Equal((100m, 0m), (weights.GetProperty("control").GetDecimal(), weights.GetProperty("treatment").GetDecimal()));
+
+        // After the rollback every user is on the control version.
+        var after = await LoadAsync(router.GrpcUrl, workers: 2, perWorker: 25);
+        Assert.All(after, r => Assert.Equal((0, "control", "1"), (r.Status, r.Header("x-experiment-group"), r.Header("x-model-version"))));
+        await router.Logs.WaitForAsync(Patience, "audit:", "action=rollback", "model=iris", "before={control:50,treatment:50}", "after={control:100,treatment:0}", "who=token:");
+        var metrics = await router.Admin.GetStringAsync("/metrics");
+        Assert.Contains("router_admin_changes_total{action=\"rollback\",model=\"iris\",result=\"applied\"} 1", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReplicaStopped_UnderLoad_NoFailedRequest()
+    {
+        await using var second = await FakeOipBackend.StartAsync("iris", "1", replica: "iris-1-b");
+        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url, second.Url], [_v2.Url], 100, 0));
+        Task? stopping = null;
+        var results = await LoadAsync(router.GrpcUrl, workers: 4, perWorker: 100, atProgress: count =>
+        {
+            if (count == 100)
+            {
+                stopping = second.StopAsync();
+            }
+
+            return Task.CompletedTask;
+        });
+        await stopping!;
+        Assert.All(results, r => Assert.Equal(0, r.Status));
+        Assert.True(second.Requests > 0, "the second replica got no traffic before it stopped");
+        var last = await _client.CallAsync(router.GrpcUrl, Infer, Request());
+        Assert.Equal("iris-1", ModelInferResponse.Parser.ParseFrom(last.Payload).Id);
+    }
+
+    [Fact]
+    public async Task RefusedEndpoint_IsRetriedOnTheSameVersionAndEjected()
+    {
+        var closed = ClosedPort();
+        await using var router = await TestRouter.StartAsync(Configs.Iris([$"http://127.0.0.1:{closed}", _v1.Url], [_v2.Url], 100, 0, extra: """{"healthCheckIntervalSeconds": 0, "ejectionSeconds": 60}"""));
+        for (var i = 0; i < 20; i++)
+        {
+            var result = await _client.CallAsync(router.GrpcUrl, Infer, Request());
+            Assert.Equal((0, "1"), (result.Status, result.Header("x-model-version")));
+        }
+
+        Assert.Equal(0, _v2.Requests);
+        await router.Logs.WaitForAsync(Patience, $"127.0.0.1:{closed}", "ejected");
+        var endpoints = (await router.GetModelsAsync()).GetProperty("models").GetProperty("iris").GetProperty("versions").GetProperty("1").GetProperty("endpoints");
+        Assert.Contains(endpoints.EnumerateArray(), e => e.GetProperty("address").GetString() == $"http://127.0.0.1:{closed}" && e.GetProperty("ejected").GetBoolean());
+    }
+
+    [Fact]
+    public async Task NoHealthyEndpoint_IsUnavailableNamingModelAndVersion()
+    {
+        var closed = ClosedPort();
+        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [$"http://127.0.0.1:{closed}"], 0, 100, extra: """{"healthCheckIntervalSeconds": 0}"""));
+        var result = await _client.CallAsync(router.GrpcUrl, Infer, Request());
+        Assert.Equal(14, result.Status);
+        Assert.Contains("model 'iris' version '2'", result.Message, StringComparison.Ordinal);
+        Assert.Equal(("iris", "2", "treatment"), (result.Header("x-model-name"), result.Header("x-model-version"), result.Header("x-experiment-group")));
+
+        // Ejected now: the next request fails fast without trying.
+        var next = await _client.CallAsync(router.GrpcUrl, Infer, Request());
+        Assert.Equal(14, next.Status);
+        Assert.Contains("no healthy endpoint for model 'iris' version '2'", next.Message, StringComparison.Ordinal);
+        Assert.Equal(0, _v1.Requests);
+    }
+
+    [Fact]
+    public async Task FailingHealthCheck_TakesTheEndpointOutOfRotation()
+    {
+        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url], 100, 0));
+        _v1.Serving = false;
+        await router.Logs.WaitForAsync(Patience, _v1.Url, "is now unhealthy");
+        var result = await _client.CallAsync(router.GrpcUrl, Infer, Request());
+        Assert.Equal(14, result.Status);
+        Assert.Contains("no healthy endpoint for model 'iris' version '1'", result.Message, StringComparison.Ordinal);
+        _v1.Serving = true;
+        await router.Logs.WaitForAsync(Patience, _v1.Url, "is now healthy");
+        Assert.Equal(0, (await _client.CallAsync(router.GrpcUrl, Infer, Request())).Status);
+    }
+
+    [Fact]
+    public async Task DnsNameEndpoint_ResolvesToAddressesAndKeepsTheAuthority()
+    {
+        await using var router = await TestRouter.StartAsync(Configs.Iris([$"http://localhost:{_v1.Port}"], [_v2.Url], 100, 0));
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(0, (await _client.CallAsync(router.GrpcUrl, Infer, Request())).Status);
+        }
+
+        var endpoints = (await router.GetModelsAsync()).GetProperty("models").GetProperty("iris").GetProperty("versions").GetProperty("1").GetProperty("endpoints");
+        Assert.Contains(endpoints.EnumerateArray(), e =>
+            e.GetProperty("address").GetString() == $"http://127.0.0.1:{_v1.Port}" && e.GetProperty("authority").GetString() == $"localhost:{_v1.Port}");
+    }
+
+    [Fact]
+    public async Task ConfigReload_GoodFileApplies_BadFileIsRejectedAndTheRunningConfigStays()
+    {
+        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url], 100, 0));
+        Assert.Equal("1", (await _client.CallAsync(router.GrpcUrl, Infer, Request())).Header("x-model-version"));
+
+        await router.ReplaceConfigAsync(Configs.Iris([_v1.Url], [_v2.Url], 0, 100));
+        await router.Logs.WaitForAsync(Patience, "Routing revision 2 published", "reloaded");
+        Assert.Equal("2", (await _client.CallAsync(router.GrpcUrl, Infer, Request())).Header("x-model-version"));
+
+        await router.ReplaceConfigAsync(Configs.Iris([_v1.Url], [_v2.Url], 0, 0));
+        var line = await router.Logs.WaitForAsync(Patience, "rejected, keeping the running configuration");
+        Assert.Contains("all weights are zero", line, StringComparison.Ordinal);
+        Assert.Equal(2, router.Revision);
+        Assert.Equal("2", (await _client.CallAsync(router.GrpcUrl, Infer, Request())).Header("x-model-version"));
+        Assert.Contains("router_config_reloads_total{result=\"rejected\"} 1", await router.Admin.GetStringAsync("/metrics"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConfigReload_ThroughASymlinkSwap_LikeAConfigMap()
+    {
+        var directory = TempDirectory.Create();
+        Directory.CreateDirectory(Path.Combine(directory, "data-1"));
+        File.WriteAllText(Path.Combine(directory, "data-1", "router.json"), Configs.Iris([_v1.Url], [_v2.Url], 100, 0));
+        File.CreateSymbolicLink(Path.Combine(directory, "..data"), "data-1");
+        File.CreateSymbolicLink(Path.Combine(directory, "router.json"), Path.Combine("..data", "router.json"));
+        await using var router = await TestRouter.StartAsync("", directory: directory);
+        Assert.Equal("1", (await _client.CallAsync(router.GrpcUrl, Infer, Request())).Header("x-model-version"));
+
+        Directory.CreateDirectory(Path.Combine(directory, "data-2"));
+        File.WriteAllText(Path.Combine(directory, "data-2", "router.json"), Configs.Iris([_v1.Url], [_v2.Url], 0, 100));
+        File.CreateSymbolicLink(Path.Combine(directory, "..data_tmp"), "data-2");
+        // rename(2) over the old link, as the kubelet does; File.Move follows links to directories.
+        Assert.Equal(0, Rename(Path.Combine(directory, "..data_tmp"), Path.Combine(directory, "..data")));
+        await router.Logs.WaitForAsync(Patience, "Routing revision 2 published");
+        Assert.Equal("2", (await _client.CallAsync(router.GrpcUrl, Infer, Request())).Header("x-model-version"));
+    }
+
+    [Fact]
+    public async Task StateFile_KeepsAdminWeightsAcrossRestart_UntilTheFileChangesTheExperiment()
+    {
+        var directory = TempDirectory.Create();
+        var state = Path.Combine(directory, "state", "router-state.json");
+        var config = Configs.Iris([_v1.Url], [_v2.Url], 90, 10);
+        await using (var first = await TestRouter.StartAsync(config, directory: directory, stateFile: state))
+        {
+            var response = await first.PutWeightsAsync("iris", """{"treatment": 30, "control": 70}""");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(10m, body.GetProperty("before").GetProperty("treatment").GetDecimal());
+            Assert.Equal(30m, body.GetProperty("after").GetProperty("treatment").GetDecimal());
+        }
+
+        Assert.True(File.Exists(state));
+        await using (var second = await TestRouter.StartAsync(config, directory: directory, stateFile: state))
+        {
+            var models = await second.GetModelsAsync();
+            Assert.Equal(30m, Weights(models).GetProperty("treatment").GetDecimal());
+            Assert.Equal("admin", models.GetProperty("models").GetProperty("iris").GetProperty("experiment").GetProperty("weightsSource").GetString());
+
+            // A file change to this experiment supersedes the admin weights.
+            await second.ReplaceConfigAsync(Configs.Iris([_v1.Url], [_v2.Url], 80, 20));
+            await second.Logs.WaitForAsync(Patience, "superseded", "changed this model's experiment");
+            await second.Logs.WaitForAsync(Patience, "Routing revision 2 published");
+            Assert.Equal(20m, Weights(await second.GetModelsAsync()).GetProperty("treatment").GetDecimal());
+        }
+
+        await using var third = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url], 80, 20), directory: directory, stateFile: state);
+        Assert.Equal("config", (await third.GetModelsAsync()).GetProperty("models").GetProperty("iris").GetProperty("experiment").GetProperty("weightsSource").GetString());
+    }
+
+    [Fact]
+    public async Task AdminWeights_AreValidated()
+    {
+        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url]));
+        async Task Expect(HttpStatusCode status, string model, string body, string reason)
+        {
+            var response = await router.PutWeightsAsync(model, body);
+            Assert.Equal(status, response.StatusCode);
+            Assert.Contains(reason, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        await Expect(HttpStatusCode.BadRequest, "iris", """{"canary": 5}""", "no group 'canary'");
+        await Expect(HttpStatusCode.BadRequest, "iris", """{"control": -5}""", "negative");
+        await Expect(HttpStatusCode.BadRequest, "iris", """{"control": 0, "treatment": 0}""", "all weights would be zero");
+        await Expect(HttpStatusCode.BadRequest, "iris", """{"control": "x"}""", "must be a number");
+        await Expect(HttpStatusCode.BadRequest, "iris", "[1]", "JSON object");
+        await Expect(HttpStatusCode.BadRequest, "iris", "{", "not valid JSON");
+        await Expect(HttpStatusCode.NotFound, "tulip", """{"control": 1}""", "model 'tulip' is not configured");
+        Assert.Equal(1, router.Revision);
+        await router.Logs.WaitForAsync(Patience, "refused", "no group 'canary'");
+    }
+
+    [Fact]
+    public async Task AdminAuth_MissingTokenIs401_WrongTokenIs403_ProbesAreOpen()
+    {
+        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url]));
+        using var anonymous = new HttpClient { BaseAddress = router.Admin.BaseAddress };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/admin/models")).StatusCode);
+        anonymous.DefaultRequestHeaders.Authorization = new("Bearer", "wrong");
+        Assert.Equal(HttpStatusCode.Forbidden, (await anonymous.GetAsync("/admin/models")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await anonymous.PostAsync("/admin/models/iris/experiment/rollback", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await router.Admin.GetAsync("/admin/models")).StatusCode);
+        Assert.Equal(1, router.Revision);
+    }
+
+    [Fact]
+    public async Task NoToken_AdminListensOnLoopbackOnly_EvenWithAnyHost()
+    {
+        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url]), token: null, host: "0.0.0.0");
+        Assert.StartsWith("http://127.0.0.1:", router.Host.AdminUrl, StringComparison.Ordinal);
+        Assert.StartsWith("http://0.0.0.0:", router.Host.GrpcUrl, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await router.Admin.GetAsync("/admin/models")).StatusCode);
+        await router.Logs.WaitForAsync(Patience, "No admin token configured");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "rename", SetLastError = true)]
+    private static extern int Rename(string oldPath, string newPath);
+
+    private static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Inference.Router.Tests.Infrastructure;
+
+/// <summary>Builds router configuration files for tests.</summary>
+internal static class Configs
+{
+    public static string Iris(
+        IEnumerable<string> v1,
+        IEnumerable<string> v2,
+        decimal control = 90,
+        decimal treatment = 10,
+        bool allowOverride = true,
+        string experiment = "iris-v2-rollout",
+        string? extra = null)
+    {
+        var json = new JsonObject
+        {
+            ["models"] = new JsonObject
+            {
+                ["iris"] = new JsonObject
+                {
+                    ["versions"] = new JsonObject
+                    {
+                        ["1"] = new JsonObject { ["endpoints"] = new JsonArray(v1.Select(e => (JsonNode)e!).ToArray()) },
+                        ["2"] = new JsonObject { ["endpoints"] = new JsonArray(v2.Select(e => (JsonNode)e!).ToArray()) },
+                    },
+                    ["experiment"] = new JsonObject
+                    {
+                        ["name"] = experiment,
+                        ["stickyHeader"] = "x-user-id",
+                        ["allowOverride"] = allowOverride,
+                        ["control"] = "control",
+                        ["groups"] = new JsonArray(
+                            new JsonObject { ["name"] = "control", ["version"] = "1", ["weight"] = control },
+                            new JsonObject { ["name"] = "treatment", ["version"] = "2", ["weight"] = treatment }),
+                    },
+                },
+            },
+            ["healthCheckIntervalSeconds"] = 0.2,
+            ["healthCheckTimeoutSeconds"] = 1,
+        };
+        if (extra is not null)
+        {
+            foreach (var (key, value) in JsonNode.Parse(extra)!.AsObject().ToList())
+            {
+                json[key] = value?.DeepClone();
+            }
+        }
+
+        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+}

@@ -1,0 +1,37 @@
+using Inference.Router.Hosting;
+
+namespace Inference.Router.Tests.Unit;
+
+public sealed class CommandLineTests
+{
+    [Fact]
+    public void Parse_AllFlags()
+    {
+        var tokenFile = Path.GetTempFileName();
+        File.WriteAllText(tokenFile, "  from-file \n");
+        var options = CommandLine.Parse(
+            ["--config", "r.json", "--host", "127.0.0.1", "--port=0", "--admin-port", "9", "--admin-token-file", tokenFile, "--state-file", "s.json"],
+            _ => "from-env");
+        Assert.Equal(("r.json", "127.0.0.1", 0, 9, "from-file", "s.json"), (options.ConfigPath, options.Host, options.Port, options.AdminPort, options.AdminToken, options.StateFile));
+    }
+
+    [Fact]
+    public void Parse_Defaults_TokenFromEnvironment()
+    {
+        var options = CommandLine.Parse(["--config", "r.json"], name => name == "ROUTER_ADMIN_TOKEN" ? "env-token" : null);
+        Assert.Equal(("0.0.0.0", 8080, 8081, "env-token"), (options.Host, options.Port, options.AdminPort, options.AdminToken));
+        Assert.Null(CommandLine.Parse(["--config", "r.json"], _ => null).AdminToken);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--port", "1" }, "--config is required")]
+    [InlineData(new[] { "--config", "a", "--port", "70000" }, "port number")]
+    [InlineData(new[] { "--config", "a", "--bogus" }, "unknown argument")]
+    [InlineData(new[] { "--config" }, "needs a value")]
+    [InlineData(new[] { "--config", "a", "--port", "5", "--admin-port", "5" }, "must differ")]
+    public void Parse_Mistakes_AreUsageErrors(string[] args, string reason)
+    {
+        var ex = Assert.Throws<UsageException>(() => CommandLine.Parse(args, _ => null));
+        Assert.Contains(reason, ex.Message, StringComparison.Ordinal);
+    }
+}
