@@ -1,0 +1,354 @@
+{{/* ---------- names ---------- */}}
+
+{{- define "inference.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "inference.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+A DNS-1123 label made of the given parts joined by "-". Longer than 63 characters, it is cut and
+ends with a hash of the whole, so two long names that share a prefix stay distinct.
+Usage: include "inference.dnsName" (list "a" "b" "c")
+*/}}
+{{- define "inference.dnsName" -}}
+{{- $raw := join "-" . }}
+{{- $name := regexReplaceAll "[^a-z0-9-]+" (lower $raw) "-" | trimAll "-" }}
+{{- if gt (len $name) 63 }}
+{{- printf "%s-%s" (trunc 54 $name | trimSuffix "-") (sha256sum $raw | trunc 8) }}
+{{- else }}
+{{- $name }}
+{{- end }}
+{{- end }}
+
+{{/* "<fullname>-<suffix>", at most 63 characters. Usage: include "inference.componentName" (list $ "router") */}}
+{{- define "inference.componentName" -}}
+{{- include "inference.dnsName" (list (include "inference.fullname" (index . 0)) (index . 1)) }}
+{{- end }}
+
+{{/* Deployment and headless Service name of one model version. Context: the version context. */}}
+{{- define "inference.modelServer.fullname" -}}
+{{- include "inference.dnsName" (list (include "inference.fullname" .root) .model (printf "v%s" .version)) }}
+{{- end }}
+
+{{- define "inference.router.fullname" -}}
+{{- include "inference.componentName" (list . "router") }}
+{{- end }}
+
+{{- define "inference.router.configName" -}}
+{{- include "inference.componentName" (list . "router-config") }}
+{{- end }}
+
+{{- define "inference.router.adminSecretName" -}}
+{{- if .Values.router.adminToken.existingSecret }}
+{{- .Values.router.adminToken.existingSecret }}
+{{- else }}
+{{- include "inference.componentName" (list . "router-admin-token") }}
+{{- end }}
+{{- end }}
+
+{{/* The headless Service's in-cluster address, as the router's endpoint. */}}
+{{- define "inference.modelServer.endpoint" -}}
+{{- printf "http://%s.%s.svc.%s:%d" (include "inference.modelServer.fullname" .) .root.Release.Namespace .root.Values.clusterDomain 8001 }}
+{{- end }}
+
+{{/* ---------- labels ---------- */}}
+
+{{- define "inference.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/name: {{ include "inference.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: inference
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{- define "inference.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "inference.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* Every model server pod of the release (NetworkPolicy, ServiceMonitor). */}}
+{{- define "inference.modelServer.componentLabels" -}}
+{{ include "inference.selectorLabels" . }}
+app.kubernetes.io/component: model-server
+{{- end }}
+
+{{/* The pods of one model version. Context: the version context. */}}
+{{- define "inference.modelServer.selectorLabels" -}}
+{{ include "inference.modelServer.componentLabels" .root }}
+inference/model: {{ .model | quote }}
+inference/version: {{ .version | quote }}
+{{- end }}
+
+{{- define "inference.modelServer.labels" -}}
+{{ include "inference.labels" .root }}
+app.kubernetes.io/component: model-server
+inference/model: {{ .model | quote }}
+inference/version: {{ .version | quote }}
+{{- end }}
+
+{{- define "inference.router.selectorLabels" -}}
+{{ include "inference.selectorLabels" . }}
+app.kubernetes.io/component: router
+{{- end }}
+
+{{- define "inference.router.labels" -}}
+{{ include "inference.labels" . }}
+app.kubernetes.io/component: router
+{{- end }}
+
+{{/* ---------- pods ---------- */}}
+
+{{/* registry/repository:tag@digest. Usage: include "inference.image" (list $imageValues $) */}}
+{{- define "inference.image" -}}
+{{- $image := index . 0 }}
+{{- $root := index . 1 }}
+{{- $ref := $image.repository }}
+{{- with $image.registry }}
+{{- $ref = printf "%s/%s" . $ref }}
+{{- end }}
+{{- if $image.digest }}
+{{- printf "%s@%s" $ref $image.digest }}
+{{- else }}
+{{- printf "%s:%s" $ref (toString (default $root.Chart.AppVersion $image.tag)) }}
+{{- end }}
+{{- end }}
+
+{{/* Soft spreading over the configured topology keys. Usage: include "inference.topologySpread" (list $settings $selectorLabelsYaml) */}}
+{{- define "inference.topologySpread" -}}
+{{- $spread := index . 0 }}
+{{- $selector := index . 1 }}
+{{- range $spread.topologyKeys }}
+- maxSkew: {{ $spread.maxSkew | int }}
+  topologyKey: {{ . }}
+  whenUnsatisfiable: {{ $spread.whenUnsatisfiable }}
+  labelSelector:
+    matchLabels:
+      {{- $selector | nindent 6 }}
+{{- end }}
+{{- end }}
+
+{{/* Model server probes. Context: the root. */}}
+{{- define "inference.modelServer.probes" -}}
+{{- $p := .Values.modelServer.probes }}
+{{- $ready := dict "httpGet" (dict "path" "/readyz" "port" "http") }}
+{{- $alive := dict "httpGet" (dict "path" "/healthz" "port" "http") }}
+{{- if eq $p.type "grpc" }}
+{{- /* grpc.health.v1.Health/Check reports SERVING once the model is loaded and warmed. */}}
+{{- $ready = dict "grpc" (dict "port" 8001) }}
+{{- $alive = dict "grpc" (dict "port" 8001) }}
+{{- end -}}
+startupProbe:
+  {{- toYaml $ready | nindent 2 }}
+  periodSeconds: {{ $p.startup.periodSeconds | int }}
+  failureThreshold: {{ $p.startup.failureThreshold | int }}
+livenessProbe:
+  {{- toYaml $alive | nindent 2 }}
+  periodSeconds: {{ $p.liveness.periodSeconds | int }}
+  timeoutSeconds: {{ $p.liveness.timeoutSeconds | int }}
+  failureThreshold: {{ $p.liveness.failureThreshold | int }}
+readinessProbe:
+  {{- toYaml $ready | nindent 2 }}
+  periodSeconds: {{ $p.readiness.periodSeconds | int }}
+  timeoutSeconds: {{ $p.readiness.timeoutSeconds | int }}
+  failureThreshold: {{ $p.readiness.failureThreshold | int }}
+{{- end }}
+
+{{/* ---------- router ---------- */}}
+
+{{/*
+The router's JSON config (the --config file), from .Values.models. Endpoints are the versions'
+headless Services: the router re-resolves these names, and a headless name resolves to one address
+per ready pod, so the router balances gRPC per pod. Rejects, at render time, what the router would
+reject at load time.
+*/}}
+{{- define "inference.router.config" -}}
+{{- $root := . }}
+{{- $models := dict }}
+{{- range $modelName, $model := .Values.models }}
+{{- $versions := dict }}
+{{- range $version, $spec := $model.versions }}
+{{- $ctx := dict "root" $root "model" $modelName "version" $version }}
+{{- $_ := set $versions $version (dict "endpoints" (list (include "inference.modelServer.endpoint" $ctx))) }}
+{{- end }}
+{{- $e := required (printf "models.%s.experiment is required" $modelName) $model.experiment }}
+{{- $groups := list }}
+{{- $groupNames := dict }}
+{{- $total := 0.0 }}
+{{- range $i, $g := $e.groups }}
+{{- if hasKey $groupNames $g.name }}
+{{- fail (printf "models.%s.experiment.groups: group %q appears twice" $modelName $g.name) }}
+{{- end }}
+{{- $_ := set $groupNames $g.name true }}
+{{- if not (hasKey $versions $g.version) }}
+{{- fail (printf "models.%s.experiment.groups[%d] (%s): version %q is not in models.%s.versions (%s)" $modelName $i $g.name $g.version $modelName (keys $versions | sortAlpha | join ", ")) }}
+{{- end }}
+{{- $total = addf $total $g.weight }}
+{{- $groups = append $groups (dict "name" $g.name "version" $g.version "weight" $g.weight) }}
+{{- end }}
+{{- if not (hasKey $groupNames $e.control) }}
+{{- fail (printf "models.%s.experiment.control: %q is not one of its groups" $modelName $e.control) }}
+{{- end }}
+{{- if not (gt $total 0.0) }}
+{{- fail (printf "models.%s.experiment.groups: the weights add up to 0; give at least one group weight" $modelName) }}
+{{- end }}
+{{- $experiment := dict "name" $e.name "control" $e.control "groups" $groups }}
+{{- if hasKey $e "stickyHeader" }}
+{{- $_ := set $experiment "stickyHeader" $e.stickyHeader }}
+{{- end }}
+{{- if hasKey $e "allowOverride" }}
+{{- $_ := set $experiment "allowOverride" $e.allowOverride }}
+{{- end }}
+{{- $_ := set $models $modelName (dict "versions" $versions "experiment" $experiment) }}
+{{- end }}
+{{- $config := dict "models" $models }}
+{{- range $key, $value := .Values.router.settings }}
+{{- $_ := set $config $key $value }}
+{{- end }}
+{{- toPrettyJson $config }}
+{{- end }}
+
+{{/*
+A version's autoscaling settings: modelServer.autoscaling with the version's keys on top, key by
+key (an explicit `enabled: false` must win, which a generic deep merge may skip as an empty value).
+Returns JSON; use with fromJson. Context: dict "root" "spec".
+*/}}
+{{- define "inference.modelServer.autoscaling" -}}
+{{- $merged := deepCopy .root.Values.modelServer.autoscaling }}
+{{- range $key, $value := (default dict .spec.autoscaling) }}
+{{- $_ := set $merged $key $value }}
+{{- end }}
+{{- toJson $merged }}
+{{- end }}
+
+{{/*
+Fails when two model versions would get the same resource name (names are lower-cased and
+characters other than a-z, 0-9 and "-" become "-", so "1.0" and "1-0" collide). Context: the root.
+*/}}
+{{- define "inference.modelServer.checkNames" -}}
+{{- $names := dict }}
+{{- range $modelName, $model := .Values.models }}
+{{- range $version, $spec := $model.versions }}
+{{- $name := include "inference.modelServer.fullname" (dict "root" $ "model" $modelName "version" $version) }}
+{{- if hasKey $names $name }}
+{{- fail (printf "models.%s.versions.%s: resource name %q is already used by %s; versions must differ after lower-casing and replacing characters other than a-z, 0-9 and -" $modelName $version $name (get $names $name)) }}
+{{- end }}
+{{- $_ := set $names $name (printf "models.%s.versions.%s" $modelName $version) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The router container, as an item of a pod's container list. Shared by the gateway Deployment
+and the sidecar snippet. Context: the root.
+*/}}
+{{- define "inference.router.container" -}}
+{{- $r := .Values.router -}}
+- name: router
+  image: {{ include "inference.image" (list $r.image .) }}
+  imagePullPolicy: {{ $r.image.pullPolicy }}
+  {{- if and (eq $r.mode "sidecar") $r.sidecar.native }}
+  # A native sidecar: started before the app's containers, stopped after them.
+  restartPolicy: Always
+  {{- end }}
+  args:
+    - --config
+    - /etc/inference-router/router.json
+    - --port
+    - {{ $r.ports.grpc | int | quote }}
+    - --admin-port
+    - {{ $r.ports.admin | int | quote }}
+    - --state-file
+    - /var/lib/inference-router/state.json
+    {{- range $r.extraArgs }}
+    - {{ . | quote }}
+    {{- end }}
+  env:
+    - name: ROUTER_ADMIN_TOKEN
+      valueFrom:
+        secretKeyRef:
+          name: {{ include "inference.router.adminSecretName" . }}
+          key: {{ $r.adminToken.existingSecretKey }}
+    {{- with $r.env }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  ports:
+    - name: router-grpc
+      containerPort: {{ $r.ports.grpc | int }}
+      protocol: TCP
+    - name: router-admin
+      containerPort: {{ $r.ports.admin | int }}
+      protocol: TCP
+  livenessProbe:
+    httpGet:
+      path: /healthz
+      port: router-admin
+    periodSeconds: {{ $r.probes.liveness.periodSeconds | int }}
+    timeoutSeconds: {{ $r.probes.liveness.timeoutSeconds | int }}
+    failureThreshold: {{ $r.probes.liveness.failureThreshold | int }}
+  readinessProbe:
+    httpGet:
+      path: /readyz
+      port: router-admin
+    periodSeconds: {{ $r.probes.readiness.periodSeconds | int }}
+    timeoutSeconds: {{ $r.probes.readiness.timeoutSeconds | int }}
+    failureThreshold: {{ $r.probes.readiness.failureThreshold | int }}
+  resources:
+    {{- toYaml $r.resources | nindent 4 }}
+  securityContext:
+    {{- toYaml .Values.securityContext | nindent 4 }}
+  volumeMounts:
+    # The whole directory, never a subPath: the kubelet updates a ConfigMap volume in place only
+    # when it is mounted as a directory, and the router reloads router.json when it changes.
+    - name: router-config
+      mountPath: /etc/inference-router
+      readOnly: true
+    - name: router-state
+      mountPath: /var/lib/inference-router
+    - name: router-tmp
+      mountPath: /tmp
+{{- end }}
+
+{{/* The router's volumes, as items of a pod's volume list. Context: the root. */}}
+{{- define "inference.router.volumes" -}}
+{{- $r := .Values.router -}}
+- name: router-config
+  configMap:
+    name: {{ include "inference.router.configName" . }}
+- name: router-state
+  {{- if and (eq $r.mode "gateway") $r.state.persistence.enabled }}
+  persistentVolumeClaim:
+    claimName: {{ include "inference.componentName" (list . "router-state") }}
+  {{- else }}
+  emptyDir:
+    sizeLimit: {{ $r.state.sizeLimit }}
+  {{- end }}
+- name: router-tmp
+  emptyDir:
+    sizeLimit: {{ $r.tmpSizeLimit }}
+{{- end }}
+
+{{/* Whether the chart renders the router at all: it is enabled and there is a model to route to. */}}
+{{- define "inference.router.enabled" -}}
+{{- if and .Values.router.enabled .Values.models }}true{{ end }}
+{{- end }}
+
+{{/* Whether the chart runs the router as its own Deployment. */}}
+{{- define "inference.router.gateway" -}}
+{{- if and (include "inference.router.enabled" .) (eq .Values.router.mode "gateway") }}true{{ end }}
+{{- end }}

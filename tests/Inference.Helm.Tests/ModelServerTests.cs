@@ -1,0 +1,173 @@
+using System.Text.Json.Nodes;
+using Inference.Helm.Tests.Support;
+
+namespace Inference.Helm.Tests;
+
+/// <summary>The model server workloads: one per version, run as the design's command line says.</summary>
+public sealed class ModelServerTests
+{
+    [HelmTheory]
+    [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
+    public async Task Each_model_version_has_exactly_one_Deployment_and_one_headless_Service(string chartCase)
+    {
+        var chart = await ChartCases.RenderAsync(chartCase);
+        var versions = chart.ModelVersions.ToList();
+
+        foreach (var (model, version, _) in versions)
+        {
+            Assert.Single(ModelServerObjects(chart, "Deployment", model, version));
+            var service = Assert.Single(ModelServerObjects(chart, "Service", model, version));
+            Assert.Equal("None", service.Spec["clusterIP"]?.GetValue<string>());
+            var ports = service.Spec["ports"]!.AsArray().ToDictionary(p => p!["name"]!.GetValue<string>(), p => (int)p!["port"]!.GetValue<double>());
+            Assert.Equal(new Dictionary<string, int> { ["grpc"] = 8001, ["http"] = 8002 }, ports);
+        }
+
+        Assert.Equal(versions.Count, ModelServerObjects(chart, "Deployment").Count());
+        Assert.Equal(versions.Count, ModelServerObjects(chart, "Service").Count());
+    }
+
+    [HelmTheory]
+    [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
+    public async Task Model_server_runs_with_the_designed_command_line(string chartCase)
+    {
+        var chart = await ChartCases.RenderAsync(chartCase);
+
+        foreach (var (model, version, _) in chart.ModelVersions)
+        {
+            var container = ModelServerContainer(chart, model, version);
+            string[] expected = ["--model", "/models/model.onnx", "--name", model, "--version", version, "--port", "8001", "--http-port", "8002"];
+            Assert.Equal(expected, container["args"]!.AsArray().Select(a => a!.GetValue<string>()));
+            Assert.Null(container["command"]); // the image's entrypoint is the model server
+            var ports = container["ports"]!.AsArray().ToDictionary(p => p!["name"]!.GetValue<string>(), p => (int)p!["containerPort"]!.GetValue<double>());
+            Assert.Equal(new Dictionary<string, int> { ["grpc"] = 8001, ["http"] = 8002 }, ports);
+        }
+    }
+
+    [HelmTheory]
+    [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
+    public async Task Model_file_comes_from_the_configured_artifact_source(string chartCase)
+    {
+        var chart = await ChartCases.RenderAsync(chartCase);
+
+        foreach (var (model, version, spec) in chart.ModelVersions)
+        {
+            var pod = ModelServerPod(chart, model, version);
+            var container = pod.Containers.Single();
+            var artifact = spec["artifact"]!.AsObject();
+            var modelMount = container["volumeMounts"]!.AsArray().SingleOrDefault(m => m!["mountPath"]!.GetValue<string>() == "/models");
+            var modelVolume = pod.Volumes.SingleOrDefault(v => v["name"]!.GetValue<string>() == "model");
+
+            if (artifact["image"] is { } image)
+            {
+                // The model is baked into the image: the container runs that image, nothing is mounted over /models.
+                Assert.StartsWith(image["repository"]!.GetValue<string>(), container["image"]!.GetValue<string>());
+                Assert.Null(modelMount);
+                Assert.Null(modelVolume);
+                Assert.Empty(pod.InitContainers);
+            }
+            else if (artifact["download"] is { } download)
+            {
+                var fetch = Assert.Single(pod.InitContainers);
+                var env = fetch["env"]!.AsArray().ToDictionary(e => e!["name"]!.GetValue<string>(), e => e!["value"]!.GetValue<string>());
+                Assert.Equal(download["url"]!.GetValue<string>(), env["MODEL_URL"]);
+                Assert.Equal(download["sha256"]!.GetValue<string>().ToLowerInvariant(), env["MODEL_SHA256"]);
+                var script = string.Join('\n', fetch["command"]!.AsArray().Select(c => c!.GetValue<string>()));
+                Assert.Contains("sha256sum -c", script);
+                Assert.Contains("mv /models/model.onnx.part /models/model.onnx", script);
+                Assert.NotNull(modelVolume!["emptyDir"]);
+                Assert.Contains(fetch["volumeMounts"]!.AsArray(), m => m!["name"]!.GetValue<string>() == "model" && m["mountPath"]!.GetValue<string>() == "/models");
+                Assert.True(modelMount!["readOnly"]!.GetValue<bool>());
+            }
+            else
+            {
+                var volume = artifact["volume"]!.AsObject();
+                foreach (var (key, value) in volume)
+                {
+                    Assert.True(JsonNode.DeepEquals(value, modelVolume![key]), $"{model} {version}: volume {key} differs from values");
+                }
+
+                Assert.True(modelMount!["readOnly"]!.GetValue<bool>());
+                Assert.Equal(artifact["subPath"]?.GetValue<string>(), modelMount["subPath"]?.GetValue<string>());
+                Assert.Empty(pod.InitContainers);
+            }
+        }
+    }
+
+    [HelmFact]
+    public async Task Versions_get_their_own_replicas_and_resources_over_the_shared_defaults()
+    {
+        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml"));
+
+        var v1 = Assert.Single(ModelServerObjects(chart, "Deployment", "iris", "1"));
+        var v2 = Assert.Single(ModelServerObjects(chart, "Deployment", "iris", "2"));
+        Assert.Equal(3, (int)v1.Spec["replicas"]!.GetValue<double>());
+        Assert.Equal(1, (int)v2.Spec["replicas"]!.GetValue<double>());
+        var v2Resources = ModelServerContainer(chart, "iris", "2")["resources"]!;
+        Assert.Equal("2Gi", v2Resources["limits"]!["memory"]!.GetValue<string>()); // the version's own
+        Assert.Equal("1", v2Resources["limits"]!["cpu"]!.GetValue<string>()); // the shared default, kept
+        Assert.Equal("1Gi", ModelServerContainer(chart, "iris", "1")["resources"]!["limits"]!["memory"]!.GetValue<string>());
+    }
+
+    [HelmFact]
+    public async Task A_version_can_opt_out_of_autoscaling_that_the_others_use()
+    {
+        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepositoryPaths.ChartCiFolder, "three-models.yaml"));
+
+        var autoscaled = chart.OfKind("HorizontalPodAutoscaler").Select(h => h.Spec["scaleTargetRef"]!["name"]!.GetValue<string>()).ToHashSet();
+        foreach (var (model, version, _) in chart.ModelVersions)
+        {
+            var deployment = Assert.Single(ModelServerObjects(chart, "Deployment", model, version));
+            var optedOut = version == "2024-09-gradient-boosted-with-calibrated-probabilities";
+            Assert.Equal(!optedOut, autoscaled.Contains(deployment.Name));
+            Assert.Equal(optedOut, deployment.Spec.ContainsKey("replicas"));
+        }
+
+        var iris3 = chart.Single("HorizontalPodAutoscaler", Assert.Single(ModelServerObjects(chart, "Deployment", "iris", "3")).Name);
+        Assert.Equal((1, 4), ((int)iris3.Spec["minReplicas"]!.GetValue<double>(), (int)iris3.Spec["maxReplicas"]!.GetValue<double>()));
+        var iris2 = chart.Single("HorizontalPodAutoscaler", Assert.Single(ModelServerObjects(chart, "Deployment", "iris", "2")).Name);
+        Assert.Equal((2, 12), ((int)iris2.Spec["minReplicas"]!.GetValue<double>(), (int)iris2.Spec["maxReplicas"]!.GetValue<double>()));
+    }
+
+    [HelmFact]
+    public async Task Native_grpc_probes_check_the_health_service_on_the_grpc_port()
+    {
+        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepositoryPaths.ChartCiFolder, "sidecar.yaml"));
+
+        var (model, version, _) = chart.ModelVersions.First();
+        var container = ModelServerContainer(chart, model, version);
+        foreach (var probe in new[] { "startupProbe", "livenessProbe", "readinessProbe" })
+        {
+            Assert.Equal(8001, (int)container[probe]!["grpc"]!["port"]!.GetValue<double>());
+            Assert.Null(container[probe]!["httpGet"]);
+        }
+    }
+
+    [HelmFact]
+    public async Task Long_versions_get_shortened_names_that_stay_distinct()
+    {
+        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepositoryPaths.ChartCiFolder, "three-models.yaml"));
+
+        const string longVersion = "2024-09-gradient-boosted-with-calibrated-probabilities";
+        var deployment = Assert.Single(ModelServerObjects(chart, "Deployment", "churn", longVersion));
+        Assert.Equal(63, deployment.Name.Length);
+        Assert.StartsWith("prod-inference-churn-v2024-09-gradient-boosted", deployment.Name);
+        // The full version still reaches the model server and its labels.
+        Assert.Contains(longVersion, ModelServerContainer(chart, "churn", longVersion)["args"]!.AsArray().Select(a => a!.GetValue<string>()));
+        Assert.NotEqual(deployment.Name, Assert.Single(ModelServerObjects(chart, "Deployment", "churn", "2024.09")).Name);
+    }
+
+    internal static IEnumerable<Manifest> ModelServerObjects(RenderedChart chart, string kind, string? model = null, string? version = null) =>
+        chart.OfKind(kind).Where(m =>
+            m.Labels["app.kubernetes.io/component"]?.GetValue<string>() == "model-server"
+            && (model is null || m.Labels["inference/model"]?.GetValue<string>() == model)
+            && (version is null || m.Labels["inference/version"]?.GetValue<string>() == version));
+
+    internal static PodTemplate ModelServerPod(RenderedChart chart, string model, string version)
+    {
+        var deployment = Assert.Single(ModelServerObjects(chart, "Deployment", model, version));
+        return chart.PodTemplates.Single(p => p.Owner == deployment.ToString());
+    }
+
+    private static JsonObject ModelServerContainer(RenderedChart chart, string model, string version) =>
+        Assert.Single(ModelServerPod(chart, model, version).Containers, c => c["name"]!.GetValue<string>() == "model-server");
+}

@@ -1,0 +1,267 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Inference.Helm.Tests.Support;
+using Inference.Router.Configuration;
+
+namespace Inference.Helm.Tests;
+
+/// <summary>The router: its config as the router itself parses it, its command line, its secret and modes.</summary>
+public sealed class RouterTests
+{
+    private static readonly string[] RouterArgs =
+        ["--config", "/etc/inference-router/router.json", "--port", "8080", "--admin-port", "8081", "--state-file", "/var/lib/inference-router/state.json"];
+
+    [HelmTheory]
+    [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
+    public async Task Router_config_is_accepted_by_the_router_and_matches_the_values(string chartCase)
+    {
+        var chart = await ChartCases.RenderAsync(chartCase);
+        if (!chart.RouterRendered)
+        {
+            Assert.DoesNotContain(chart.OfKind("ConfigMap"), c => c.Name.EndsWith("-router-config", StringComparison.Ordinal));
+            return;
+        }
+
+        var config = RouterConfigParser.Parse(RouterJson(chart));
+
+        Assert.Equal(chart.Models.Keys.Order(), config.Models.Keys.Order());
+        foreach (var (name, model) in chart.Models)
+        {
+            var parsed = config.Models[name];
+            Assert.Equal(model["versions"]!.AsObject().Select(v => v.Key).Order(), parsed.Versions.Keys.Order());
+            var experiment = model["experiment"]!;
+            Assert.Equal(experiment["name"]!.GetValue<string>(), parsed.Experiment.Name);
+            Assert.Equal(experiment["control"]!.GetValue<string>(), parsed.Experiment.Control);
+            Assert.Equal(experiment["stickyHeader"]?.GetValue<string>(), parsed.Experiment.StickyHeader);
+            Assert.Equal(experiment["allowOverride"]?.GetValue<bool>() ?? false, parsed.Experiment.AllowOverride);
+            var groups = experiment["groups"]!.AsArray()
+                .Select(g => (g!["name"]!.GetValue<string>(), g["version"]!.GetValue<string>(), (decimal)g["weight"]!.GetValue<double>()));
+            Assert.Equal(groups, parsed.Experiment.Groups.Select(g => (g.Name, g.Version, g.Weight)));
+        }
+    }
+
+    [HelmTheory]
+    [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
+    public async Task Router_endpoints_are_the_headless_Services_of_their_versions(string chartCase)
+    {
+        var chart = await ChartCases.RenderAsync(chartCase);
+        if (!chart.RouterRendered)
+        {
+            return;
+        }
+
+        var config = RouterConfigParser.Parse(RouterJson(chart));
+        foreach (var (model, version, _) in chart.ModelVersions)
+        {
+            var endpoint = Assert.Single(config.Models[model].Versions[version].Endpoints);
+            Assert.Equal(8001, endpoint.Port);
+            var suffix = $".{chart.Namespace}.svc.cluster.local";
+            Assert.EndsWith(suffix, endpoint.Host);
+            var service = chart.Single("Service", endpoint.Host[..^suffix.Length]);
+            Assert.Equal("None", service.Spec["clusterIP"]!.GetValue<string>());
+            Assert.Contains(service.Spec["ports"]!.AsArray(), p => (int)p!["port"]!.GetValue<double>() == 8001 && p["name"]!.GetValue<string>() == "grpc");
+            // The Service resolves to the pods of exactly this model version.
+            var pod = ModelServerTests.ModelServerPod(chart, model, version);
+            var selected = chart.PodTemplates.Where(p => LabelSelector.Selects(service.Spec["selector"]!.AsObject(), p.Labels)).ToList();
+            Assert.Equal([pod.Owner], selected.Select(p => p.Owner));
+        }
+    }
+
+    [HelmTheory]
+    [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
+    public async Task Router_runs_with_the_designed_flags_its_admin_token_and_a_live_config_mount(string chartCase)
+    {
+        var chart = await ChartCases.RenderAsync(chartCase);
+        if (!chart.RouterRendered)
+        {
+            Assert.Empty(chart.Manifests);
+            return;
+        }
+
+        var pod = await RouterPodAsync(chart);
+        var container = Assert.Single(pod.LongRunningContainers, c => c["name"]!.GetValue<string>() == "router");
+
+        Assert.Equal(RouterArgs, container["args"]!.AsArray().Select(a => a!.GetValue<string>()));
+
+        var token = Assert.Single(container["env"]!.AsArray(), e => e!["name"]!.GetValue<string>() == "ROUTER_ADMIN_TOKEN")!["valueFrom"]!["secretKeyRef"]!;
+        var tokenValues = chart.Values["router"]!["adminToken"]!;
+        Assert.Equal(tokenValues["existingSecretKey"]!.GetValue<string>(), token["key"]!.GetValue<string>());
+        var existing = tokenValues["existingSecret"]!.GetValue<string>();
+        if (existing.Length > 0)
+        {
+            Assert.Equal(existing, token["name"]!.GetValue<string>());
+            Assert.Empty(chart.OfKind("Secret"));
+        }
+        else
+        {
+            var secret = chart.Single("Secret", token["name"]!.GetValue<string>());
+            Assert.NotNull(secret.Object["data"]![token["key"]!.GetValue<string>()]);
+        }
+
+        // router.json comes from the rendered ConfigMap, mounted as a directory (a subPath mount is never updated).
+        var configVolume = Assert.Single(pod.Volumes, v => v["name"]!.GetValue<string>() == "router-config");
+        var configMap = chart.Single("ConfigMap", configVolume["configMap"]!["name"]!.GetValue<string>());
+        Assert.True(configMap.Object["data"]!.AsObject().ContainsKey("router.json"));
+        var mount = Assert.Single(container["volumeMounts"]!.AsArray(), m => m!["name"]!.GetValue<string>() == "router-config")!;
+        Assert.Equal("/etc/inference-router", mount["mountPath"]!.GetValue<string>());
+        Assert.Null(mount["subPath"]);
+        Assert.Contains(container["volumeMounts"]!.AsArray(), m => m!["mountPath"]!.GetValue<string>() == "/var/lib/inference-router");
+
+        // The router reloads its config live: no checksum of it may restart the pods.
+        Assert.DoesNotContain(pod.Annotations, a => a.Key.StartsWith("checksum/config", StringComparison.Ordinal));
+    }
+
+    [HelmFact]
+    public async Task Gateway_exposes_grpc_to_callers_and_admin_on_a_separate_Service()
+    {
+        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml"));
+
+        var router = chart.Single("Deployment", "prod-inference-router");
+        Assert.Equal(2, (int)router.Spec["replicas"]!.GetValue<double>());
+        var grpc = chart.Single("Service", "prod-inference-router");
+        Assert.Equal([(8080, "router-grpc")], grpc.Spec["ports"]!.AsArray().Select(p => ((int)p!["port"]!.GetValue<double>(), p["targetPort"]!.GetValue<string>())));
+        var admin = chart.Single("Service", "prod-inference-router-admin");
+        Assert.Equal([(8081, "router-admin")], admin.Spec["ports"]!.AsArray().Select(p => ((int)p!["port"]!.GetValue<double>(), p["targetPort"]!.GetValue<string>())));
+
+        // A generated token is a random 48-character string, and the pods restart when it changes.
+        var secret = chart.Single("Secret", "prod-inference-router-admin-token");
+        var token = Encoding.UTF8.GetString(Convert.FromBase64String(secret.Object["data"]!["admin-token"]!.GetValue<string>()));
+        Assert.Equal(48, token.Length);
+        Assert.True(token.All(char.IsAsciiLetterOrDigit));
+        var annotations = router.Spec["template"]!["metadata"]!["annotations"]!.AsObject();
+        Assert.Matches("^[0-9a-f]{64}$", annotations["checksum/admin-token"]!.GetValue<string>());
+    }
+
+    [HelmFact]
+    public async Task An_admin_token_given_in_values_is_the_Secret_value()
+    {
+        var chart = await ChartRenderer.RenderYamlAsync(
+            "router: {adminToken: {value: s3cret-token}}\n",
+            Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml"));
+
+        var secret = chart.Single("Secret", "prod-inference-router-admin-token");
+        Assert.Equal("s3cret-token", Encoding.UTF8.GetString(Convert.FromBase64String(secret.Object["data"]!["admin-token"]!.GetValue<string>())));
+    }
+
+    [HelmFact]
+    public async Task Persistent_state_uses_a_claim_and_recreates_the_single_router_pod()
+    {
+        var chart = await ChartRenderer.RenderYamlAsync(
+            "router: {replicas: 1, state: {persistence: {enabled: true, size: 32Mi}}}\n",
+            Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml"));
+
+        var claim = chart.Single("PersistentVolumeClaim", "prod-inference-router-state");
+        Assert.Equal("32Mi", claim.Spec["resources"]!["requests"]!["storage"]!.GetValue<string>());
+        var router = chart.Single("Deployment", "prod-inference-router");
+        Assert.Equal("Recreate", router.Spec["strategy"]!["type"]!.GetValue<string>());
+        var pod = chart.PodTemplates.Single(p => p.Owner == router.ToString());
+        var state = Assert.Single(pod.Volumes, v => v["name"]!.GetValue<string>() == "router-state");
+        Assert.Equal(claim.Name, state["persistentVolumeClaim"]!["claimName"]!.GetValue<string>());
+    }
+
+    [HelmFact]
+    public async Task Router_settings_reach_router_json()
+    {
+        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepositoryPaths.ChartCiFolder, "three-models.yaml"));
+
+        var config = RouterConfigParser.Parse(RouterJson(chart));
+        Assert.Equal(TimeSpan.FromSeconds(5), config.DnsRefreshInterval);
+    }
+
+    [HelmFact]
+    public async Task Sidecar_mode_publishes_the_same_router_container_as_the_gateway_for_the_caller_pods()
+    {
+        var sidecarValues = Path.Combine(RepositoryPaths.ChartCiFolder, "sidecar.yaml");
+        var sidecar = await ChartRenderer.RenderAsync(sidecarValues);
+        var gateway = await ChartRenderer.RenderYamlAsync("router: {mode: gateway}\n", sidecarValues);
+
+        Assert.DoesNotContain(sidecar.OfKind("Deployment"), d => d.Labels["app.kubernetes.io/component"]!.GetValue<string>() == "router");
+        Assert.DoesNotContain(sidecar.OfKind("Service"), s => s.Labels["app.kubernetes.io/component"]!.GetValue<string>() == "router");
+
+        var snippetPod = await RouterPodAsync(sidecar);
+        var snippetContainer = Assert.Single(snippetPod.InitContainers).DeepClone().AsObject();
+        Assert.Equal("Always", snippetContainer["restartPolicy"]!.GetValue<string>()); // a native sidecar
+        snippetContainer.Remove("restartPolicy");
+        var gatewayContainer = Assert.Single((await RouterPodAsync(gateway)).Containers);
+        Assert.True(JsonNode.DeepEquals(gatewayContainer, snippetContainer), $"sidecar:\n{snippetContainer}\ngateway:\n{gatewayContainer}");
+        Assert.True(JsonNode.DeepEquals(
+            new JsonArray([.. (await RouterPodAsync(gateway)).Volumes.Select(v => v.DeepClone())]),
+            new JsonArray([.. snippetPod.Volumes.Select(v => v.DeepClone())])));
+
+        // The model servers admit the calling pods, whose routers call them.
+        var policy = sidecar.Single("NetworkPolicy", "prod-inference-model-servers");
+        var grpcRule = Assert.Single(policy.Spec["ingress"]!.AsArray(), r => (int)r!["ports"]![0]!["port"]!.GetValue<double>() == 8001)!;
+        Assert.Equal("checkout", grpcRule["from"]![0]!["podSelector"]!["matchLabels"]!["app.kubernetes.io/name"]!.GetValue<string>());
+    }
+
+    [HelmFact]
+    public async Task Sidecar_mode_without_native_sidecars_publishes_a_regular_container()
+    {
+        var chart = await ChartRenderer.RenderYamlAsync(
+            "router: {sidecar: {native: false}}\n", Path.Combine(RepositoryPaths.ChartCiFolder, "sidecar.yaml"));
+
+        var pod = await RouterPodAsync(chart);
+        var container = Assert.Single(pod.Containers);
+        Assert.Null(container["restartPolicy"]);
+        Assert.Empty(pod.InitContainers);
+    }
+
+    [HelmFact]
+    public async Task Chart_README_shows_the_rendered_sidecar_container()
+    {
+        // The README's example: ci/sidecar.yaml installed as release checkout-models in namespace shop.
+        var chart = await ChartRenderer.RenderAsync("checkout-models", "shop", Path.Combine(RepositoryPaths.ChartCiFolder, "sidecar.yaml"));
+        var data = chart.Single("ConfigMap", "checkout-models-inference-router-sidecar").Object["data"]!;
+        var readme = (await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Chart, "README.md"))).ReplaceLineEndings("\n");
+
+        // Inside the example Deployment, both lists sit under spec.template.spec.
+        foreach (var key in new[] { "initContainers.yaml", "volumes.yaml" })
+        {
+            var snippet = data[key]!.GetValue<string>();
+            var indented = string.Join('\n', snippet.TrimEnd('\n').Split('\n').Select(line => line.Length == 0 ? line : "        " + line));
+            Assert.True(readme.Contains(indented, StringComparison.Ordinal), $"the chart README does not show the rendered {key}:\n{indented}");
+        }
+    }
+
+    [HelmTheory]
+    [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
+    public async Task Network_policy_admits_the_router_pods_to_the_model_servers(string chartCase)
+    {
+        var chart = await ChartCases.RenderAsync(chartCase);
+        if (!chart.Values["networkPolicy"]!["enabled"]!.GetValue<bool>() || !chart.RouterRendered || chart.RouterMode != "gateway")
+        {
+            return;
+        }
+
+        var policy = chart.Single("NetworkPolicy", $"{chart.Release}-inference-model-servers");
+        var routerPod = await RouterPodAsync(chart);
+        var grpcRule = Assert.Single(policy.Spec["ingress"]!.AsArray(), r => (int)r!["ports"]![0]!["port"]!.GetValue<double>() == 8001)!;
+        Assert.Contains(grpcRule["from"]!.AsArray(), peer => LabelSelector.Selects(peer!["podSelector"]?.AsObject(), routerPod.Labels));
+        // Only the router (and explicitly listed clients): no model server pod or foreign selector sneaks in.
+        Assert.Equal(1 + chart.Values["networkPolicy"]!["modelServerClients"]!.AsArray().Count, grpcRule["from"]!.AsArray().Count);
+    }
+
+    internal static string RouterJson(RenderedChart chart) =>
+        Assert.Single(chart.OfKind("ConfigMap"), c => c.Name.EndsWith("-router-config", StringComparison.Ordinal))
+            .Object["data"]!["router.json"]!.GetValue<string>();
+
+    /// <summary>The router's pod: the gateway Deployment's template, or the sidecar snippet as a pod fragment.</summary>
+    internal static async Task<PodTemplate> RouterPodAsync(RenderedChart chart)
+    {
+        var deployment = chart.OfKind("Deployment").SingleOrDefault(d => d.Labels["app.kubernetes.io/component"]!.GetValue<string>() == "router");
+        if (deployment is not null)
+        {
+            return chart.PodTemplates.Single(p => p.Owner == deployment.ToString());
+        }
+
+        var snippet = chart.OfKind("ConfigMap").Single(c => c.Name.EndsWith("-router-sidecar", StringComparison.Ordinal));
+        var data = snippet.Object["data"]!.AsObject();
+        var key = data.ContainsKey("initContainers.yaml") ? "initContainers" : "containers";
+        var spec = new JsonObject
+        {
+            [key] = (await ChartRenderer.YamlToJsonAsync(data[$"{key}.yaml"]!.GetValue<string>()))[0]!.DeepClone(),
+            ["volumes"] = (await ChartRenderer.YamlToJsonAsync(data["volumes.yaml"]!.GetValue<string>()))[0]!.DeepClone(),
+        };
+        return new PodTemplate($"{snippet} snippet", [], [], spec);
+    }
+}
