@@ -48,13 +48,7 @@ internal sealed class Series
 
     public void Add(double delta)
     {
-        double seen, updated;
-        do
-        {
-            seen = Volatile.Read(ref _value);
-            updated = seen + delta;
-        }
-        while (Interlocked.CompareExchange(ref _value, updated, seen) != seen);
+        AddTo(ref _value, delta);
     }
 
     public void Set(double value) => Volatile.Write(ref _value, value);
@@ -62,7 +56,8 @@ internal sealed class Series
     public void Observe(double value, double[] bounds)
     {
         // Buckets are stored non-cumulatively; the writer accumulates them.
-        var index = Array.BinarySearch(bounds, value);
+        // NaN orders below every bound in BinarySearch; it belongs only to +Inf (and makes the sum NaN).
+        var index = double.IsNaN(value) ? bounds.Length : Array.BinarySearch(bounds, value);
         if (index < 0)
         {
             index = ~index;
@@ -73,14 +68,22 @@ internal sealed class Series
             Interlocked.Increment(ref _bucketCounts[index]);
         }
 
-        double seen, updated;
-        do
-        {
-            seen = Volatile.Read(ref _sum);
-            updated = seen + value;
-        }
-        while (Interlocked.CompareExchange(ref _sum, updated, seen) != seen);
+        AddTo(ref _sum, value);
         Interlocked.Increment(ref _count);
+    }
+
+    private static void AddTo(ref double location, double delta)
+    {
+        // Compare bit patterns: a NaN is never == itself, so a value-compared CAS loop would spin forever.
+        while (true)
+        {
+            var seen = Volatile.Read(ref location);
+            var previous = Interlocked.CompareExchange(ref location, seen + delta, seen);
+            if (BitConverter.DoubleToInt64Bits(previous) == BitConverter.DoubleToInt64Bits(seen))
+            {
+                return;
+            }
+        }
     }
 
     public void WriteHistogram(StringBuilder text, string name, double[] bounds)

@@ -189,4 +189,40 @@ public sealed class PrometheusExporterTests
         Assert.Contains("c_total{k=\"v\"} 20000\n", text);
         Assert.Contains("h_count 40000\n", text);
     }
+
+    [Fact]
+    public async Task NaN_RecordedRepeatedly_IsExportedAndNeverHangsTheRecorder()
+    {
+        var meterName = UniqueMeterName();
+        using var meter = new Meter(meterName);
+        using var exporter = new PrometheusExporter(null, meterName) { IncludeProcessMetrics = false };
+        var counter = meter.CreateCounter<double>("nan_total");
+        var gauge = meter.CreateUpDownCounter<double>("nan_sum");
+        var histogram = meter.CreateHistogram<double>("nan_hist", unit: null, description: null,
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.5, 1] });
+
+        // A model can emit NaN scores; the prediction histogram must survive them. Once the sum is NaN, a
+        // compare-by-value update loop never succeeds, so run the recording off-thread and bound the wait.
+        var recording = Task.Run(() =>
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                counter.Add(double.NaN);
+                gauge.Add(double.NaN);
+                histogram.Record(double.NaN);
+            }
+
+            histogram.Record(0.25);
+        });
+        Assert.Same(recording, await Task.WhenAny(recording, Task.Delay(TimeSpan.FromSeconds(30))));
+
+        var text = exporter.Collect();
+        Assert.Contains("nan_total 0\n", text); // a counter only ever grows: NaN is not an increment
+        Assert.Contains("nan_sum NaN\n", text);
+        Assert.Contains("nan_hist_bucket{le=\"0.5\"} 1\n", text);
+        Assert.Contains("nan_hist_bucket{le=\"1\"} 1\n", text);
+        Assert.Contains("nan_hist_bucket{le=\"+Inf\"} 4\n", text);
+        Assert.Contains("nan_hist_count 4\n", text);
+        Assert.Contains("nan_hist_sum NaN\n", text);
+    }
 }
