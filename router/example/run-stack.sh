@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# The local stack in one command: the example model's two versions as two model servers, the router
+# in front with a 90/10 experiment, then a dozen calls printed with the tags that say who served them.
+#
+#   router/example/run-stack.sh          # keep the stack running until Ctrl-C
+#   router/example/run-stack.sh --once   # make the calls, then stop everything (used by the tests)
+#
+# Environment: ROUTER_PORT (8080) and ADMIN_PORT (8081), 0 for any free port; ROUTER_ADMIN_TOKEN
+# (default local-admin-token); STACK_DIR for the config and logs (default .cache/stack).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+once=0
+case "${1:-}" in
+  --once) once=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--once]" >&2; exit 2 ;;
+esac
+
+router_port=${ROUTER_PORT:-8080}
+admin_port=${ADMIN_PORT:-8081}
+export ROUTER_ADMIN_TOKEN=${ROUTER_ADMIN_TOKEN:-local-admin-token}
+stack=${STACK_DIR:-$root/.cache/stack}
+mkdir -p "$stack"
+rm -f "$stack"/*.log
+
+pids=()
+stop_all() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+# wait_for_line <log> <pid> <extended regex>: prints the first matching line, fails if the process dies.
+wait_for_line() {
+  local log=$1 pid=$2 pattern=$3
+  for _ in $(seq 1 600); do
+    if line=$(grep -m1 -E "$pattern" "$log" 2>/dev/null); then
+      printf '%s\n' "$line"
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "process $pid exited; its log ($log):" >&2
+      cat "$log" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "timed out waiting for '$pattern' in $log" >&2
+  return 1
+}
+
+echo "== building (Release)"
+for project in services/Inference.ModelServer/Inference.ModelServer.csproj \
+               router/Inference.Router/Inference.Router.csproj \
+               services/Inference.Client.Example/Inference.Client.Example.csproj; do
+  if ! output=$(dotnet build "$root/$project" -c Release -nologo -v q 2>&1); then
+    printf '%s\n' "$output" >&2
+    exit 1
+  fi
+done
+bin() { echo "$root/$1/bin/Release/net10.0/$2"; }
+
+declare -A grpc_url
+for version in 1 2; do
+  log="$stack/iris-v$version.log"
+  "$(bin services/Inference.ModelServer Inference.ModelServer)" \
+    --model "$root/tests/models/iris/$version/model.onnx" --name iris --version "$version" \
+    --host 127.0.0.1 --port 0 --http-port 0 >"$log" 2>&1 &
+  pids+=($!)
+  listening=$(wait_for_line "$log" $! 'Listening: grpc=')
+  wait_for_line "$log" $! 'Ready: ' >/dev/null
+  grpc_url[$version]=$(sed -E 's/.*grpc=([^ ]+).*/\1/' <<<"$listening")
+  echo "== model server iris v$version ready at ${grpc_url[$version]} (log: $log)"
+done
+
+cat >"$stack/router.json" <<JSON
+{
+  "models": {
+    "iris": {
+      "versions": {
+        "1": { "endpoints": ["${grpc_url[1]}"] },
+        "2": { "endpoints": ["${grpc_url[2]}"] }
+      },
+      "experiment": {
+        "name": "iris-v2-rollout",
+        "stickyHeader": "x-user-id",
+        "allowOverride": true,
+        "control": "control",
+        "groups": [
+          { "name": "control",   "version": "1", "weight": 90 },
+          { "name": "treatment", "version": "2", "weight": 10 }
+        ]
+      }
+    }
+  }
+}
+JSON
+
+log="$stack/router.log"
+"$(bin router/Inference.Router Inference.Router)" --config "$stack/router.json" \
+  --host 127.0.0.1 --port "$router_port" --admin-port "$admin_port" >"$log" 2>&1 &
+pids+=($!)
+listening=$(wait_for_line "$log" $! 'Now listening: grpc=')
+router_url=$(sed -E 's/.*grpc=([^ ]+).*/\1/' <<<"$listening")
+admin_url=$(sed -E 's/.*admin=([^ ]+).*/\1/' <<<"$listening")
+echo "== router at $router_url, admin API at $admin_url (config: $stack/router.json, log: $log)"
+
+echo
+echo "== a dozen users call iris through the router (sticky on x-user-id, 90/10 split)"
+dotnet "$(bin services/Inference.Client.Example Inference.Client.Example.dll)" --address "$router_url" --users 12
+
+# The same through Python's reference gRPC implementation, when it is installed.
+for python in /usr/bin/python3 python3; do
+  if command -v "$python" >/dev/null && "$python" -c 'import grpc, grpc_tools' 2>/dev/null; then
+    echo
+    echo "== the same users from python3-grpcio"
+    "$python" "$root/router/example/call_router.py" --address "${router_url#http://}" --users 3 \
+      --stubs "$stack/python"
+    break
+  fi
+done
+
+cat <<HINTS
+
+== try it (admin token: \$ROUTER_ADMIN_TOKEN = $ROUTER_ADMIN_TOKEN)
+  curl -s -H "Authorization: Bearer $ROUTER_ADMIN_TOKEN" $admin_url/admin/models
+  curl -s -X PUT -H "Authorization: Bearer $ROUTER_ADMIN_TOKEN" -H 'Content-Type: application/json' \\
+       -d '{"control": 50, "treatment": 50}' $admin_url/admin/models/iris/experiment/weights
+  curl -s -X POST -H "Authorization: Bearer $ROUTER_ADMIN_TOKEN" $admin_url/admin/models/iris/experiment/rollback
+  dotnet $(bin services/Inference.Client.Example Inference.Client.Example.dll) --address $router_url
+  curl -s $admin_url/metrics | grep '^router_'
+HINTS
+
+if [[ $once == 1 ]]; then
+  exit 0
+fi
+echo
+echo "== running; Ctrl-C stops the router and both model servers"
+wait

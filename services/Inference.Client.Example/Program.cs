@@ -1,0 +1,56 @@
+using System.Globalization;
+using Inference.Client.Example;
+using Inference.Client;
+using Inference.Contracts.Oip;
+using Inference.Grpc;
+using Inference.Grpc.Client;
+
+// Usage: Inference.Client.Example [--address http://127.0.0.1:8080] [--model iris] [--users 12]
+//                                 [--user-prefix user-] [--version <pin>] [--group <override>]
+var options = ExampleOptions.Parse(args);
+if (options is null)
+{
+    Console.Error.WriteLine(ExampleOptions.Usage);
+    return 2;
+}
+
+using var channel = GrpcChannel.ForAddress(options.Address);
+var client = new InferenceClient(channel);
+string[] species = ["setosa", "versicolor", "virginica"];
+
+// One flower per user, cycling through three typical ones, so each line is easy to check by eye.
+float[][] flowers = [[5.1f, 3.5f, 1.4f, 0.2f], [6.6f, 3.0f, 4.4f, 1.4f], [7.7f, 3.0f, 6.1f, 2.3f]];
+
+var failures = 0;
+for (var i = 1; i <= options.Users; i++)
+{
+    var user = options.UserPrefix + i.ToString("D2", CultureInfo.InvariantCulture);
+    var flower = flowers[(i - 1) % flowers.Length];
+    var request = new ModelInferRequest { ModelName = options.Model, ModelVersion = options.Version ?? string.Empty, Id = user }
+        .AddInput<float>("input", flower, [1, 4]);
+
+    var headers = new Metadata().Add("x-user-id", user);
+    if (options.Group is not null)
+    {
+        headers.Add("x-experiment-group", options.Group);
+    }
+
+    try
+    {
+        var response = await client.ModelInferAsync(request, new CallOptions { Headers = headers, Timeout = TimeSpan.FromSeconds(5) });
+        var label = response.Message.GetOutput<long>("label").Data[0];
+        var probabilities = response.Message.GetOutput<float>("probabilities").Data;
+        var tags = response.Tags;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{user}  model={tags.ModelName} version={tags.ModelVersion} experiment={tags.Experiment ?? "-"} group={tags.ExperimentGroup ?? "-"}  " +
+            $"-> {species[label]} (p={probabilities[label]:0.000})"));
+    }
+    catch (GrpcException ex)
+    {
+        failures++;
+        var tags = ResponseTags.From(ex);
+        Console.WriteLine($"{user}  {ex.StatusCode}: {ex.Detail}  (version={tags.ModelVersion ?? "-"} group={tags.ExperimentGroup ?? "-"})");
+    }
+}
+
+return failures == 0 ? 0 : 1;
