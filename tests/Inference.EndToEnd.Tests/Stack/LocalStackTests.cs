@@ -1,0 +1,83 @@
+using System.Text.RegularExpressions;
+using Inference.EndToEnd.Tests.Infrastructure;
+
+namespace Inference.EndToEnd.Tests.Stack;
+
+/// <summary>
+/// The README's first command, <c>router/example/run-stack.sh</c>, run as a user would (with
+/// <c>--once</c> and free ports): it must bring up both model servers and the router, and every
+/// answer it prints must carry the tags the 90/10 experiment gives that user.
+/// </summary>
+public sealed partial class LocalStackTests
+{
+    private static readonly string[] Species = ["setosa", "versicolor", "virginica"];
+
+    [Fact]
+    public async Task RunStackOnce_ShowsTaggedAnswers_ForEveryUser_AsTheExperimentAssignsThem()
+    {
+        using var stackDirectory = new TempDirectory("stack");
+        await using var script = ChildProcess.Start("run-stack", "bash",
+            [Path.Combine(RepoPaths.Root, "router", "example", "run-stack.sh"), "--once"],
+            new Dictionary<string, string?>
+            {
+                ["ROUTER_PORT"] = "0",
+                ["ADMIN_PORT"] = "0",
+                ["STACK_DIR"] = stackDirectory.Path,
+            },
+            workingDirectory: RepoPaths.Root);
+
+        var exitCode = await script.WaitForExitAsync(TimeSpan.FromMinutes(4));
+        Assert.True(exitCode == 0, $"run-stack.sh exited {exitCode}:\n{script.Output}");
+
+        var lines = script.Lines.Select(line => AnswerLine().Match(line)).Where(match => match.Success).ToList();
+        var dotnetAnswers = lines.Where(match => match.Groups["p"].Success).ToList();
+        var pythonAnswers = lines.Where(match => !match.Groups["p"].Success).ToList();
+
+        Assert.Equal(12, dotnetAnswers.Count);
+        var weights = new Weights(90, 10);
+        for (var i = 0; i < dotnetAnswers.Count; i++)
+        {
+            var answer = dotnetAnswers[i];
+            var user = answer.Groups["user"].Value;
+            Assert.Equal($"user-{i + 1:D2}", user);
+            AssertTagged(answer, weights);
+            Assert.Equal(Species[i % Species.Length], answer.Groups["species"].Value);
+        }
+
+        // Sticky: the dozen users of this run include both groups, so the print-out shows a real split.
+        Assert.Contains(dotnetAnswers, answer => answer.Groups["group"].Value == "treatment");
+        Assert.Contains(dotnetAnswers, answer => answer.Groups["group"].Value == "control");
+
+        if (Peers.Missing(Peers.Python) is null)
+        {
+            // The same users from python3-grpcio land where the .NET client's did.
+            Assert.Equal(3, pythonAnswers.Count);
+            foreach (var answer in pythonAnswers)
+            {
+                AssertTagged(answer, weights);
+            }
+        }
+
+        // The script stops what it started: nothing listens on the ports it printed any more.
+        var router = RouterLine().Match(script.Output);
+        Assert.True(router.Success, script.Output);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(router.Groups["admin"].Value + "/healthz"));
+    }
+
+    private static void AssertTagged(Match answer, Weights weights)
+    {
+        var user = answer.Groups["user"].Value;
+        var group = Assignment.Group(user, weights);
+        Assert.Equal("iris", answer.Groups["model"].Value);
+        Assert.Equal(RouterConfigFile.Experiment, answer.Groups["experiment"].Value);
+        Assert.Equal(group, answer.Groups["group"].Value);
+        Assert.Equal(Assignment.VersionOf(group), answer.Groups["version"].Value);
+    }
+
+    [GeneratedRegex(@"^(?<user>user-\d+)  model=(?<model>\S+) version=(?<version>\S+) experiment=(?<experiment>\S+) group=(?<group>\S+)  -> (?<species>\w+)(?<p> \(p=[0-9.]+\))?$")]
+    private static partial Regex AnswerLine();
+
+    [GeneratedRegex(@"router at (?<grpc>http://\S+), admin API at (?<admin>http://[^\s(]+)")]
+    private static partial Regex RouterLine();
+}
