@@ -1,0 +1,4 @@
+using BenchmarkDotNet.Running;
+
+// dotnet run -c Release --project tests/Benchmarks/MicroBench -- --filter '*' [--job short]
+BenchmarkSwitcher.FromAssembly(typeof(Inference.MicroBench.PeekBenchmarks).Assembly).Run(args);
