@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Inference.Helm.Tests.Support;
 
@@ -35,8 +36,14 @@ public sealed class ModelServerTests
         foreach (var (model, version, _) in chart.ModelVersions)
         {
             var container = ModelServerContainer(chart, model, version);
-            string[] expected = ["--model", "/models/model.onnx", "--name", model, "--version", version, "--port", "8001", "--http-port", "8002"];
-            Assert.Equal(expected, container["args"]!.AsArray().Select(a => a!.GetValue<string>()));
+            var drain = Drain.Expected(chart.Values);
+            string[] expected =
+            [
+                "--model", "/models/model.onnx", "--name", model, "--version", version, "--port", "8001", "--http-port", "8002",
+                "--drain-delay-ms", (drain.DelaySeconds * 1000).ToString(CultureInfo.InvariantCulture),
+                "--drain-timeout-ms", (drain.TimeoutSeconds * 1000).ToString(CultureInfo.InvariantCulture),
+            ];
+            Assert.Equal(expected, container["args"]!.AsArray().Select(a => a!.GetValue<string>()).Take(expected.Length));
             Assert.Null(container["command"]); // the image's entrypoint is the model server
             var ports = container["ports"]!.AsArray().ToDictionary(p => p!["name"]!.GetValue<string>(), p => (int)p!["containerPort"]!.GetValue<double>());
             Assert.Equal(new Dictionary<string, int> { ["grpc"] = 8001, ["http"] = 8002 }, ports);
@@ -154,6 +161,98 @@ public sealed class ModelServerTests
         // The full version still reaches the model server and its labels.
         Assert.Contains(longVersion, ModelServerContainer(chart, "churn", longVersion)["args"]!.AsArray().Select(a => a!.GetValue<string>()));
         Assert.NotEqual(deployment.Name, Assert.Single(ModelServerObjects(chart, "Deployment", "churn", "2024.09")).Name);
+    }
+
+    [HelmTheory]
+    [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
+    public async Task Graceful_stop_fits_the_routers_health_and_DNS_settings(string chartCase)
+    {
+        var chart = await ChartCases.RenderAsync(chartCase);
+        var drain = Drain.Expected(chart.Values);
+
+        foreach (var (model, version, _) in chart.ModelVersions)
+        {
+            var deployment = Assert.Single(ModelServerObjects(chart, "Deployment", model, version));
+            var pod = ModelServerPod(chart, model, version);
+            var args = ModelServerContainer(chart, model, version)["args"]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
+            var delayMs = int.Parse(args[args.IndexOf("--drain-delay-ms") + 1], CultureInfo.InvariantCulture);
+            var timeoutMs = int.Parse(args[args.IndexOf("--drain-timeout-ms") + 1], CultureInfo.InvariantCulture);
+            var grace = (int)pod.Spec["terminationGracePeriodSeconds"]!.GetValue<double>();
+            var minReady = (int)deployment.Spec["minReadySeconds"]!.GetValue<double>();
+
+            Assert.Equal(drain.DelaySeconds * 1000, delayMs);
+            // Kubernetes must not kill the server before the delay and the in-flight wait are over.
+            Assert.True(grace >= (delayMs + timeoutMs) / 1000, $"{deployment}: grace {grace} s < drain {delayMs} ms + {timeoutMs} ms");
+            Assert.Equal(drain.GraceSeconds, grace);
+            // An old pod is stopped only after the router has re-resolved the Service and knows its replacement.
+            Assert.True(minReady > drain.DnsRefreshSeconds, $"{deployment}: minReadySeconds {minReady} <= dnsRefreshSeconds {drain.DnsRefreshSeconds}");
+        }
+    }
+
+    [HelmFact]
+    public async Task Drain_delay_follows_the_router_health_interval_and_timeout()
+    {
+        var chart = await ChartRenderer.RenderYamlAsync(OneVersion + """
+            router:
+              settings: {healthCheckIntervalSeconds: 3, healthCheckTimeoutSeconds: 1.5, dnsRefreshSeconds: 20}
+
+            """);
+
+        var pod = ModelServerPod(chart, "iris", "1");
+        var args = pod.Containers.Single()["args"]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
+        Assert.Equal("5000", args[args.IndexOf("--drain-delay-ms") + 1]);
+        Assert.Equal(5 + 20 + 5, (int)pod.Spec["terminationGracePeriodSeconds"]!.GetValue<double>());
+        Assert.Equal(25, (int)Assert.Single(ModelServerObjects(chart, "Deployment", "iris")).Spec["minReadySeconds"]!.GetValue<double>());
+    }
+
+    [HelmFact]
+    public async Task Explicit_drain_values_win_and_a_too_short_grace_period_is_refused()
+    {
+        var chart = await ChartRenderer.RenderYamlAsync(OneVersion + """
+            modelServer: {drain: {delaySeconds: 2, timeoutSeconds: 40}, terminationGracePeriodSeconds: 60, minReadySeconds: 30}
+
+            """);
+        var pod = ModelServerPod(chart, "iris", "1");
+        var args = pod.Containers.Single()["args"]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
+        Assert.Equal(("2000", "40000"), (args[args.IndexOf("--drain-delay-ms") + 1], args[args.IndexOf("--drain-timeout-ms") + 1]));
+        Assert.Equal(60, (int)pod.Spec["terminationGracePeriodSeconds"]!.GetValue<double>());
+        Assert.Equal(30, (int)Assert.Single(ModelServerObjects(chart, "Deployment", "iris")).Spec["minReadySeconds"]!.GetValue<double>());
+
+        var error = await Assert.ThrowsAsync<RenderFailedException>(() => ChartRenderer.RenderYamlAsync(OneVersion + """
+            modelServer: {drain: {delaySeconds: 2, timeoutSeconds: 40}, terminationGracePeriodSeconds: 30}
+
+            """));
+        Assert.Contains("modelServer.terminationGracePeriodSeconds (30) must be at least modelServer.drain.delaySeconds + modelServer.drain.timeoutSeconds (2 + 40)", error.Message);
+    }
+
+    private const string OneVersion = """
+        models:
+          iris:
+            experiment:
+              name: rollout
+              control: control
+              groups:
+                - {name: control, version: "1", weight: 100}
+            versions:
+              "1": {artifact: {image: {repository: r/iris, tag: "1"}}}
+
+        """;
+
+    /// <summary>The graceful-stop numbers the chart README documents, computed from merged values.</summary>
+    private sealed record Drain(int DelaySeconds, int TimeoutSeconds, int GraceSeconds, double DnsRefreshSeconds)
+    {
+        public static Drain Expected(JsonObject values)
+        {
+            var settings = values["router"]?["settings"]?.AsObject() ?? [];
+            var interval = settings["healthCheckIntervalSeconds"]?.GetValue<double>() ?? 5;
+            var timeout = settings["healthCheckTimeoutSeconds"]?.GetValue<double>() ?? 2;
+            var dns = settings["dnsRefreshSeconds"]?.GetValue<double>() ?? 10;
+            var ms = values["modelServer"]!.AsObject();
+            var delay = ms["drain"]?["delaySeconds"] is { } d ? (int)d.GetValue<double>() : (int)Math.Ceiling(interval > 0 ? interval + timeout : dns + 5);
+            var drainTimeout = ms["drain"]?["timeoutSeconds"] is { } t ? (int)t.GetValue<double>() : 20;
+            var grace = ms["terminationGracePeriodSeconds"] is { } g ? (int)g.GetValue<double>() : delay + drainTimeout + 5;
+            return new Drain(delay, drainTimeout, grace, dns);
+        }
     }
 
     internal static IEnumerable<Manifest> ModelServerObjects(RenderedChart chart, string kind, string? model = null, string? version = null) =>

@@ -352,3 +352,40 @@ and the sidecar snippet. Context: the root.
 {{- define "inference.router.gateway" -}}
 {{- if and (include "inference.router.enabled" .) (eq .Values.router.mode "gateway") }}true{{ end }}
 {{- end }}
+
+{{/*
+The model servers' graceful-stop timing, derived from the router's settings where values leave it
+unset (see modelServer.drain in values.yaml). Returns JSON with delaySeconds, timeoutSeconds,
+terminationGracePeriodSeconds and minReadySeconds; use with fromJson. Context: the root.
+*/}}
+{{- define "inference.modelServer.drain" -}}
+{{- $ms := .Values.modelServer }}
+{{- $settings := default dict .Values.router.settings }}
+{{- $interval := ternary $settings.healthCheckIntervalSeconds 5 (hasKey $settings "healthCheckIntervalSeconds") | float64 }}
+{{- $timeout := ternary $settings.healthCheckTimeoutSeconds 2 (hasKey $settings "healthCheckTimeoutSeconds") | float64 }}
+{{- $dns := ternary $settings.dnsRefreshSeconds 10 (hasKey $settings "dnsRefreshSeconds") | float64 }}
+{{- $drain := default dict $ms.drain }}
+{{- $delay := 0 }}
+{{- if kindIs "invalid" $drain.delaySeconds }}
+{{- if gt $interval 0.0 }}
+{{- $delay = addf $interval $timeout | ceil | int }}
+{{- else }}
+{{- $delay = addf $dns 5 | ceil | int }}
+{{- end }}
+{{- else }}
+{{- $delay = $drain.delaySeconds | int }}
+{{- end }}
+{{- $drainTimeout := ternary $drain.timeoutSeconds 20 (hasKey $drain "timeoutSeconds") | int }}
+{{- $grace := add $delay $drainTimeout 5 }}
+{{- if not (kindIs "invalid" $ms.terminationGracePeriodSeconds) }}
+{{- $grace = $ms.terminationGracePeriodSeconds | int }}
+{{- if lt $grace (add $delay $drainTimeout) }}
+{{- fail (printf "modelServer.terminationGracePeriodSeconds (%d) must be at least modelServer.drain.delaySeconds + modelServer.drain.timeoutSeconds (%d + %d): Kubernetes would kill the model server in the middle of its drain" $grace $delay $drainTimeout) }}
+{{- end }}
+{{- end }}
+{{- $minReady := addf $dns 5 | ceil | int }}
+{{- if not (kindIs "invalid" $ms.minReadySeconds) }}
+{{- $minReady = $ms.minReadySeconds | int }}
+{{- end }}
+{{- toJson (dict "delaySeconds" $delay "timeoutSeconds" $drainTimeout "terminationGracePeriodSeconds" $grace "minReadySeconds" $minReady) }}
+{{- end }}

@@ -4,10 +4,24 @@ namespace Inference.Router.Upstream;
 /// One replica address. Long-lived across configuration swaps (keyed by address and authority) so
 /// its connections, health and in-flight count survive reloads.
 /// </summary>
+/// <remarks>
+/// Two health sources decide whether it takes new calls. The Watch stream is authoritative when the
+/// replica supports it: NOT_SERVING or the stream ending takes the endpoint out at once, SERVING brings
+/// it back. The periodic Check is the fallback: an explicit answer other than SERVING or a refused
+/// connection takes it out at once, a timeout or transport error only on the second in a row, so one
+/// slow answer from a busy but working replica does not empty a version.
+/// </remarks>
 internal sealed class UpstreamEndpoint
 {
+    /// <summary>Timeouts and transport errors of the periodic Check needed in a row to take the endpoint out.</summary>
+    public const int CheckFailuresToEject = 2;
+
+    private readonly Lock _gate = new();
     private int _inFlight;
     private volatile bool _healthy = true;
+    private bool _checkHealthy = true;
+    private int _checkFailures;
+    private WatchState _watch;
     private long _ejectedUntil;
 
     public UpstreamEndpoint(string destinationPrefix, string authority, string? hostHeader)
@@ -16,6 +30,14 @@ internal sealed class UpstreamEndpoint
         Authority = authority;
         HostHeader = hostHeader;
         Key = Compose(destinationPrefix, authority);
+    }
+
+    /// <summary>What the Watch stream last said; <see cref="None"/> when there is no stream (not started, or UNIMPLEMENTED).</summary>
+    public enum WatchState
+    {
+        None,
+        Serving,
+        NotServing,
     }
 
     /// <summary>Where requests go: <c>http://address:port</c>.</summary>
@@ -31,8 +53,32 @@ internal sealed class UpstreamEndpoint
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>The last active health check's verdict (optimistic until the first one).</summary>
+    /// <summary>The health checks' verdict (optimistic until the first one).</summary>
     public bool Healthy => _healthy;
+
+    /// <summary>The Watch stream's last word.</summary>
+    public WatchState Watch
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _watch;
+            }
+        }
+    }
+
+    /// <summary>Timeouts and transport errors of the periodic Check since its last answer.</summary>
+    public int CheckFailures
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _checkFailures;
+            }
+        }
+    }
 
     public bool IsEjected(long now) => now < Volatile.Read(ref _ejectedUntil);
 
@@ -45,16 +91,57 @@ internal sealed class UpstreamEndpoint
     /// <summary>Leaves the endpoint out of balancing until <paramref name="until"/> (a TimeProvider timestamp).</summary>
     public void Eject(long until) => Volatile.Write(ref _ejectedUntil, until);
 
-    /// <summary>Records a health check; a passing check also ends an ejection early.</summary>
-    public bool SetHealth(bool healthy)
+    /// <summary>Records one periodic Check; returns whether <see cref="Healthy"/> changed.</summary>
+    public bool RecordCheck(HealthCheckOutcome outcome)
     {
-        var changed = _healthy != healthy;
-        _healthy = healthy;
-        if (healthy)
+        lock (_gate)
         {
-            Volatile.Write(ref _ejectedUntil, 0);
-        }
+            switch (outcome)
+            {
+                case HealthCheckOutcome.Serving:
+                    _checkFailures = 0;
+                    _checkHealthy = true;
+                    // A passing check also ends an ejection early.
+                    Volatile.Write(ref _ejectedUntil, 0);
+                    break;
+                case HealthCheckOutcome.NotServing:
+                case HealthCheckOutcome.Refused:
+                    _checkFailures++;
+                    _checkHealthy = false;
+                    break;
+                default:
+                    _checkFailures++;
+                    _checkHealthy &= _checkFailures < CheckFailuresToEject;
+                    break;
+            }
 
+            return Publish();
+        }
+    }
+
+    /// <summary>Records what the Watch stream said (or that it ended); returns whether <see cref="Healthy"/> changed.</summary>
+    public bool RecordWatch(WatchState state)
+    {
+        lock (_gate)
+        {
+            _watch = state;
+            if (state == WatchState.Serving)
+            {
+                // A SERVING answer on a live stream is fresher than any earlier Check failure or ejection.
+                _checkFailures = 0;
+                _checkHealthy = true;
+                Volatile.Write(ref _ejectedUntil, 0);
+            }
+
+            return Publish();
+        }
+    }
+
+    private bool Publish()
+    {
+        var healthy = _checkHealthy && _watch != WatchState.NotServing;
+        var changed = healthy != _healthy;
+        _healthy = healthy;
         return changed;
     }
 

@@ -10,12 +10,21 @@ internal static partial class UpstreamLog
     [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Could not resolve '{Host}' for model '{Model}' version '{Version}', keeping its previous addresses: {Reason}")]
     public static partial void ResolveFailed(ILogger logger, string model, string version, string host, string reason);
 
-    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Endpoint {Endpoint} ({Authority}) is now {State}")]
-    public static partial void HealthChanged(ILogger logger, string endpoint, string authority, string state);
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Endpoint {Endpoint} ({Authority}) is now {State}: {Reason}")]
+    public static partial void HealthChanged(ILogger logger, string endpoint, string authority, string state, string reason);
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Endpoint {Endpoint} of model '{Model}' version '{Version}' ejected for {Seconds}s: {Reason}")]
     public static partial void Ejected(ILogger logger, string endpoint, string model, string version, double seconds, string reason);
 
     [LoggerMessage(EventId = 304, Level = LogLevel.Error, Message = "Upstream maintenance failed")]
     public static partial void RefreshFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Endpoint {Endpoint} ({Authority}) does not implement grpc.health.v1.Health/Watch; its health comes from the periodic Check alone")]
+    public static partial void WatchUnsupported(ILogger logger, string endpoint, string authority);
+
+    [LoggerMessage(EventId = 306, Level = LogLevel.Debug, Message = "Health Watch stream to {Endpoint} ended ({Reason}); reopening")]
+    public static partial void WatchEnded(ILogger logger, string endpoint, string reason);
+
+    [LoggerMessage(EventId = 307, Level = LogLevel.Information, Message = "Endpoint {Endpoint} ({Authority}) did not answer its health Check: {Failures} of the {Needed} misses in a row that take it out")]
+    public static partial void CheckMissed(ILogger logger, string endpoint, string authority, int failures, int needed);
 }

@@ -8,7 +8,7 @@ namespace Inference.Router.Upstream;
 
 /// <summary>
 /// Owns the upstream side: the pooled HTTP/2 client, the endpoint objects (with health and load),
-/// DNS re-resolution and active health checks.
+/// DNS re-resolution, a health Watch stream per live endpoint and the periodic health Check.
 /// </summary>
 internal sealed class UpstreamRegistry : IDisposable
 {
@@ -18,6 +18,10 @@ internal sealed class UpstreamRegistry : IDisposable
     private readonly ILogger _logger;
     private volatile VersionPool[] _pools = [];
     private volatile RouterConfig? _settings;
+    private readonly Dictionary<string, HealthWatcher> _watchers = new(StringComparer.Ordinal);
+    private readonly Lock _watchersLock = new();
+    private CancellationToken _running;
+    private bool _started;
 
     public UpstreamRegistry(TimeProvider time, ILogger<UpstreamRegistry> logger, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null)
     {
@@ -93,11 +97,108 @@ internal sealed class UpstreamRegistry : IDisposable
                 _endpoints.TryRemove(key, out _);
             }
         }
+
+        SyncWatchers();
     }
 
     /// <summary>Runs DNS refresh and active health checks until <paramref name="stoppingToken"/> fires.</summary>
-    public Task RunAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(DnsLoopAsync(stoppingToken), HealthLoopAsync(stoppingToken));
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        lock (_watchersLock)
+        {
+            _running = stoppingToken;
+            _started = true;
+        }
+
+        SyncWatchers();
+        try
+        {
+            await Task.WhenAll(DnsLoopAsync(stoppingToken), HealthLoopAsync(stoppingToken));
+        }
+        finally
+        {
+            await StopWatchersAsync();
+        }
+    }
+
+    /// <summary>Endpoints with an open (or reopening) health Watch, for tests and diagnostics.</summary>
+    internal int WatchCount
+    {
+        get
+        {
+            lock (_watchersLock)
+            {
+                return _watchers.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One Watch per endpoint of the committed pools while active health checking is on
+    /// (healthCheckIntervalSeconds above zero); watchers of endpoints that left are stopped.
+    /// </summary>
+    private void SyncWatchers()
+    {
+        List<HealthWatcher> stopped = [];
+        lock (_watchersLock)
+        {
+            if (!_started)
+            {
+                return;
+            }
+
+            var enabled = !_running.IsCancellationRequested && _settings is { HealthCheckInterval.Ticks: > 0 };
+            var live = enabled
+                ? _pools.SelectMany(p => p.Endpoints).DistinctBy(e => e.Key).ToDictionary(e => e.Key, StringComparer.Ordinal)
+                : [];
+            foreach (var (key, watcher) in _watchers.ToArray())
+            {
+                if (!live.TryGetValue(key, out var endpoint) || endpoint != watcher.Endpoint)
+                {
+                    _watchers.Remove(key);
+                    stopped.Add(watcher);
+                }
+            }
+
+            foreach (var (key, endpoint) in live)
+            {
+                if (!_watchers.ContainsKey(key))
+                {
+                    _watchers.Add(key, new HealthWatcher(endpoint, Invoker, _time, _logger, WatchBackoffLimit, _running));
+                }
+            }
+        }
+
+        foreach (var watcher in stopped)
+        {
+            // Not awaited: stopping is quick, and the caller may be on the configuration path.
+            _ = watcher.DisposeAsync().AsTask();
+        }
+    }
+
+    // Reopening a failed Watch waits at most a health-check interval (and at most 5 s), so a replica
+    // that comes back is seen about as soon as the periodic Check would see it.
+    private TimeSpan WatchBackoffLimit()
+    {
+        var interval = _settings?.HealthCheckInterval ?? TimeSpan.FromSeconds(5);
+        return interval < TimeSpan.FromSeconds(5) ? interval : TimeSpan.FromSeconds(5);
+    }
+
+    private async Task StopWatchersAsync()
+    {
+        HealthWatcher[] all;
+        lock (_watchersLock)
+        {
+            all = [.. _watchers.Values];
+            _watchers.Clear();
+            _started = false;
+        }
+
+        foreach (var watcher in all)
+        {
+            await watcher.DisposeAsync();
+        }
+    }
 
     private async Task DnsLoopAsync(CancellationToken stoppingToken)
     {
@@ -151,13 +252,25 @@ internal sealed class UpstreamRegistry : IDisposable
         var endpoints = _pools.SelectMany(p => p.Endpoints).DistinctBy(e => e.Key).ToArray();
         return Task.WhenAll(endpoints.Select(async endpoint =>
         {
-            var healthy = await GrpcHealthProbe.CheckAsync(Invoker, endpoint, timeout, cancellationToken);
-            if (endpoint.SetHealth(healthy))
+            var outcome = await GrpcHealthProbe.CheckAsync(Invoker, endpoint, timeout, cancellationToken);
+            if (endpoint.RecordCheck(outcome))
             {
-                UpstreamLog.HealthChanged(_logger, endpoint.DestinationPrefix, endpoint.Authority, healthy ? "healthy" : "unhealthy");
+                UpstreamLog.HealthChanged(_logger, endpoint.DestinationPrefix, endpoint.Authority, endpoint.Healthy ? "healthy" : "unhealthy", Describe(outcome));
+            }
+            else if (outcome == HealthCheckOutcome.Failed && endpoint.Healthy)
+            {
+                UpstreamLog.CheckMissed(_logger, endpoint.DestinationPrefix, endpoint.Authority, endpoint.CheckFailures, UpstreamEndpoint.CheckFailuresToEject);
             }
         }));
     }
+
+    private static string Describe(HealthCheckOutcome outcome) => outcome switch
+    {
+        HealthCheckOutcome.Serving => "Check: SERVING",
+        HealthCheckOutcome.NotServing => "Check: not SERVING",
+        HealthCheckOutcome.Refused => "Check: connection refused",
+        _ => $"Check: no answer {UpstreamEndpoint.CheckFailuresToEject} times in a row",
+    };
 
     /// <summary>Re-resolves the pool's sources; a name that fails to resolve keeps its previous addresses.</summary>
     public async Task RefreshAsync(VersionPool pool, CancellationToken cancellationToken)
@@ -199,11 +312,30 @@ internal sealed class UpstreamRegistry : IDisposable
         {
             pool.SetEndpoints(endpoints);
             UpstreamLog.EndpointsChanged(_logger, pool.Model, pool.Version, string.Join(", ", endpoints.Select(e => e.DestinationPrefix)));
+            if (_pools.Contains(pool))
+            {
+                SyncWatchers();
+            }
         }
     }
 
     private UpstreamEndpoint GetOrAdd(string prefix, string authority, string? hostHeader) =>
         _endpoints.GetOrAdd(UpstreamEndpoint.Compose(prefix, authority), _ => new UpstreamEndpoint(prefix, authority, hostHeader));
 
-    public void Dispose() => Invoker.Dispose();
+    public void Dispose()
+    {
+        lock (_watchersLock)
+        {
+            // RunAsync normally stops them; this covers a registry that is disposed without being stopped.
+            foreach (var watcher in _watchers.Values)
+            {
+                _ = watcher.DisposeAsync().AsTask();
+            }
+
+            _watchers.Clear();
+            _started = false;
+        }
+
+        Invoker.Dispose();
+    }
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Threading.Channels;
 using Google.Protobuf;
 using Inference.Contracts.Oip;
 using Microsoft.AspNetCore.Builder;
@@ -12,13 +13,22 @@ namespace Inference.Router.Tests.Fakes;
 
 /// <summary>
 /// A stand-in OIP v2 model server on 127.0.0.1 (h2c): answers ModelInfer, ModelMetadata,
-/// ModelReady and grpc.health.v1 Check with raw gRPC framing, tags responses with x-model-name and
-/// x-model-version, and reports which replica answered in ModelInferResponse.id.
+/// ModelReady and grpc.health.v1 Check and Watch with raw gRPC framing, tags responses with x-model-name
+/// and x-model-version, and reports which replica answered in ModelInferResponse.id.
 /// </summary>
 public sealed class FakeOipBackend : IAsyncDisposable
 {
+    private const string GrpcHealthCheck = "/grpc.health.v1.Health/Check";
+    private const string GrpcHealthWatch = "/grpc.health.v1.Health/Watch";
+
     private readonly WebApplication _app;
+    private readonly Lock _watchLock = new();
+    private readonly List<Channel<bool>> _watchers = [];
     private int _requests;
+    private int _checks;
+    private int _watches;
+    private volatile bool _serving = true;
+    private TaskCompletionSource _checkRelease = CompletedSource();
 
     private FakeOipBackend(WebApplication app, string model, string version, string replica)
     {
@@ -38,7 +48,65 @@ public sealed class FakeOipBackend : IAsyncDisposable
     /// <summary>What the backend claims in x-model-version (differs to simulate a misconfiguration).</summary>
     public string ReportedVersion { get; set; }
 
-    public bool Serving { get; set; } = true;
+    /// <summary>The health status for Check and Watch; a change is pushed to open Watch streams at once.</summary>
+    public bool Serving
+    {
+        get => _serving;
+        set
+        {
+            lock (_watchLock)
+            {
+                _serving = value;
+                foreach (var watcher in _watchers)
+                {
+                    watcher.Writer.TryWrite(value);
+                }
+            }
+        }
+    }
+
+    /// <summary>When false, Watch answers UNIMPLEMENTED (a server with Check only).</summary>
+    public bool WatchSupported { get; set; } = true;
+
+    /// <summary>When true, Check calls get no answer until <see cref="AnswerChecks"/> (a busy replica).</summary>
+    public bool HoldChecks
+    {
+        get => !_checkRelease.Task.IsCompleted;
+        set
+        {
+            if (value == HoldChecks)
+            {
+                return;
+            }
+
+            if (value)
+            {
+                _checkRelease = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            else
+            {
+                _checkRelease.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Check calls received (answered or not).</summary>
+    public int Checks => Volatile.Read(ref _checks);
+
+    /// <summary>Watch calls received.</summary>
+    public int Watches => Volatile.Read(ref _watches);
+
+    /// <summary>Open Watch streams.</summary>
+    public int OpenWatches
+    {
+        get
+        {
+            lock (_watchLock)
+            {
+                return _watchers.Count;
+            }
+        }
+    }
 
     /// <summary>When set, ModelInfer answers with this gRPC status instead of a result.</summary>
     public int? FailWith { get; set; }
@@ -47,6 +115,7 @@ public sealed class FakeOipBackend : IAsyncDisposable
 
     public string Url => $"http://127.0.0.1:{Port}";
 
+    /// <summary>Calls received other than health Checks and Watches (those are in <see cref="Checks"/> and <see cref="Watches"/>).</summary>
     public int Requests => Volatile.Read(ref _requests);
 
     public static async Task<FakeOipBackend> StartAsync(string model, string version, string? replica = null, int port = 0)
@@ -66,22 +135,106 @@ public sealed class FakeOipBackend : IAsyncDisposable
         return backend;
     }
 
-    public Task StopAsync() => _app.StopAsync();
+    /// <summary>Stops like a real server: open Watch streams end, held Checks are answered, in-flight calls finish.</summary>
+    public Task StopAsync()
+    {
+        EndWatches();
+        HoldChecks = false;
+        return _app.StopAsync();
+    }
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    /// <summary>Ends every open Watch stream with OK, without a status change (as a server restart would).</summary>
+    public void EndWatches()
+    {
+        lock (_watchLock)
+        {
+            foreach (var watcher in _watchers)
+            {
+                watcher.Writer.TryComplete();
+            }
+        }
+    }
+
+    private static TaskCompletionSource CompletedSource()
+    {
+        var source = new TaskCompletionSource();
+        source.SetResult();
+        return source;
+    }
+
+    private async Task WatchAsync(HttpResponse response, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _watches);
+        if (!WatchSupported)
+        {
+            Fail(response, 12, "unknown method");
+            return;
+        }
+
+        var channel = Channel.CreateUnbounded<bool>();
+        lock (_watchLock)
+        {
+            channel.Writer.TryWrite(_serving);
+            _watchers.Add(channel);
+        }
+
+        try
+        {
+            await foreach (var serving in channel.Reader.ReadAllAsync(cancellationToken))
+            {
+                await response.Body.WriteAsync(Frame([0x08, (byte)(serving ? 1 : 2)]), cancellationToken);
+                await response.Body.FlushAsync(cancellationToken);
+            }
+
+            response.AppendTrailer("grpc-status", "0");
+        }
+        catch (OperationCanceledException)
+        {
+            // The router went away.
+        }
+        finally
+        {
+            lock (_watchLock)
+            {
+                _watchers.Remove(channel);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        EndWatches();
+        HoldChecks = false;
+        await _app.DisposeAsync();
+    }
 
     private async Task HandleAsync(HttpContext context)
     {
-        Interlocked.Increment(ref _requests);
+        var path = context.Request.Path.Value;
+        if (path is not (GrpcHealthCheck or GrpcHealthWatch))
+        {
+            Interlocked.Increment(ref _requests);
+        }
+
         var body = await ReadMessageAsync(context.Request);
         var response = context.Response;
         response.ContentType = "application/grpc";
         response.Headers["x-model-name"] = Model;
         response.Headers["x-model-version"] = ReportedVersion;
-        switch (context.Request.Path.Value)
+        switch (path)
         {
-            case "/grpc.health.v1.Health/Check":
+            case GrpcHealthCheck:
+                Interlocked.Increment(ref _checks);
+                await _checkRelease.Task.WaitAsync(context.RequestAborted).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (context.RequestAborted.IsCancellationRequested)
+                {
+                    return;
+                }
+
                 await WriteAsync(response, [0x08, (byte)(Serving ? 1 : 2)]);
+                return;
+            case GrpcHealthWatch:
+                await WatchAsync(response, context.RequestAborted);
                 return;
             case "/inference.GRPCInferenceService/ModelInfer":
                 var infer = ModelInferRequest.Parser.ParseFrom(body);
@@ -144,11 +297,16 @@ public sealed class FakeOipBackend : IAsyncDisposable
 
     private static async Task WriteAsync(HttpResponse response, byte[] message)
     {
+        await response.Body.WriteAsync(Frame(message));
+        response.AppendTrailer("grpc-status", "0");
+    }
+
+    private static byte[] Frame(byte[] message)
+    {
         var frame = new byte[5 + message.Length];
         BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)message.Length);
         message.CopyTo(frame, 5);
-        await response.Body.WriteAsync(frame);
-        response.AppendTrailer("grpc-status", "0");
+        return frame;
     }
 
     private static async Task<byte[]> ReadMessageAsync(HttpRequest request)
