@@ -35,6 +35,7 @@ internal sealed class GrpcProxy
     private readonly IRandomSource _random;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly RequestUriCache _uris = new();
     private readonly ObjectPool<ProxyCall> _calls = new DefaultObjectPool<ProxyCall>(new CallPolicy(), 1024);
     private readonly ForwarderRequestConfig _requestConfig = new()
     {
@@ -94,6 +95,8 @@ internal sealed class GrpcProxy
 
         var call = _calls.Get();
         call.Started = started;
+        call.Method = method;
+        call.Uris = _uris;
         call.OnCompleted = _completed;
         try
         {
@@ -248,6 +251,8 @@ internal sealed class GrpcProxy
         var pool = decision.Pool;
         var request = context.Request;
         var originalBody = request.Body;
+        // Taken before the body is swapped: afterwards BodyReader would wrap the swapped stream.
+        call.BodySource = request.BodyReader;
         call.Body.Attach(originalBody);
         request.Body = call.Body;
         context.Features.Set<IHttpMaxRequestBodySizeFeature>(UnlimitedBodySizeFeature.Instance);

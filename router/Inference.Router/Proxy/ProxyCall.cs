@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Net.Http.Headers;
 using Inference.Router.Configuration;
 using Inference.Router.Routing;
@@ -20,6 +21,15 @@ internal sealed class ProxyCall : HttpTransformer
     public readonly char[] NameChars = new char[WeightRules.MaxNameBytes];
     public readonly char[] VersionChars = new char[WeightRules.MaxNameBytes];
     public readonly BodyReadTracker Body = new();
+    public readonly FlushCoalescingStream UpstreamBody = new();
+
+    /// <summary>Kestrel's reader of the client's request body, for <see cref="FlushCoalescingStream"/>.</summary>
+    public PipeReader? BodySource;
+
+    public GrpcMethod Method;
+
+    /// <summary>The proxy's shared cache of upstream URIs.</summary>
+    public RequestUriCache? Uris;
 
     public RouteDecision Decision;
 
@@ -47,7 +57,10 @@ internal sealed class ProxyCall : HttpTransformer
         Endpoint = null;
         GrpcCode = -1;
         MismatchedVersion = null;
+        BodySource = null;
+        Method = GrpcMethod.Unknown;
         Body.Detach();
+        UpstreamBody.Detach();
     }
 
     public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
@@ -57,6 +70,17 @@ internal sealed class ProxyCall : HttpTransformer
         {
             // Endpoints found through DNS keep the configured name as :authority.
             proxyRequest.Headers.Host = host;
+        }
+
+        if (Endpoint is { } endpoint && Uris is { } uris && !httpContext.Request.QueryString.HasValue)
+        {
+            // Set before the forwarder composes one (it only fills an unset RequestUri).
+            proxyRequest.RequestUri = uris.Get(endpoint, Method, httpContext.Request.Path.Value!);
+        }
+
+        if (proxyRequest.Content is { } content && BodySource is { } source)
+        {
+            proxyRequest.Content = new CoalescingRequestContent(content, UpstreamBody, source);
         }
 
         return copied;
