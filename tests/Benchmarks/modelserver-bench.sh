@@ -153,7 +153,7 @@ for entry in "${models[@]}"; do
     case "$mode" in
       unbatched) flags=() ;;
       unbatched-wide) flags=(--max-in-flight "$max_batch") ;;  # admission as wide as batched-wide
-      batched) flags=(--batching) ;;  # the server's defaults for batch size, delay and admission
+      batched) flags=(--batching) ;;  # the server's defaults: batches of 32, admission 2 x 32
       batched-wide) flags=(--batching --max-batch-size "$max_batch" --max-in-flight "$max_batch" --max-batch-delay-us "$batch_delay_us") ;;
       *) echo "modelserver-bench: unknown mode $mode" >&2; exit 1 ;;
     esac
@@ -235,7 +235,7 @@ echo "   $cores cores, h2load -t 1 on the same machine, ${seconds} s per row aft
 echo "   (vs floor: req/s over in-process runs/s at batch 1 with 1 thread for 1 stream, $cores threads otherwise)"
 echo "   (req/Run: requests per ONNX Runtime Run; cpu: server CPU µs per request, and h2load's;"
 echo "    not OK: calls the server counted with another grpc_code than OK during the row; h2load stops"
-echo "    with up to streams-many calls in flight, which end CANCELLED or UNKNOWN; more is flagged with !)"
+echo "    with up to streams-many calls in flight, which end CANCELLED; more is flagged with !)"
 printf '%-5s %-14s %-7s %9s %9s %13s %8s %8s %7s %6s %7s %7s %7s\n' \
   model mode streams 'req/s' 'mean µs' 'floor runs/s' 'vs floor' 'vs unbat' 'req/Run' 'not OK' 'cpu µs' 'h2load' 'RSS MB'
 while IFS=$'\t' read -r name mode connections streams rps mean rss succeeded grpc_errors rows_per_run server_cpu_us h2load_cpu_us; do

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -11,6 +12,9 @@ namespace Inference.Grpc.Server;
 /// </summary>
 internal abstract class ServerCallHandler(GrpcServerOptions options, TimeProvider timeProvider, ILogger logger)
 {
+    /// <summary>How long an I/O failure waits for RequestAborted before it counts as a handler failure.</summary>
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(1);
+
     protected GrpcServerOptions Options { get; } = options;
 
     protected ILogger Logger { get; } = logger;
@@ -61,14 +65,15 @@ internal abstract class ServerCallHandler(GrpcServerOptions options, TimeProvide
         }
     }
 
-    private Task HandleFailureAsync(ServerCallContext context, Exception exception)
+    private async Task HandleFailureAsync(ServerCallContext context, Exception exception)
     {
         var http = context.HttpContext;
-        if (http.RequestAborted.IsCancellationRequested)
+        if (http.RequestAborted.IsCancellationRequested
+            || (exception is IOException or ConnectionAbortedException && await IsAbortedAsync(http.RequestAborted).ConfigureAwait(false)))
         {
-            // The client reset the stream: nothing can reach it any more.
+            // The client reset the stream or dropped the connection: nothing can reach it any more.
             GrpcServerLog.CallAborted(Logger, context.Method);
-            return Task.CompletedTask;
+            return;
         }
 
         StatusCode code;
@@ -104,7 +109,29 @@ internal abstract class ServerCallHandler(GrpcServerOptions options, TimeProvide
         }
 
         WriteStatus(context, code, detail);
-        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Whether the request was aborted. Kestrel fails the request body at once when the client resets the stream
+    /// or the connection drops, but cancels RequestAborted a moment later on the thread pool: an I/O failure is
+    /// the client leaving, not a server error, when that cancellation follows.
+    /// </summary>
+    private static async Task<bool> IsAbortedAsync(CancellationToken requestAborted)
+    {
+        if (requestAborted.IsCancellationRequested)
+        {
+            return true;
+        }
+
+        try
+        {
+            await Task.Delay(AbortGrace, requestAborted).ConfigureAwait(false);
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return true;
+        }
     }
 
     /// <summary>Status OK after the response message(s).</summary>

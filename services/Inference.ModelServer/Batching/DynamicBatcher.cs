@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Inference.Contracts.Oip;
 using Inference.Grpc;
 using Inference.ModelServer.Execution;
@@ -6,164 +6,254 @@ using Inference.ModelServer.Execution;
 namespace Inference.ModelServer.Batching;
 
 /// <summary>
-/// Merges concurrent requests into one Run. One loop reads the queue and keeps an open batch per shape (sizes
-/// past dimension 0): a request joins the open batch of its shape, or opens one. A batch runs on the thread
-/// pool once it holds <c>maxBatchSize</c> rows, once its first request has waited <c>maxDelay</c>, or at
-/// once when draining; the loop meanwhile goes on filling the others.
+/// Merges concurrent requests into one Run, eagerly. A request joins the waiting batch of its shape (sizes past
+/// dimension 0) or opens one. When no batch is running, the oldest waiting batch starts at once, queued behind the
+/// requests the server has already received (which join it first): a lone request never waits. A batch runs until its responses are written (its runner goes on with each caller's call, so the
+/// callers' threads are free for arriving requests), and meanwhile the next batch collects; a runner that is done
+/// takes the oldest waiting batch.
+/// A waiting batch also starts alongside the running ones (up to one runner per core) once it is full or, checked
+/// as requests arrive, once its first request has waited <c>maxDelay</c>. Draining starts everything at once.
 /// </summary>
 internal sealed class DynamicBatcher
 {
-    private readonly Channel<BatchItem> _queue = Channel.CreateUnbounded<BatchItem>(new UnboundedChannelOptions
-    {
-        SingleReader = true,
-        AllowSynchronousContinuations = false,
-    });
-
+    private readonly Lock _lock = new();
     private readonly InferenceEngine _engine;
-    private readonly int _maxBatchSize;
-    private readonly TimeSpan _maxDelay;
+    private readonly int _itemPoolLimit;
     private readonly TimeProvider _time;
-    private readonly CancellationTokenSource _flush = new();
-    private readonly Task _loop;
+    private readonly long _maxDelayTicks;
+    private readonly int _maxRunning;
+    private readonly int _inputCount;
+    private readonly int _outputCount;
+    private readonly List<PendingBatch> _waiting = [];
+    private readonly Stack<PendingBatch> _spare = new();
+    private readonly ConcurrentQueue<BatchItem> _items = new();
+    private int _running;
+    private bool _paused;
+    private bool _flushing;
+    private bool _stopped;
+    private TaskCompletionSource? _idle;
 
-    public DynamicBatcher(InferenceEngine engine, int maxBatchSize, TimeSpan maxDelay, TimeProvider time)
+    /// <param name="maxInFlight">The admission limit: no more items than that are ever in use at once.</param>
+    public DynamicBatcher(InferenceEngine engine, int maxInFlight, int inputCount, int outputCount, int maxBatchSize, TimeSpan maxDelay, TimeProvider time)
     {
         _engine = engine;
-        _maxBatchSize = maxBatchSize;
-        _maxDelay = maxDelay;
+        _itemPoolLimit = maxInFlight;
+        _inputCount = inputCount;
+        _outputCount = outputCount;
+        MaxBatchSize = maxBatchSize;
         _time = time;
-        _loop = Task.Run(RunAsync);
+        _maxDelayTicks = (long)Math.Min(maxDelay.TotalSeconds * time.TimestampFrequency, long.MaxValue / 2);
+        _maxRunning = Math.Max(1, Environment.ProcessorCount);
     }
 
-    public int MaxBatchSize => _maxBatchSize;
+    public int MaxBatchSize { get; }
 
-    /// <summary>Queues <paramref name="request"/>; completes with its own response.</summary>
-    public Task<ModelInferResponse> SubmitAsync(DecodedRequest request, CancellationToken cancellationToken)
+    /// <summary>Requests waiting in batches that have not started.</summary>
+    internal int WaitingRequests
     {
-        var item = new BatchItem(request, _time.GetTimestamp(), cancellationToken);
-        if (!_queue.Writer.TryWrite(item))
+        get
         {
-            throw new GrpcException(StatusCode.Unavailable, "The server is shutting down.");
-        }
-
-        return item.Task;
-    }
-
-    /// <summary>Stops waiting for batches to fill: from now on every batch runs with what is queued (drain).</summary>
-    public void Flush() => _flush.Cancel();
-
-    /// <summary>Runs what is queued, then ends the loop.</summary>
-    public async Task StopAsync()
-    {
-        Flush();
-        _queue.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
-    }
-
-    private async Task RunAsync()
-    {
-        var reader = _queue.Reader;
-        var open = new List<OpenBatch>();
-        while (true)
-        {
-            while (reader.TryRead(out var item))
+            lock (_lock)
             {
-                Add(open, item);
-            }
-
-            // Dispatch, oldest first, every batch whose first request has waited long enough (all when draining).
-            var flushing = _flush.IsCancellationRequested;
-            TimeSpan? nearest = null;
-            for (var i = 0; i < open.Count;)
-            {
-                var remaining = _maxDelay - _time.GetElapsedTime(open[i].StartedAt);
-                if (flushing || remaining <= TimeSpan.Zero)
+                var count = 0;
+                foreach (var batch in _waiting)
                 {
-                    Dispatch(open[i].Items);
-                    open.RemoveAt(i);
-                    continue;
+                    count += batch.Items.Count;
                 }
 
-                nearest = nearest is { } n && n < remaining ? n : remaining;
-                i++;
+                return count;
+            }
+        }
+    }
+
+    /// <summary>Queues <paramref name="request"/>; completes with its own response.</summary>
+    public ValueTask<ModelInferResponse> SubmitAsync(DecodedRequest request, CancellationToken cancellationToken)
+    {
+        BatchItem item;
+        PendingBatch? start;
+        lock (_lock)
+        {
+            if (_stopped)
+            {
+                throw new GrpcException(StatusCode.Unavailable, "The server is shutting down.");
             }
 
-            if (nearest is not { } delay)
+            item = BatchItem.Rent(_items, _itemPoolLimit, request, cancellationToken);
+            var now = _time.GetTimestamp();
+            Join(item, now);
+            start = TakeStartable(now);
+            if (start is not null)
             {
-                if (!await reader.WaitToReadAsync().ConfigureAwait(false))
+                _running++;
+                for (var more = TakeStartable(now); more is not null; more = TakeStartable(now))
                 {
+                    _running++;
+                    ThreadPool.UnsafeQueueUserWorkItem(more, preferLocal: false);
+                }
+            }
+        }
+
+        var result = item.AsValueTask();
+        if (start is not null)
+        {
+            // The global queue, behind the requests the server has already received (Kestrel queues each there):
+            // they join this batch before it runs. With nothing queued it runs at once.
+            ThreadPool.UnsafeQueueUserWorkItem(start, preferLocal: false);
+        }
+
+        return result;
+    }
+
+    /// <summary>Stops waiting for batches to fill: from now on every batch starts at once (drain).</summary>
+    public void Flush()
+    {
+        lock (_lock)
+        {
+            _flushing = true;
+            StartAllStartable();
+        }
+    }
+
+    /// <summary>Holds every waiting batch until <see cref="Resume"/> or a flush (tests use it to merge deterministically).</summary>
+    internal void Pause()
+    {
+        lock (_lock)
+        {
+            _paused = true;
+        }
+    }
+
+    internal void Resume()
+    {
+        lock (_lock)
+        {
+            _paused = false;
+            StartAllStartable();
+        }
+    }
+
+    /// <summary>Refuses new requests, starts what waits, and completes once no batch is running.</summary>
+    public Task StopAsync()
+    {
+        lock (_lock)
+        {
+            _stopped = true;
+            _flushing = true;
+            StartAllStartable();
+            if (_running == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _idle.Task;
+        }
+    }
+
+    /// <summary>
+    /// A runner on the thread pool: runs <paramref name="batch"/> (answering each caller goes on with its call on
+    /// this thread), then the oldest waiting batch, until none waits.
+    /// </summary>
+    internal void Run(PendingBatch batch)
+    {
+        while (true)
+        {
+            _engine.ExecuteBatch(batch);
+            lock (_lock)
+            {
+                batch.Clear();
+                _spare.Push(batch);
+                var next = _waiting.Count > 0 && (!_paused || _flushing) ? TakeAt(0) : null;
+                if (next is null)
+                {
+                    _running--;
+                    if (_running == 0 && _idle is { } idle)
+                    {
+                        idle.TrySetResult();
+                    }
+
                     return;
                 }
 
-                continue;
-            }
-
-            using var window = CancellationTokenSource.CreateLinkedTokenSource(_flush.Token);
-            window.CancelAfter(delay);
-            var wait = reader.WaitToReadAsync(window.Token).AsTask();
-            await ((Task)wait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (wait.IsCompletedSuccessfully && !wait.Result)
-            {
-                foreach (var batch in open)
-                {
-                    Dispatch(batch.Items);
-                }
-
-                return;
+                batch = next;
             }
         }
     }
 
-    /// <summary>Puts <paramref name="item"/> into the open batch of its shape, dispatching that batch once full.</summary>
-    private void Add(List<OpenBatch> open, BatchItem item)
+    /// <summary>Under the lock: adds <paramref name="item"/> to the waiting batch of its shape, or opens one.</summary>
+    private void Join(BatchItem item, long now)
     {
-        if (item.CancellationToken.IsCancellationRequested)
+        var request = item.Request;
+        foreach (var batch in _waiting)
         {
-            item.TrySetCanceled(item.CancellationToken);
-            return;
-        }
-
-        var rows = item.Request.Rows;
-        for (var i = 0; i < open.Count; i++)
-        {
-            var batch = open[i];
-            if (!batch.Items[0].Request.IsBatchCompatible(item.Request))
+            if (batch.Full || !batch.Items[0].Request.IsBatchCompatible(request))
             {
                 continue;
             }
 
-            if (batch.Rows + rows > _maxBatchSize)
+            if (batch.Rows + request.Rows > MaxBatchSize)
             {
-                // Full enough: it goes now, and this request opens the next batch of its shape.
-                Dispatch(batch.Items);
-                open[i] = new OpenBatch(item);
-                return;
+                // It cannot take this request: it is as full as it gets, and this one opens the next batch.
+                batch.Full = true;
+                continue;
             }
 
             batch.Items.Add(item);
-            batch.Rows += rows;
-            if (batch.Rows == _maxBatchSize)
-            {
-                Dispatch(batch.Items);
-                open.RemoveAt(i);
-            }
-
+            batch.Rows += request.Rows;
+            batch.Full = batch.Rows == MaxBatchSize;
             return;
         }
 
-        open.Add(new OpenBatch(item));
+        var opened = _spare.Count > 0 ? _spare.Pop() : new PendingBatch(this, MaxBatchSize, _inputCount, _outputCount);
+        opened.Start(item, now);
+        opened.Full = opened.Rows >= MaxBatchSize;
+        _waiting.Add(opened);
     }
 
-    private void Dispatch(List<BatchItem> items) =>
-        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Engine.ExecuteBatch(state.Items), (Engine: _engine, Items: items), preferLocal: false);
-
-    /// <summary>Requests of one shape waiting to run together.</summary>
-    private sealed class OpenBatch(BatchItem first)
+    /// <summary>Under the lock: the batch a new runner should start now, removed from the waiting list, or null.</summary>
+    private PendingBatch? TakeStartable(long now)
     {
-        public List<BatchItem> Items { get; } = [first];
+        if (_waiting.Count == 0)
+        {
+            return null;
+        }
 
-        public long Rows { get; set; } = first.Request.Rows;
+        if (_flushing || (!_paused && _running == 0))
+        {
+            return TakeAt(0);
+        }
 
-        public long StartedAt { get; } = first.EnqueuedAt;
+        if (_paused || _running >= _maxRunning)
+        {
+            return null;
+        }
+
+        for (var i = 0; i < _waiting.Count; i++)
+        {
+            var batch = _waiting[i];
+            if (batch.Full || now - batch.StartedAt >= _maxDelayTicks)
+            {
+                return TakeAt(i);
+            }
+        }
+
+        return null;
+    }
+
+    private void StartAllStartable()
+    {
+        var now = _time.GetTimestamp();
+        for (var batch = TakeStartable(now); batch is not null; batch = TakeStartable(now))
+        {
+            _running++;
+            ThreadPool.UnsafeQueueUserWorkItem(batch, preferLocal: false);
+        }
+    }
+
+    private PendingBatch TakeAt(int index)
+    {
+        var batch = _waiting[index];
+        _waiting.RemoveAt(index);
+        return batch;
     }
 }

@@ -14,14 +14,16 @@ internal static class CommandLine
           --host <address>               listen address (default 0.0.0.0)
           --port <port>                  gRPC port, HTTP/2 cleartext (default 8001; 0 = any free port)
           --http-port <port>             HTTP/1.1 port: /metrics /healthz /readyz (default 8002; 0 = any)
-          --max-in-flight <n>            inferences admitted at once (default 4 x CPUs, at least 4)
+          --max-in-flight <n>            inferences admitted at once (default 4 x CPUs, at least 4; with --batching
+                                         at least 2 x --max-batch-size, and never below --max-batch-size)
           --queue-timeout-ms <ms>        wait for a slot beyond that, then RESOURCE_EXHAUSTED (default 100)
           --batching                     merge concurrent requests into one Run (dynamic batching; off by default)
           --max-batch-size <rows>        most rows in one merged Run (default 32)
-          --max-batch-delay-us <us>      how long a batch waits to fill (default 500)
+          --max-batch-delay-us <us>      how long a batch waits behind running ones before it runs alongside
+                                         them (default 500); with no batch running, a batch runs at once
           --intra-op-threads <n>         ONNX Runtime threads per Run (default 0 = ONNX Runtime's choice)
           --max-receive-message-size <bytes>  largest request message (default 67108864)
-          --drain-delay-ms <ms>          after SIGTERM, keep serving while not ready (default 0)
+          --drain-delay-ms <ms>          after SIGTERM, keep serving while not ready (default 1000)
           --drain-timeout-ms <ms>        after SIGTERM, longest wait for in-flight requests (default 30000)
           --no-warmup                    ready without the synthetic warm-up request
           --help                         show this text
@@ -104,7 +106,7 @@ internal static class CommandLine
                 "host" => Set(ref options.Host, value),
                 "port" => Port(key, value, ref options.GrpcPort),
                 "http-port" => Port(key, value, ref options.HttpPort),
-                "max-in-flight" => Integer(key, value, 1, int.MaxValue, ref options.MaxInFlight),
+                "max-in-flight" => Integer(key, value, 1, int.MaxValue, ref options.MaxInFlight, ref options.MaxInFlightGiven),
                 "queue-timeout-ms" => Integer(key, value, 0, int.MaxValue, ref options.QueueTimeoutMs),
                 "max-batch-size" => Integer(key, value, 1, int.MaxValue, ref options.MaxBatchSize),
                 "max-batch-delay-us" => Integer(key, value, 0, int.MaxValue, ref options.MaxBatchDelayUs),
@@ -138,7 +140,10 @@ internal static class CommandLine
             Host = options.Host,
             GrpcPort = options.GrpcPort,
             HttpPort = options.HttpPort,
-            MaxInFlight = options.MaxInFlight,
+            // With batching, room for one batch running and the next one filling.
+            MaxInFlight = options.Batching && !options.MaxInFlightGiven
+                ? (int)Math.Min(int.MaxValue, Math.Max(options.MaxInFlight, 2L * options.MaxBatchSize))
+                : options.MaxInFlight,
             QueueTimeout = TimeSpan.FromMilliseconds(options.QueueTimeoutMs),
             Batching = options.Batching,
             MaxBatchSize = options.MaxBatchSize,
@@ -158,6 +163,12 @@ internal static class CommandLine
     }
 
     private static string? Port(string key, string value, ref int target) => Integer(key, value, 0, 65535, ref target);
+
+    private static string? Integer(string key, string value, int min, int max, ref int target, ref bool given)
+    {
+        given = true;
+        return Integer(key, value, min, max, ref target);
+    }
 
     private static string? Integer(string key, string value, int min, int max, ref int target)
     {
@@ -179,6 +190,7 @@ internal static class CommandLine
         public int GrpcPort = Defaults.GrpcPort;
         public int HttpPort = Defaults.HttpPort;
         public int MaxInFlight = Defaults.MaxInFlight;
+        public bool MaxInFlightGiven;
         public int QueueTimeoutMs = (int)Defaults.QueueTimeout.TotalMilliseconds;
         public bool Batching = Defaults.Batching;
         public int MaxBatchSize = Defaults.MaxBatchSize;

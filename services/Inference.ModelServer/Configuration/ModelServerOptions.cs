@@ -23,7 +23,10 @@ internal sealed record ModelServerOptions
     /// <summary>HTTP/1.1 port for /metrics, /healthz, /readyz; 0 picks a free one.</summary>
     public int HttpPort { get; init; } = DefaultHttpPort;
 
-    /// <summary>Inferences admitted at once (running or waiting in the batcher).</summary>
+    /// <summary>
+    /// Inferences admitted at once (running or waiting in the batcher). With batching, never fewer than
+    /// <see cref="MaxBatchSize"/> (the engine raises it); the command line defaults it to 2 x <see cref="MaxBatchSize"/>.
+    /// </summary>
     public int MaxInFlight { get; init; } = Math.Max(4, Environment.ProcessorCount * 4);
 
     /// <summary>How long a request beyond <see cref="MaxInFlight"/> waits for a slot before RESOURCE_EXHAUSTED.</summary>
@@ -35,7 +38,10 @@ internal sealed record ModelServerOptions
     /// <summary>Most rows in one merged Run.</summary>
     public int MaxBatchSize { get; init; } = 32;
 
-    /// <summary>How long the first request of a batch waits for others.</summary>
+    /// <summary>
+    /// How long a waiting batch waits behind running ones before it runs alongside them. With no batch running, a
+    /// batch runs at once.
+    /// </summary>
     public TimeSpan MaxBatchDelay { get; init; } = TimeSpan.FromMicroseconds(500);
 
     /// <summary>ONNX Runtime intra-op threads; 0 = its default.</summary>
@@ -44,8 +50,11 @@ internal sealed record ModelServerOptions
     /// <summary>Largest request message accepted (bytes).</summary>
     public int MaxReceiveMessageSize { get; init; } = 64 * 1024 * 1024;
 
-    /// <summary>After SIGTERM: how long to keep serving while reporting not-ready (for load balancers to notice).</summary>
-    public TimeSpan DrainDelay { get; init; } = TimeSpan.Zero;
+    /// <summary>
+    /// After SIGTERM: how long to keep serving while reporting not-ready (for load balancers to notice). The
+    /// router hears NOT_SERVING at once over its health Watch; one second covers calls it had already sent.
+    /// </summary>
+    public TimeSpan DrainDelay { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>After SIGTERM: the longest wait for in-flight requests to finish.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);

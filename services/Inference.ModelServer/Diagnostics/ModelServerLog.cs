@@ -32,4 +32,7 @@ internal static partial class ModelServerLog
 
     [LoggerMessage(9, LogLevel.Error, "Inference failed unexpectedly")]
     public static partial void InferenceFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Warning, "--max-in-flight {MaxInFlight} raised to --max-batch-size {MaxBatchSize}: fewer admitted requests could never fill a batch")]
+    public static partial void MaxInFlightRaised(ILogger logger, int maxInFlight, int maxBatchSize);
 }

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Inference.Contracts.Oip;
 using Inference.Grpc;
 using Inference.ModelServer.Batching;
@@ -21,47 +23,63 @@ internal sealed class InferenceEngine : IAsyncDisposable
     private readonly ServedModel _model;
     private readonly ModelServerMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _slots;
-    private readonly int _maxInFlight;
-    private readonly TimeSpan _queueTimeout;
     private readonly int[] _inputIndices;
     private readonly DynamicBatcher? _batcher;
-    private long _inFlight;
+
+    // Output index lists of merged Runs, by the set of outputs the batch asked for (a bit mask).
+    private readonly ConcurrentDictionary<ulong, int[]> _outputSets = new();
 
     public InferenceEngine(ServedModel model, ModelServerOptions options, ModelServerMetrics metrics, TimeProvider time, ILogger<InferenceEngine> logger)
     {
         _model = model;
         _metrics = metrics;
         _logger = logger;
-        _maxInFlight = options.MaxInFlight;
-        _slots = new SemaphoreSlim(options.MaxInFlight, options.MaxInFlight);
-        _queueTimeout = options.QueueTimeout;
         _inputIndices = Enumerable.Range(0, model.Inputs.Length).ToArray();
+        var limit = options.MaxInFlight;
         if (options.Batching && model.CanBatch)
         {
-            _batcher = new DynamicBatcher(this, options.MaxBatchSize, options.MaxBatchDelay, time);
+            // Fewer admitted requests than rows in a batch would keep every batch from filling.
+            if (limit < options.MaxBatchSize)
+            {
+                ModelServerLog.MaxInFlightRaised(logger, limit, options.MaxBatchSize);
+                limit = options.MaxBatchSize;
+            }
+
+            Admission = new Admission(limit, options.QueueTimeout);
+            _batcher = new DynamicBatcher(
+                this, limit, model.Inputs.Length, model.Outputs.Length, options.MaxBatchSize, options.MaxBatchDelay, time);
         }
-        else if (options.Batching)
+        else
         {
-            ModelServerLog.BatchingUnavailable(logger, model.Name);
+            if (options.Batching)
+            {
+                ModelServerLog.BatchingUnavailable(logger, model.Name);
+            }
+
+            Admission = new Admission(limit, options.QueueTimeout);
         }
     }
 
     /// <summary>Inferences admitted and not yet answered.</summary>
-    public long InFlight => Interlocked.Read(ref _inFlight);
+    public long InFlight => Admission.InFlight;
 
     public bool IsBatching => _batcher is not null;
 
+    internal Admission Admission { get; }
+
+    internal DynamicBatcher? Batcher => _batcher;
+
+    // Pooled: a call that waits (for a slot or a batch) would otherwise allocate its state machine.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ModelInferResponse> InferAsync(ModelInferRequest request, CancellationToken cancellationToken)
     {
         var decoded = RequestDecoder.Decode(_model, request);
-        if (!_slots.Wait(0) && !await _slots.WaitAsync(_queueTimeout, cancellationToken).ConfigureAwait(false))
+        if (!Admission.TryEnter() && !await Admission.EnterAsync(cancellationToken).ConfigureAwait(false))
         {
             throw new GrpcException(StatusCode.ResourceExhausted,
-                $"model '{_model.Name}' is at its limit of {_maxInFlight} concurrent inferences; retry later");
+                $"model '{_model.Name}' is at its limit of {Admission.Limit} concurrent inferences; retry later");
         }
 
-        Interlocked.Increment(ref _inFlight);
         _metrics.InFlightChanged(1);
         try
         {
@@ -75,9 +93,8 @@ internal sealed class InferenceEngine : IAsyncDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _inFlight);
+            Admission.Exit();
             _metrics.InFlightChanged(-1);
-            _slots.Release();
         }
     }
 
@@ -140,41 +157,64 @@ internal sealed class InferenceEngine : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs compatible requests as one: inputs concatenated along dimension 0, outputs split back by rows.
-    /// If the merged Run fails, or an output does not have one row per input row, each request runs alone,
-    /// so every caller gets exactly its own answer or error.
+    /// Runs a batch: requests whose call is already over are dropped, one request runs alone, several run as one
+    /// (inputs concatenated along dimension 0, outputs split back by rows). If the merged Run fails, or an output
+    /// does not have one row per input row, each request runs alone, so every caller gets exactly its own answer
+    /// or error. Completes every item; never throws.
     /// </summary>
-    public void ExecuteBatch(List<BatchItem> batch)
+    public void ExecuteBatch(PendingBatch batch)
     {
-        if (batch.Count == 1)
+        var items = batch.Items;
+        var live = 0;
+        for (var i = 0; i < items.Count; i++)
         {
-            ExecuteAlone(batch[0]);
-            return;
-        }
-
-        ModelInferResponse[]? responses = null;
-        try
-        {
-            responses = ExecuteMerged(batch);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            ModelServerLog.MergedRunFailed(_logger, batch.Count, ex);
-        }
-
-        if (responses is null)
-        {
-            foreach (var item in batch)
+            var item = items[i];
+            if (!item.TryClaim())
             {
-                ExecuteAlone(item);
+                // Its call was cancelled while it waited, and it has been answered.
+                item.Release();
+                continue;
             }
 
-            return;
+            items[live++] = item;
         }
 
-        for (var i = 0; i < batch.Count; i++)
+        items.RemoveRange(live, items.Count - live);
+        try
         {
-            batch[i].TrySetResult(responses[i]);
+            if (items.Count == 1)
+            {
+                ExecuteAlone(items[0]);
+                return;
+            }
+
+            if (items.Count == 0)
+            {
+                return;
+            }
+
+            var answered = 0;
+            try
+            {
+                answered = ExecuteMerged(batch);
+            }
+            catch (Exception ex)
+            {
+                // Nothing was answered: the merged Run failed before any response (see ExecuteMerged).
+                ModelServerLog.MergedRunFailed(_logger, items.Count, ex);
+            }
+
+            for (var i = answered; i < items.Count; i++)
+            {
+                ExecuteAlone(items[i]);
+            }
+        }
+        finally
+        {
+            foreach (var item in items)
+            {
+                item.Release();
+            }
         }
     }
 
@@ -186,105 +226,132 @@ internal sealed class InferenceEngine : IAsyncDisposable
         }
     }
 
-    private ModelInferResponse[]? ExecuteMerged(List<BatchItem> batch)
+    /// <summary>
+    /// The merged Run of <paramref name="batch"/>; answers its items in order and returns how many it answered
+    /// (0 when the outputs cannot be split by rows).
+    /// </summary>
+    private int ExecuteMerged(PendingBatch batch)
     {
+        var items = batch.Items;
         long totalRows = 0;
-        foreach (var item in batch)
+        ulong wanted = 0;
+        foreach (var item in items)
         {
             totalRows += item.Request.Rows;
-        }
-
-        // The union of what the batch asked for, in model order.
-        Span<bool> wanted = stackalloc bool[_model.Outputs.Length];
-        foreach (var item in batch)
-        {
             foreach (var index in item.Request.OutputIndices)
             {
-                wanted[index] = true;
+                wanted |= index < 64 ? 1UL << index : ulong.MaxValue;
             }
         }
 
-        var outputIndices = new List<int>(_model.Outputs.Length);
-        for (var o = 0; o < wanted.Length; o++)
+        // The union of what the batch asked for, in model order (every output beyond 64 of them).
+        var outputIndices = wanted == ulong.MaxValue ? _model.AllOutputIndices : _outputSets.GetOrAdd(wanted, static mask =>
+            Enumerable.Range(0, 64).Where(o => (mask & (1UL << o)) != 0).ToArray());
+        var slots = batch.OutputSlots;
+        slots.AsSpan().Fill(-1);
+        for (var j = 0; j < outputIndices.Length; j++)
         {
-            if (wanted[o])
-            {
-                outputIndices.Add(o);
-            }
+            slots[outputIndices[j]] = j;
         }
 
-        var inputs = new OnnxValue[_inputIndices.Length];
-        var outputs = new OnnxValue?[outputIndices.Count];
+        var inputs = batch.Inputs;
+        var outputs = batch.Outputs.AsSpan(0, outputIndices.Length);
+        var created = 0;
         try
         {
-            var first = batch[0].Request;
-            for (var i = 0; i < inputs.Length; i++)
+            var first = items[0].Request;
+            Span<long> shape = stackalloc long[16];
+            for (; created < inputs.Length; created++)
             {
-                var shape = (long[])first.Inputs[i].Shape.Clone();
-                shape[0] = totalRows;
-                inputs[i] = OnnxValue.CreateTensor(_model.Inputs[i].ElementType, shape);
+                var firstShape = first.Inputs[created].Shape;
+                var merged = firstShape.Length <= shape.Length ? shape[..firstShape.Length] : new long[firstShape.Length];
+                firstShape.CopyTo(merged);
+                merged[0] = totalRows;
+                inputs[created] = OnnxValue.CreateTensor(_model.Inputs[created].ElementType, merged);
                 long offset = 0;
-                foreach (var item in batch)
+                foreach (var item in items)
                 {
-                    var input = item.Request.Inputs[i];
-                    input.CopyTo(inputs[i], offset);
+                    var input = item.Request.Inputs[created];
+                    input.CopyTo(inputs[created], offset);
                     offset += input.ElementCount;
                 }
             }
 
-            Run(inputs, outputIndices.ToArray(), outputs, CancellationToken.None);
+            Run(inputs, outputIndices, outputs, CancellationToken.None);
             foreach (var output in outputs)
             {
                 if (output!.Shape.Length == 0 || output.Shape[0] != totalRows)
                 {
-                    return null;
+                    return 0;
                 }
             }
 
-            var responses = new ModelInferResponse[batch.Count];
+            // Each response copies its rows straight from ONNX Runtime's output: the one copy a response needs.
             long rowStart = 0;
-            for (var r = 0; r < batch.Count; r++)
+            for (var r = 0; r < items.Count; r++)
             {
-                var request = batch[r].Request;
-                var response = NewResponse(request);
-                foreach (var index in request.OutputIndices)
+                var item = items[r];
+                var request = item.Request;
+                ModelInferResponse response;
+                try
                 {
-                    var output = outputs[outputIndices.IndexOf(index)]!;
-                    var spec = _model.Outputs[index];
-                    OutputEncoder.Append(response, spec, output, rowStart, request.Rows, request.TypedOutputs);
-                    _metrics.RecordOutputRows(spec, output, rowStart, request.Rows);
+                    response = NewResponse(request);
+                    foreach (var index in request.OutputIndices)
+                    {
+                        var output = outputs[slots[index]]!;
+                        var spec = _model.Outputs[index];
+                        OutputEncoder.Append(response, spec, output, rowStart, request.Rows, request.TypedOutputs);
+                        _metrics.RecordOutputRows(spec, output, rowStart, request.Rows);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    // Its own Run gives this caller its own answer or error.
+                    ModelServerLog.MergedRunFailed(_logger, 1, ex);
+                    ExecuteAlone(item);
+                    rowStart += request.Rows;
+                    continue;
                 }
 
-                responses[r] = response;
                 rowStart += request.Rows;
+                item.SetResult(response);
             }
 
-            return responses;
+            return items.Count;
         }
         finally
         {
-            DisposeAll(inputs);
-            DisposeAll(outputs);
+            for (var i = 0; i < created; i++)
+            {
+                inputs[i].Dispose();
+                inputs[i] = null!;
+            }
+
+            for (var j = 0; j < outputs.Length; j++)
+            {
+                outputs[j]?.Dispose();
+                outputs[j] = null;
+            }
         }
     }
 
     private void ExecuteAlone(BatchItem item)
     {
+        ModelInferResponse response;
         try
         {
-            item.TrySetResult(Execute(item.Request, item.CancellationToken));
-        }
-        catch (OperationCanceledException) when (item.CancellationToken.IsCancellationRequested)
-        {
-            item.TrySetCanceled(item.CancellationToken);
+            response = Execute(item.Request, item.CancellationToken);
         }
         catch (Exception ex)
         {
-            item.TrySetException(ex);
+            item.SetException(ex);
+            return;
         }
+
+        item.SetResult(response);
     }
 
-    private void Run(OnnxValue[] inputs, int[] outputIndices, OnnxValue?[] outputs, CancellationToken cancellationToken)
+    private void Run(ReadOnlySpan<OnnxValue> inputs, ReadOnlySpan<int> outputIndices, Span<OnnxValue?> outputs, CancellationToken cancellationToken)
     {
         var start = Stopwatch.GetTimestamp();
         try

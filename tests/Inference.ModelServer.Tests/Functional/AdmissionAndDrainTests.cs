@@ -16,10 +16,10 @@ public sealed class AdmissionAndDrainTests
     [Fact]
     public async Task BeyondMaxInFlight_IsResourceExhausted_AndDrainAnswersTheAdmittedRequest()
     {
-        // One slot; the admitted request waits in a batch that only fills with a second row (or on drain).
+        // Two slots: one admitted request waits in a held batch, the other slot is taken directly.
         var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.Iris(1)) with
         {
-            MaxInFlight = 1,
+            MaxInFlight = 2,
             QueueTimeout = TimeSpan.Zero,
             Batching = true,
             MaxBatchSize = 2,
@@ -27,18 +27,27 @@ public sealed class AdmissionAndDrainTests
         });
         await using (server)
         {
+            var engine = server.Host.Engine;
+            engine.Batcher!.Pause();
             var admitted = server.Client.ModelInferAsync(OneRow());
-            await Wait.UntilAsync(() => server.Host.Engine.InFlight == 1, "the first request to be admitted");
+            await Wait.UntilAsync(() => engine.InFlight == 1, "the first request to be admitted");
+            Assert.True(engine.Admission.TryEnter());
+            try
+            {
+                var error = await Assert.ThrowsAsync<GrpcException>(() => server.Client.ModelInferAsync(OneRow()));
+                Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+                Assert.Contains("limit of 2 concurrent inferences", error.Detail, StringComparison.Ordinal);
+                Assert.Equal("iris", ResponseTags.From(error).ModelName);
+                Assert.False(admitted.IsCompleted);
 
-            var error = await Assert.ThrowsAsync<GrpcException>(() => server.Client.ModelInferAsync(OneRow()));
-            Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-            Assert.Contains("limit of 1 concurrent inferences", error.Detail, StringComparison.Ordinal);
-            Assert.Equal("iris", ResponseTags.From(error).ModelName);
-            Assert.False(admitted.IsCompleted);
-
-            var metrics = new PrometheusScrape(await server.GetMetricsAsync());
-            Assert.Equal(1, metrics.Find("inference_in_flight", ("model", "iris"), ("version", "1")));
-            Assert.Equal(1, metrics.Find("inference_requests_total", ("method", "ModelInfer"), ("grpc_code", "RESOURCE_EXHAUSTED")));
+                var metrics = new PrometheusScrape(await server.GetMetricsAsync());
+                Assert.Equal(1, metrics.Find("inference_in_flight", ("model", "iris"), ("version", "1")));
+                Assert.Equal(1, metrics.Find("inference_requests_total", ("method", "ModelInfer"), ("grpc_code", "RESOURCE_EXHAUSTED")));
+            }
+            finally
+            {
+                engine.Admission.Exit();
+            }
 
             await server.Host.StopAsync();
             var response = await admitted;

@@ -4,8 +4,9 @@ using Inference.Contracts.Oip;
 namespace Inference.ModelServer.Tests.Functional;
 
 /// <summary>
-/// Dynamic batching: a batch runs only when full (the delay is far longer than any test), so the merged Runs are
-/// deterministic; every response must equal the unbatched answer byte for byte.
+/// Dynamic batching. The batcher runs a batch as soon as no other is running, so the tests hold it (as a running
+/// batch would) while requests collect, which makes the merged Runs deterministic; the delay is far longer than
+/// any test. Every response must equal the unbatched answer byte for byte.
 /// </summary>
 public sealed class BatchingTests
 {
@@ -23,6 +24,8 @@ public sealed class BatchingTests
             MaxBatchDelay = LongDelay,
         });
         Assert.True(batching.Host.Engine.IsBatching);
+        var batcher = batching.Host.Engine.Batcher!;
+        batcher.Pause();
 
         // 8 rows in 5 requests of different sizes, encodings and output choices.
         int[] rows = [1, 2, 1, 3, 1];
@@ -46,7 +49,10 @@ public sealed class BatchingTests
             offset += rows[r];
         }
 
-        var batched = await Task.WhenAll(requests.Select(r => batching.Client.ModelInferAsync(r)));
+        var pending = requests.Select(r => batching.Client.ModelInferAsync(r)).ToArray();
+        await Wait.UntilAsync(() => batcher.WaitingRequests == rows.Length, "every request to wait in the batcher");
+        batcher.Resume();
+        var batched = await Task.WhenAll(pending);
         var alone = await Task.WhenAll(requests.Select(r => plain.Client.ModelInferAsync(r)));
 
         for (var r = 0; r < rows.Length; r++)
@@ -78,9 +84,14 @@ public sealed class BatchingTests
         });
         string[][] values = [["a", "", "ccc"], ["dd", "e", "ff"], ["g", "h", "i", "j", "k", "l"]];
         long[] rows = [1, 1, 2];
+        var batcher = server.Host.Engine.Batcher!;
+        batcher.Pause();
 
-        var responses = await Task.WhenAll(values.Select((v, i) =>
-            server.Client.ModelInferAsync(new ModelInferRequest { ModelName = "fixture" }.AddInput("x", v, [rows[i], 3], i == 1 ? TensorEncoding.Typed : TensorEncoding.Raw))));
+        var pending = values.Select((v, i) =>
+            server.Client.ModelInferAsync(new ModelInferRequest { ModelName = "fixture" }.AddInput("x", v, [rows[i], 3], i == 1 ? TensorEncoding.Typed : TensorEncoding.Raw))).ToArray();
+        await Wait.UntilAsync(() => batcher.WaitingRequests == values.Length, "every request to wait in the batcher");
+        batcher.Resume();
+        var responses = await Task.WhenAll(pending);
 
         for (var i = 0; i < values.Length; i++)
         {
@@ -104,21 +115,30 @@ public sealed class BatchingTests
         });
         await using (server)
         {
+            var batcher = server.Host.Engine.Batcher!;
+            batcher.Pause();
             var wide = Send(server, 1, 5, 10f);
             var first = Send(server, 2, 3, 1f);
             var second = Send(server, 1, 3, 2f);
+            await Wait.UntilAsync(() => batcher.WaitingRequests == 3, "every request to wait in the batcher");
 
-            // The two [*, 3] requests fill a batch of 3 rows; the [1, 5] one waits for a partner.
-            var answered = await Task.WhenAll(first, second);
+            // The two [*, 3] requests fill a batch of 3 rows; the [1, 5] one runs in a batch of its own.
+            batcher.Resume();
+            var answered = await Task.WhenAll(first, second, wide);
             Assert.Equal(Enumerable.Repeat(2f, 6), answered[0].Message.GetOutput<float>("sum").Data);
             Assert.Equal(Enumerable.Repeat(4f, 3), answered[1].Message.GetOutput<float>("sum").Data);
-            Assert.False(wide.IsCompleted);
+            Assert.Equal([1L, 5L], answered[2].Message.GetOutput<float>("sum").Shape);
+            Assert.Equal(Enumerable.Repeat(20f, 5), answered[2].Message.GetOutput<float>("sum").Data);
+            var metrics = new PrometheusScrape(await server.GetMetricsAsync());
+            Assert.Equal(2, metrics.Find("inference_compute_duration_seconds_count", ("model", "fixture")));
 
-            // Draining stops the wait: the lone request runs and is answered before the server stops.
+            // Draining starts what waits: a held request runs and is answered before the server stops.
+            batcher.Pause();
+            var last = Send(server, 1, 5, 3f);
+            await Wait.UntilAsync(() => batcher.WaitingRequests == 1, "the request to wait in the batcher");
+            Assert.False(last.IsCompleted);
             await server.Host.StopAsync();
-            var last = await wide;
-            Assert.Equal([1L, 5L], last.Message.GetOutput<float>("sum").Shape);
-            Assert.Equal(Enumerable.Repeat(20f, 5), last.Message.GetOutput<float>("sum").Data);
+            Assert.Equal(Enumerable.Repeat(6f, 5), (await last).Message.GetOutput<float>("sum").Data);
         }
 
         static Task<InferenceResponse<ModelInferResponse>> Send(TestServer server, int rows, int columns, float value)
@@ -128,5 +148,38 @@ public sealed class BatchingTests
                 .AddInput<float>("a", data, [rows, columns])
                 .AddInput<float>("b", data, [rows, columns]));
         }
+    }
+
+    [Fact]
+    public async Task ALoneRequest_RunsAtOnce_WithoutWaitingForTheDelay()
+    {
+        // The delay outlasts the test: only eager dispatch can answer.
+        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.Iris(1)) with
+        {
+            Batching = true,
+            MaxBatchSize = 8,
+            MaxBatchDelay = LongDelay,
+        });
+
+        for (var i = 0; i < 3; i++)
+        {
+            var response = await server.Client.ModelInferAsync(
+                new ModelInferRequest { ModelName = "iris" }.AddInput<float>("input", [5.1f, 3.5f, 1.4f, 0.2f], [1, 4])).WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal([0L], response.Message.GetOutput<long>("label").Data);
+        }
+
+        var metrics = new PrometheusScrape(await server.GetMetricsAsync());
+        Assert.Equal(3, metrics.Find("inference_compute_duration_seconds_count", ("model", "iris")));
+    }
+
+    [Fact]
+    public async Task MaxInFlight_BelowTheBatchSize_IsRaisedToIt()
+    {
+        var logs = new LogCapture();
+        await using var server = await TestServer.StartAsync(
+            TestServer.Options(RepoPaths.Iris(1)) with { Batching = true, MaxBatchSize = 16, MaxInFlight = 3 }, logs);
+
+        Assert.Equal(16, server.Host.Engine.Admission.Limit);
+        Assert.Contains(logs.Entries, e => e.Message.Contains("--max-in-flight 3 raised to --max-batch-size 16", StringComparison.Ordinal));
     }
 }

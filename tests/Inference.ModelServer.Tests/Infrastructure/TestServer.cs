@@ -39,14 +39,15 @@ internal sealed class TestServer : IAsyncDisposable
         GrpcPort = 0,
         HttpPort = 0,
         IntraOpThreads = 1,
+        DrainDelay = TimeSpan.Zero, // no router in front: stopping need not wait (drain tests set their own)
     };
 
     public static Task<TestServer> StartAsync(string modelPath, string name = "iris", string version = "1") =>
         StartAsync(Options(modelPath, name, version));
 
-    public static async Task<TestServer> StartAsync(ModelServerOptions options)
+    public static async Task<TestServer> StartAsync(ModelServerOptions options, LogCapture? logs = null)
     {
-        var host = ModelServerHost.Build(options, static logging => { });
+        var host = ModelServerHost.Build(options, logging => logs?.AddTo(logging));
         try
         {
             await host.StartAsync();

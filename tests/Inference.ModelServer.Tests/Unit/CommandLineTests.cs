@@ -15,6 +15,8 @@ public sealed class CommandLineTests
         Assert.Equal(("m.onnx", "iris", "2"), (options.ModelPath, options.ModelName, options.ModelVersion));
         Assert.Equal(("0.0.0.0", 8001, 8002), (options.Host, options.GrpcPort, options.HttpPort));
         Assert.False(options.Batching);
+        // Long enough for a router that watches health to stop sending before connections close.
+        Assert.Equal(TimeSpan.FromSeconds(1), options.DrainDelay);
     }
 
     [Fact]
@@ -40,6 +42,18 @@ public sealed class CommandLineTests
         Assert.Equal(TimeSpan.FromMilliseconds(1500), options.DrainDelay);
         Assert.Equal(TimeSpan.FromMilliseconds(9000), options.DrainTimeout);
         Assert.True(options.SkipWarmup);
+    }
+
+    [Fact]
+    public void Batching_WithoutMaxInFlight_AdmitsTwoBatches()
+    {
+        var options = CommandLine.Parse(["--model", "m.onnx", "--name", "iris", "--version", "1", "--batching", "--max-batch-size", "48"], out var error, out _);
+
+        Assert.Null(error);
+        Assert.NotNull(options);
+        Assert.Equal(Math.Max(96, Environment.ProcessorCount * 4), options.MaxInFlight);
+        Assert.Equal(Math.Max(4, Environment.ProcessorCount * 4),
+            CommandLine.Parse(["--model", "m.onnx", "--name", "iris", "--version", "1"], out _, out _)!.MaxInFlight);
     }
 
     [Theory]
