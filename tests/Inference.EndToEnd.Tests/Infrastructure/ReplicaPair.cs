@@ -1,20 +1,16 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
 namespace Inference.EndToEnd.Tests.Infrastructure;
 
 /// <summary>
 /// Two v2 replicas (one to stop, one to survive) behind a router of their own with a 50/50
-/// experiment; version 1 is the shared stack's server.
+/// experiment; version 1 is the shared stack's server. Everything runs with its production defaults
+/// (the model server's drain delay, the router's health-check interval and timeout, ejection time):
+/// what keeps a stopped replica's calls from failing is the router's health Watch, not test tuning.
 /// </summary>
 internal sealed class ReplicaPair : IAsyncDisposable
 {
-    /// <summary>
-    /// How long the replica to stop keeps serving after SIGTERM while reporting NOT_SERVING (a Kubernetes
-    /// deployment gives the same time with a drain delay or a preStop hook): ten of the router's 0.2 s
-    /// health-check intervals, so it leaves rotation before it closes its connections even on a busy machine.
-    /// </summary>
-    public const string DrainDelayMs = "2000";
-
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     private ReplicaPair(ModelServerProcess stopping, ModelServerProcess surviving, RouterProcess router)
@@ -33,11 +29,17 @@ internal sealed class ReplicaPair : IAsyncDisposable
     public static async Task<ReplicaPair> StartAsync(IrisStack stack)
     {
         var replicas = await ModelServerProcess.AwaitAllAsync(
-            ModelServerProcess.StartAsync("2", extraArguments: ["--drain-delay-ms", DrainDelayMs]),
+            ModelServerProcess.StartAsync("2"),
             ModelServerProcess.StartAsync("2"));
         try
         {
-            var router = await RouterProcess.StartAsync(RouterConfigFile.Iris([stack.V1.Endpoint], [replicas[0].Endpoint, replicas[1].Endpoint], 50, 50));
+            var config = JsonNode.Parse(RouterConfigFile.Iris([stack.V1.Endpoint], [replicas[0].Endpoint, replicas[1].Endpoint], 50, 50))!.AsObject();
+            foreach (var tuning in new[] { "healthCheckIntervalSeconds", "healthCheckTimeoutSeconds", "ejectionSeconds" })
+            {
+                Assert.True(config.Remove(tuning), $"the test configuration no longer sets {tuning}");
+            }
+
+            var router = await RouterProcess.StartAsync(config.ToJsonString());
             return new ReplicaPair(replicas[0], replicas[1], router);
         }
         catch

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Inference.EndToEnd.Tests.Infrastructure;
 using Inference.Grpc;
 using Xunit.Abstractions;
@@ -6,7 +7,8 @@ namespace Inference.EndToEnd.Tests.Operations;
 
 /// <summary>
 /// One of two v2 replicas goes away while callers keep calling the treatment group: stopped
-/// gracefully (SIGTERM: not ready, drain, exit) or killed (SIGKILL).
+/// gracefully (SIGTERM: not ready, drain, exit) or killed (SIGKILL). Replicas and router run with their
+/// default drain delay and health-check interval (see <see cref="ReplicaPair"/>).
 /// </summary>
 [Collection(StackCollection.Name)]
 public sealed class ReplicaFailureTests(IrisStack stack, ITestOutputHelper output)
@@ -38,6 +40,8 @@ public sealed class ReplicaFailureTests(IrisStack stack, ITestOutputHelper outpu
 
         Assert.Equal(0, exitCode);
         Assert.Contains("Draining:", replicas.Stopping.Process.Output, StringComparison.Ordinal);
+        // Taken out by the NOT_SERVING the replica pushed over the health Watch, not by a periodic Check 5 s apart.
+        Assert.Matches(new Regex($"Endpoint {Regex.Escape(replicas.Stopping.Endpoint)} \\(\\S+\\) is now unhealthy: Watch: NOT_SERVING"), replicas.Router.Process.Output);
         var failures = records.Where(r => !r.Truthful).ToList();
         output.WriteLine($"{records.Count} calls, {records.Count(r => r.PhaseAtStart == 1)} while the replica drained, {failures.Count} failed");
         Assert.True(failures.Count == 0, $"{failures.Count} of {records.Count} calls failed or were mistagged:\n{string.Join('\n', failures.Take(20))}\n{replicas.Logs()}");
