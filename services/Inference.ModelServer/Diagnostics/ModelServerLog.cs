@@ -35,4 +35,8 @@ internal static partial class ModelServerLog
 
     [LoggerMessage(10, LogLevel.Warning, "--max-in-flight {MaxInFlight} raised to --max-batch-size {MaxBatchSize}: fewer admitted requests could never fill a batch")]
     public static partial void MaxInFlightRaised(ILogger logger, int maxInFlight, int maxBatchSize);
+
+    /// <summary>A message of ONNX Runtime's own logger (e.g. the node that failed inside a Run).</summary>
+    [LoggerMessage(EventId = 11, Message = "onnxruntime [{Category}] {Message}")]
+    public static partial void OnnxRuntimeMessage(ILogger logger, LogLevel level, string category, string message);
 }

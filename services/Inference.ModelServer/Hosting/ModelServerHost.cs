@@ -7,6 +7,7 @@ using Inference.ModelServer.Diagnostics;
 using Inference.ModelServer.Execution;
 using Inference.ModelServer.Model;
 using Inference.ModelServer.Services;
+using Inference.Onnx;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -132,6 +133,10 @@ internal sealed class ModelServerHost : IAsyncDisposable
         services.AddHostedService<ModelServerLifecycle>();
 
         var app = builder.Build();
+        // ONNX Runtime's own messages join this log as single lines (its console logger would colour them).
+        var onnxLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Inference.Onnx");
+        OnnxRuntimeLog.Sink = (severity, category, message) =>
+            ModelServerLog.OnnxRuntimeMessage(onnxLogger, ToLogLevel(severity), category, message);
         // The exporter listens from its construction on: create it now, not at the first scrape.
         _ = app.Services.GetRequiredService<PrometheusExporter>();
         var engine = app.Services.GetRequiredService<InferenceEngine>();
@@ -165,6 +170,15 @@ internal sealed class ModelServerHost : IAsyncDisposable
 
         return new Uri($"http://{endpoint}");
     }
+
+    private static LogLevel ToLogLevel(OnnxLogSeverity severity) => severity switch
+    {
+        OnnxLogSeverity.Verbose => LogLevel.Debug,
+        OnnxLogSeverity.Info => LogLevel.Information,
+        OnnxLogSeverity.Warning => LogLevel.Warning,
+        OnnxLogSeverity.Error => LogLevel.Error,
+        _ => LogLevel.Critical,
+    };
 
     private static IPAddress ParseHost(string host)
     {

@@ -31,6 +31,10 @@ internal static unsafe class OrtApi
     // OrtEnv
     public static readonly delegate* unmanaged[Cdecl]<int, byte*, IntPtr*, IntPtr> CreateEnv;              // 3
 
+    // CreateEnvWithCustomLogger(logging_function, logger_param, log_severity_level, logid, out); the logging
+    // function is (param, severity, category, logid, code_location, message).
+    public static readonly delegate* unmanaged[Cdecl]<delegate* unmanaged[Cdecl]<IntPtr, int, byte*, byte*, byte*, byte*, void>, IntPtr, int, byte*, IntPtr*, IntPtr> CreateEnvWithCustomLogger; // 4
+
     // OrtSession
     public static readonly delegate* unmanaged[Cdecl]<IntPtr, byte*, IntPtr, IntPtr*, IntPtr> CreateSession; // 7
     public static readonly delegate* unmanaged[Cdecl]<IntPtr, void*, nuint, IntPtr, IntPtr*, IntPtr> CreateSessionFromArray; // 8
@@ -155,6 +159,7 @@ internal static unsafe class OrtApi
             GetErrorCode = (delegate* unmanaged[Cdecl]<IntPtr, int>)t[1];
             GetErrorMessage = (delegate* unmanaged[Cdecl]<IntPtr, byte*>)t[2];
             CreateEnv = (delegate* unmanaged[Cdecl]<int, byte*, IntPtr*, IntPtr>)t[3];
+            CreateEnvWithCustomLogger = (delegate* unmanaged[Cdecl]<delegate* unmanaged[Cdecl]<IntPtr, int, byte*, byte*, byte*, byte*, void>, IntPtr, int, byte*, IntPtr*, IntPtr>)t[4];
             CreateSession = (delegate* unmanaged[Cdecl]<IntPtr, byte*, IntPtr, IntPtr*, IntPtr>)t[7];
             CreateSessionFromArray = (delegate* unmanaged[Cdecl]<IntPtr, void*, nuint, IntPtr, IntPtr*, IntPtr>)t[8];
             Run = (delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr*, IntPtr*, nuint, IntPtr*, nuint, IntPtr*, IntPtr>)t[9];

@@ -28,7 +28,9 @@ internal static unsafe class OrtEnvironment
         IntPtr env;
         fixed (byte* logId = "inference"u8)
         {
-            OrtApi.Check(OrtApi.CreateEnv(LoggingLevelWarning, logId, &env));
+            // ONNX Runtime's own logger writes coloured multi-part lines to stdout; route its messages
+            // through OnnxRuntimeLog so a host can put them in its own log.
+            OrtApi.Check(OrtApi.CreateEnvWithCustomLogger(&OnnxRuntimeLog.OnNativeMessage, IntPtr.Zero, LoggingLevelWarning, logId, &env));
         }
 
         var envHandle = new EnvHandle(env);
