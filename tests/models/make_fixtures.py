@@ -6,6 +6,8 @@
                         dynamic dimensions
   add_two.onnx          "a" + "b", both FP32 [n, m] with independent symbols, so a call with shapes
                         that cannot broadcast passes the input checks and fails inside Run
+  count_loop.onnx       "y" = "x" + "trip" by a Loop adding 1 "trip" times: a Run as long as the
+                        caller wants (tests that need inferences to stay in flight)
 
 Deterministic: rerunning rewrites byte-identical files (SHA256SUMS beside them).
 Usage: /usr/bin/python3 tests/models/make_fixtures.py
@@ -69,10 +71,41 @@ def add_two():
     return g.make_model(graph, doc="Add whose operands' shapes are only checked when it runs.")
 
 
+def count_loop():
+    import numpy as np
+
+    body = helper.make_graph(
+        [
+            helper.make_node("Identity", ["cond_in"], ["cond_out"]),
+            helper.make_node("Add", ["v_in", "one"], ["v_out"]),
+        ],
+        "count_loop_body",
+        [
+            g.tensor_input("i", TensorProto.INT64, []),
+            g.tensor_input("cond_in", TensorProto.BOOL, []),
+            g.tensor_input("v_in", g.FLOAT, [1]),
+        ],
+        [g.tensor_input("cond_out", TensorProto.BOOL, []), g.tensor_input("v_out", g.FLOAT, [1])],
+        [g.initializer(np.array([1.0], dtype=np.float32), "one")],
+    )
+    graph = helper.make_graph(
+        [
+            helper.make_node("Squeeze", ["trip", "axis0"], ["trip_scalar"]),
+            helper.make_node("Loop", ["trip_scalar", "", "x"], ["y"], body=body),
+        ],
+        "count_loop",
+        [g.tensor_input("trip", TensorProto.INT64, [1]), g.tensor_input("x", g.FLOAT, [1])],
+        [g.tensor_input("y", g.FLOAT, [1])],
+        [g.initializer(np.array([0], dtype=np.int64), "axis0")],
+    )
+    return g.make_model(graph, doc="Adds 1 to x trip times, one Loop iteration each.")
+
+
 def main():
     models = {f"identity_{name}.onnx": identity(name, t) for name, t in ELEMENT_TYPES.items()}
     models["symbolic_dims.onnx"] = symbolic_dims()
     models["add_two.onnx"] = add_two()
+    models["count_loop.onnx"] = count_loop()
     sums = []
     for file_name, model in sorted(models.items()):
         sums.append(f"{g.save(model, os.path.join(HERE, file_name))}  {file_name}")

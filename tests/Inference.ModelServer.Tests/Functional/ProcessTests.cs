@@ -14,16 +14,19 @@ namespace Inference.ModelServer.Tests.Functional;
 public sealed partial class ProcessTests
 {
     private const int SigTerm = 15;
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(300);
 
     [Fact]
     public async Task Sigterm_DrainsInFlightRequests_AndExitsZero()
     {
-        var expected = IrisExpected.Load(1);
-        // The batch only runs when full (64 rows) or after 5 minutes: the three requests stay in flight until SIGTERM.
+        // count_loop adds 1 to x once per Loop iteration: a trip count of a few million keeps each Run busy for
+        // seconds, so the three calls are certainly in flight when SIGTERM arrives, and each answer (x + trip)
+        // proves it was computed in full.
+        const long Trip = 2_000_000;
+        var model = RepoPaths.Fixture("count_loop.onnx");
         using var process = Start(
-            "--model", RepoPaths.Iris(1), "--name", "iris", "--version", "1", "--host", "127.0.0.1", "--port", "0", "--http-port", "0",
-            "--batching", "--max-batch-size", "64", "--max-batch-delay-us", "300000000", "--intra-op-threads", "1");
+            "--model", model, "--name", "loop", "--version", "1", "--host", "127.0.0.1", "--port", "0", "--http-port", "0",
+            "--intra-op-threads", "1", "--drain-timeout-ms", "300000");
         var output = new StringBuilder();
         var listening = new TaskCompletionSource<(Uri Grpc, Uri Http)>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
@@ -63,8 +66,9 @@ public sealed partial class ProcessTests
             using var channel = GrpcChannel.ForAddress(grpc);
             var client = new InferenceClient(channel);
             var calls = Enumerable.Range(0, 3).Select(row => client.ModelInferAsync(
-                new ModelInferRequest { ModelName = "iris", Id = $"row{row * 4}" }
-                    .AddInput<float>("input", expected.Inputs.AsSpan(row * 4 * 4, 4), [1, 4]))).ToArray();
+                new ModelInferRequest { ModelName = "loop", Id = $"row{row}" }
+                    .AddInput<long>("trip", [Trip], [1])
+                    .AddInput<float>("x", [row], [1]))).ToArray();
             await Wait.UntilAsync(async () => await InFlightAsync(httpClient) == 3, "three requests in flight");
 
             Assert.Equal(0, Kill(process.Id, SigTerm));
@@ -72,9 +76,9 @@ public sealed partial class ProcessTests
             var responses = await Task.WhenAll(calls).WaitAsync(Timeout);
             for (var row = 0; row < 3; row++)
             {
-                Assert.Equal($"row{row * 4}", responses[row].Message.Id);
-                Assert.Equal([expected.Labels[row * 4]], responses[row].Message.GetOutput<long>("label").Data);
-                Assert.Equal(("iris", "1"), (responses[row].Tags.ModelName, responses[row].Tags.ModelVersion));
+                Assert.Equal($"row{row}", responses[row].Message.Id);
+                Assert.Equal([row + (float)Trip], responses[row].Message.GetOutput<float>("y").Data);
+                Assert.Equal(("loop", "1"), (responses[row].Tags.ModelName, responses[row].Tags.ModelVersion));
             }
 
             await process.WaitForExitAsync().WaitAsync(Timeout);
@@ -82,7 +86,7 @@ public sealed partial class ProcessTests
             lock (output)
             {
                 Assert.Contains("Draining:", output.ToString(), StringComparison.Ordinal);
-                Assert.Contains("sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(RepoPaths.Iris(1)))), output.ToString(), StringComparison.Ordinal);
+                Assert.Contains("sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(model))), output.ToString(), StringComparison.Ordinal);
             }
         }
         finally
