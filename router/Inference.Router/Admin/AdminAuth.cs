@@ -39,7 +39,8 @@ internal sealed class AdminAuth
         const string scheme = "Bearer ";
         if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || header.Length == scheme.Length)
         {
-            return (StatusCodes.Status401Unauthorized, who);
+            // No credentials: the audit line must not name the configured token's identity.
+            return (StatusCodes.Status401Unauthorized, $"anonymous@{context.Connection.RemoteIpAddress}");
         }
 
         var offered = SHA256.HashData(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()));

@@ -111,7 +111,7 @@ public sealed class OperationsTests : IAsyncLifetime
         {
             if (count == 100)
             {
-                stopping = second.StopAsync();
+                stopping = StopLikeTheModelServerAsync(second, router);
             }
 
             return Task.CompletedTask;
@@ -121,6 +121,18 @@ public sealed class OperationsTests : IAsyncLifetime
         Assert.True(second.Requests > 0, "the second replica got no traffic before it stopped");
         var last = await _client.CallAsync(router.GrpcUrl, Infer, Request());
         Assert.Equal("iris-1", ModelInferResponse.Parser.ParseFrom(last.Payload).Id);
+    }
+
+    /// <summary>
+    /// The model server's SIGTERM: NOT_SERVING pushed to health watchers at once, serving on for its drain
+    /// delay (until the router has taken it out here), then in-flight calls finish and connections close.
+    /// A replica that closes with calls already on the wire is the SIGKILL case of the end-to-end tests.
+    /// </summary>
+    private static async Task StopLikeTheModelServerAsync(FakeOipBackend replica, TestRouter router)
+    {
+        replica.Serving = false;
+        await router.Logs.WaitForAsync(Patience, replica.Url, "is now unhealthy");
+        await replica.StopAsync();
     }
 
     [Fact]
@@ -284,8 +296,12 @@ public sealed class OperationsTests : IAsyncLifetime
         await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url]));
         using var anonymous = new HttpClient { BaseAddress = router.Admin.BaseAddress };
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/admin/models")).StatusCode);
+        // The audit line of a call without credentials must not carry the configured token's identity.
+        var denied = await router.Logs.WaitForAsync(Patience, "audit: who=", "denied (401)");
+        Assert.Contains("who=anonymous@", denied, StringComparison.Ordinal);
         anonymous.DefaultRequestHeaders.Authorization = new("Bearer", "wrong");
         Assert.Equal(HttpStatusCode.Forbidden, (await anonymous.GetAsync("/admin/models")).StatusCode);
+        Assert.Contains("who=unknown-token@", await router.Logs.WaitForAsync(Patience, "audit: who=", "denied (403)"), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Forbidden, (await anonymous.PostAsync("/admin/models/iris/experiment/rollback", null)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/healthz")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/readyz")).StatusCode);
