@@ -29,6 +29,12 @@ internal static class CommandLine
           --help                         show this text
         """;
 
+    private static readonly HashSet<string> ValueOptions =
+    [
+        "model", "name", "version", "host", "port", "http-port", "max-in-flight", "queue-timeout-ms", "max-batch-size",
+        "max-batch-delay-us", "intra-op-threads", "max-receive-message-size", "drain-delay-ms", "drain-timeout-ms",
+    ];
+
     /// <summary>The options, or an error message (null options) ; <paramref name="help"/> when --help was asked.</summary>
     public static ModelServerOptions? Parse(IReadOnlyList<string> args, out string? error, out bool help)
     {
@@ -86,6 +92,14 @@ internal static class CommandLine
                 continue;
             }
 
+            // Checked before taking a value, so a mistyped flag is not reported as missing its value
+            // and does not swallow the next flag.
+            if (!ValueOptions.Contains(key))
+            {
+                error = $"Unknown option '--{key}'.";
+                return null;
+            }
+
             var value = inline;
             if (value is null)
             {
@@ -103,7 +117,7 @@ internal static class CommandLine
                 "model" => Set(ref model, value),
                 "name" => Set(ref name, value),
                 "version" => Set(ref version, value),
-                "host" => Set(ref options.Host, value),
+                "host" => HostAddress(value, ref options.Host),
                 "port" => Port(key, value, ref options.GrpcPort),
                 "http-port" => Port(key, value, ref options.HttpPort),
                 "max-in-flight" => Integer(key, value, 1, int.MaxValue, ref options.MaxInFlight, ref options.MaxInFlightGiven),
@@ -161,6 +175,12 @@ internal static class CommandLine
         target = value;
         return null;
     }
+
+    // The same rule the host applies when it binds; checked here so a mistake is a usage error (exit 2).
+    private static string? HostAddress(string value, ref string target) =>
+        string.Equals(value, "localhost", StringComparison.OrdinalIgnoreCase) || System.Net.IPAddress.TryParse(value, out _)
+            ? Set(ref target, value)
+            : $"--host must be an IP address (or localhost), not '{value}'.";
 
     private static string? Port(string key, string value, ref int target) => Integer(key, value, 0, 65535, ref target);
 

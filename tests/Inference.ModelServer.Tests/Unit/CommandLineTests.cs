@@ -61,6 +61,9 @@ public sealed class CommandLineTests
     [InlineData(new[] { "--model", "m", "--name", "n", "--version", "1", "--port", "70000" }, "--port must be an integer from 0 to 65535")]
     [InlineData(new[] { "--model", "m", "--name", "n", "--version", "1", "--max-in-flight", "0" }, "--max-in-flight must be an integer from 1")]
     [InlineData(new[] { "--model", "m", "--name", "n", "--version", "1", "--bogus", "1" }, "Unknown option '--bogus'")]
+    [InlineData(new[] { "--model", "m", "--name", "n", "--version", "1", "--bogus" }, "Unknown option '--bogus'")]
+    [InlineData(new[] { "--model", "m", "--name", "n", "--version", "1", "--host", "example.invalid" }, "--host must be an IP address (or localhost)")]
+    [InlineData(new[] { "--bogus", "--model", "m", "--name", "n", "--version", "1" }, "Unknown option '--bogus'")]
     [InlineData(new[] { "--model", "m", "--name", "n", "--version" }, "--version needs a value")]
     [InlineData(new[] { "model.onnx" }, "Unexpected argument 'model.onnx'")]
     public void Mistakes_AreReported(string[] args, string expected)
