@@ -9,7 +9,7 @@ namespace Inference.Helm.Tests;
 public sealed class RouterTests
 {
     private static readonly string[] RouterArgs =
-        ["--config", "/etc/inference-router/router.json", "--port", "8080", "--admin-port", "8081", "--state-file", "/var/lib/inference-router/state.json"];
+        ["--config", "/etc/inference-router/router.json", "--port", "8080", "--admin-port", "8081", "--state-file", "/var/lib/inference-router/state.json", "--drain-delay-ms", "5000"];
 
     [HelmTheory]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]

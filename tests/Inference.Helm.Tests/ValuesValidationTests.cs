@@ -38,6 +38,7 @@ public sealed class ValuesValidationTests
         { Iris + "router: {mode: mesh}\n", "router.mode: must be one of [\"gateway\",\"sidecar\"]" },
         { Iris + "router: {state: {persistence: {enabled: true}}}\n", "router.state.persistence needs router.replicas: 1" },
         { Iris + "networkPolicy: {enabled: true, routerClients: [{}]}\n", "networkPolicy.routerClients[0]: must have at least 1 properties" },
+        { Iris + "router: {drainDelaySeconds: 10, terminationGracePeriodSeconds: 30}\n", "router.terminationGracePeriodSeconds (30) must be at least router.drainDelaySeconds + 25 (35)" },
     };
 
     [HelmTheory]

@@ -275,6 +275,8 @@ and the sidecar snippet. Context: the root.
     - {{ $r.ports.admin | int | quote }}
     - --state-file
     - /var/lib/inference-router/state.json
+    - --drain-delay-ms
+    - {{ mul ($r.drainDelaySeconds | int) 1000 | quote }}
     {{- range $r.extraArgs }}
     - {{ . | quote }}
     {{- end }}

@@ -7,7 +7,7 @@ internal static class CommandLine
 {
     public const string Usage = """
         Usage: Inference.Router --config <router.json> [--host 0.0.0.0] [--port 8080] [--admin-port 8081]
-                                [--admin-token-file <file>] [--state-file <file>]
+                                [--admin-token-file <file>] [--state-file <file>] [--drain-delay-ms 0]
           --config            routing configuration (JSON); watched and reloaded on change
           --host              address to listen on (IP literal, or 'localhost'); default 0.0.0.0
           --port              gRPC port (HTTP/2 cleartext); 0 picks a free port; default 8080
@@ -15,6 +15,8 @@ internal static class CommandLine
           --admin-token-file  file holding the admin bearer token (else env ROUTER_ADMIN_TOKEN);
                               without a token the admin port listens on 127.0.0.1 only
           --state-file        where admin weight changes are kept across restarts
+          --drain-delay-ms    after SIGTERM, keep serving this long while /readyz reports 503, so load
+                              balancers stop sending first; default 0
         """;
 
     public static RouterOptions Parse(IReadOnlyList<string> args, Func<string, string?> environment)
@@ -25,6 +27,7 @@ internal static class CommandLine
         string? stateFile = null;
         int? port = null;
         int? adminPort = null;
+        int? drainDelayMs = null;
         for (var i = 0; i < args.Count; i++)
         {
             var flag = args[i];
@@ -76,6 +79,12 @@ internal static class CommandLine
                 case "--state-file":
                     stateFile = Value();
                     break;
+                case "--drain-delay-ms":
+                    var text = Value();
+                    drainDelayMs = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms <= 600_000
+                        ? ms
+                        : throw new UsageException($"--drain-delay-ms must be milliseconds from 0 to 600000, not '{text}'");
+                    break;
                 default:
                     throw new UsageException($"unknown argument '{args[i]}'");
             }
@@ -92,6 +101,7 @@ internal static class CommandLine
             Host = host ?? options.Host,
             Port = port ?? options.Port,
             AdminPort = adminPort ?? options.AdminPort,
+            DrainDelay = drainDelayMs is { } delay ? TimeSpan.FromMilliseconds(delay) : options.DrainDelay,
         };
 
         if (options.Port != 0 && options.Port == options.AdminPort)

@@ -12,4 +12,7 @@ internal static partial class HostLog
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Shutting down: not ready, draining requests in flight")]
     public static partial void Draining(ILogger logger);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Still accepting calls for the drain delay of {Milliseconds} ms while /readyz reports 503")]
+    public static partial void DrainDelay(ILogger logger, double milliseconds);
 }

@@ -61,7 +61,9 @@ internal sealed class RouterHost : IAsyncDisposable
         // The proxy logs its own upstream failures with the model and version.
         builder.Logging.AddFilter("Yarp", LogLevel.Error);
         options.ConfigureLogging?.Invoke(builder.Logging);
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(25));
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(25) + options.DrainDelay);
+        // Its StoppingAsync runs before Kestrel is asked to stop: the listeners keep accepting during the delay.
+        builder.Services.AddHostedService(provider => new DrainDelayService(options.DrainDelay, provider.GetRequiredService<ILogger<DrainDelayService>>()));
 
         // Continuations of socket reads run on the I/O thread instead of hopping to the thread pool:
         // the proxy's request path never blocks, and on a small node the hops dominate its cost.
@@ -140,6 +142,7 @@ internal sealed class RouterHost : IAsyncDisposable
             HostLog.Draining(logger);
             readiness.Stopping();
         });
+
 
         await app.StartAsync(cancellationToken);
         adminPort.Port = adminListen!.IPEndPoint!.Port;

@@ -20,6 +20,9 @@ internal sealed record RouterOptions
 
     public string? StateFile { get; init; }
 
+    /// <summary>After SIGTERM, how long to keep serving while /readyz says 503 (load balancers notice first).</summary>
+    public TimeSpan DrainDelay { get; init; } = TimeSpan.Zero;
+
     /// <summary>How often the configuration file is re-read even without a change notification.</summary>
     public TimeSpan ConfigPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 

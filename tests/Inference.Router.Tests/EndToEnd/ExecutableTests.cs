@@ -58,6 +58,53 @@ public sealed partial class ExecutableTests
     }
 
     [Fact]
+    public async Task Sigterm_WithDrainDelay_ReportsNotReady_AndKeepsAcceptingNewConnections()
+    {
+        var directory = TempDirectory.Create();
+        var config = Path.Combine(directory, "router.json");
+        await File.WriteAllTextAsync(config, Configs.Iris(["http://127.0.0.1:1"], ["http://127.0.0.1:2"], extra: """{"healthCheckIntervalSeconds": 0}"""));
+        // A delay far longer than the test: everything below happens inside it, whatever the machine's load.
+        using var process = Start("--config", config, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--drain-delay-ms", "600000");
+        try
+        {
+            using var timeout = new CancellationTokenSource(Patience);
+            Match? match = null;
+            while (match is null)
+            {
+                var line = await process.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("the router exited: " + await process.StandardError.ReadToEndAsync());
+                var candidate = ListeningLine().Match(line);
+                match = candidate.Success ? candidate : null;
+            }
+
+            _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+            Assert.Equal(0, Kill(process.Id, 15));
+
+            using (var admin = new HttpClient { BaseAddress = new Uri(match.Groups["admin"].Value) })
+            {
+                while ((await admin.GetAsync("/readyz", timeout.Token)).StatusCode != System.Net.HttpStatusCode.ServiceUnavailable)
+                {
+                    await Task.Delay(50, timeout.Token);
+                }
+            }
+
+            // New connections on both ports are still served while the delay runs.
+            using (var fresh = new HttpClient { BaseAddress = new Uri(match.Groups["admin"].Value) })
+            {
+                Assert.Equal("ok", await fresh.GetStringAsync("/healthz", timeout.Token));
+            }
+
+            using var grpc = new GrpcTestClient();
+            var live = await grpc.CallAsync(match.Groups["grpc"].Value, "/inference.GRPCInferenceService/ServerLive", new Inference.Contracts.Oip.ServerLiveRequest(), cancellationToken: timeout.Token);
+            Assert.Equal(0, live.Status);
+            Assert.False(process.HasExited);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
     public async Task Run_InvalidConfig_ExitsWithTheReason()
     {
         var config = Path.Combine(TempDirectory.Create(), "router.json");

@@ -20,6 +20,8 @@ public sealed class CommandLineTests
     {
         var options = CommandLine.Parse(["--config", "r.json"], name => name == "ROUTER_ADMIN_TOKEN" ? "env-token" : null);
         Assert.Equal(("0.0.0.0", 8080, 8081, "env-token"), (options.Host, options.Port, options.AdminPort, options.AdminToken));
+        Assert.Equal(TimeSpan.Zero, options.DrainDelay);
+        Assert.Equal(TimeSpan.FromSeconds(5), CommandLine.Parse(["--config", "r.json", "--drain-delay-ms", "5000"], _ => null).DrainDelay);
         Assert.Null(CommandLine.Parse(["--config", "r.json"], _ => null).AdminToken);
     }
 
@@ -29,6 +31,8 @@ public sealed class CommandLineTests
     [InlineData(new[] { "--config", "a", "--bogus" }, "unknown argument")]
     [InlineData(new[] { "--config" }, "needs a value")]
     [InlineData(new[] { "--config", "a", "--port", "5", "--admin-port", "5" }, "must differ")]
+    [InlineData(new[] { "--config", "a", "--drain-delay-ms", "-1" }, "--drain-delay-ms must be milliseconds")]
+    [InlineData(new[] { "--config", "a", "--drain-delay-ms", "700000" }, "--drain-delay-ms must be milliseconds")]
     public void Parse_Mistakes_AreUsageErrors(string[] args, string reason)
     {
         var ex = Assert.Throws<UsageException>(() => CommandLine.Parse(args, _ => null));

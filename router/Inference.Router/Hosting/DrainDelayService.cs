@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Inference.Router.Hosting;
+
+/// <summary>
+/// On shutdown, keeps the router serving for the drain delay: /readyz already reports 503 (set when
+/// the application started stopping), so a load balancer or Kubernetes stops sending new connections
+/// before the listeners close.
+/// </summary>
+internal sealed class DrainDelayService(TimeSpan delay, ILogger<DrainDelayService> logger) : IHostedLifecycleService
+{
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Runs before any hosted service (Kestrel included) is asked to stop.</summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        if (delay <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        HostLog.DrainDelay(logger, delay.TotalMilliseconds);
+        try
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // The shutdown timeout ran out first: stop now.
+        }
+    }
+}
