@@ -7,6 +7,12 @@ using Inference.Grpc.Client;
 
 // Usage: Inference.Client.Example [--address http://127.0.0.1:8080] [--model iris] [--users 12]
 //                                 [--user-prefix user-] [--version <pin>] [--group <override>]
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine(ExampleOptions.Usage);
+    return 0;
+}
+
 var options = ExampleOptions.Parse(args);
 if (options is null)
 {
