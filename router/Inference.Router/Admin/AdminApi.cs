@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Inference.Router.Metrics;
 using Inference.Router.Proxy;
 using Inference.Router.Routing;
 using Microsoft.AspNetCore.Builder;
@@ -9,8 +10,10 @@ using Microsoft.Extensions.Logging;
 namespace Inference.Router.Admin;
 
 /// <summary>The admin HTTP/JSON API: inspect models, change weights, roll back.</summary>
-internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadiness readiness, TimeProvider time, ILogger<AdminApi> logger)
+internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadiness readiness, RouterMetrics metrics, TimeProvider time, ILogger<AdminApi> logger)
 {
+    private const string SetWeightsAction = "set-weights";
+
     public void Map(IEndpointRouteBuilder endpoints)
     {
         var admin = endpoints.MapGroup("/admin");
@@ -40,48 +43,60 @@ internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadines
 
     private async Task<IResult> SetWeightsAsync(HttpContext context, string model)
     {
-        Dictionary<string, decimal> weights;
+        Dictionary<string, decimal>? weights;
+        string? error;
         try
         {
             using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return BadRequest("the body must be a JSON object of group names to weights, e.g. {\"control\": 50, \"treatment\": 50}");
-            }
-
-            weights = new Dictionary<string, decimal>(StringComparer.Ordinal);
-            foreach (var property in document.RootElement.EnumerateObject())
-            {
-                if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetDecimal(out var weight))
-                {
-                    return BadRequest($"the weight of group '{property.Name}' must be a number");
-                }
-
-                if (!weights.TryAdd(property.Name, weight))
-                {
-                    return BadRequest($"group '{property.Name}' is given twice");
-                }
-            }
+            (weights, error) = ReadWeights(document.RootElement);
         }
         catch (JsonException ex)
         {
-            return BadRequest($"the body is not valid JSON: {ex.Message}");
+            (weights, error) = (null, $"the body is not valid JSON: {ex.Message}");
         }
 
-        if (weights.Count == 0)
+        return weights is null
+            ? Refuse(model, SetWeightsAction, Who(context), error!)
+            : Result(await state.SetWeightsAsync(model, weights, Who(context), context.RequestAborted));
+    }
+
+    private static (Dictionary<string, decimal>? Weights, string? Error) ReadWeights(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
         {
-            return BadRequest("no weights given");
+            return (null, "the body must be a JSON object of group names to weights, e.g. {\"control\": 50, \"treatment\": 50}");
         }
 
-        return Result(await state.SetWeightsAsync(model, weights, Who(context), context.RequestAborted));
+        var weights = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        foreach (var property in root.EnumerateObject())
+        {
+            if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetDecimal(out var weight))
+            {
+                return (null, $"the weight of group '{property.Name}' must be a number");
+            }
+
+            if (!weights.TryAdd(property.Name, weight))
+            {
+                return (null, $"group '{property.Name}' is given twice");
+            }
+        }
+
+        return weights.Count == 0 ? (null, "no weights given") : (weights, null);
+    }
+
+    // A body refused before it reaches the routing state is audited and counted like the state's own
+    // refusals (same audit event, result="refused"), so every refused change leaves a trace.
+    private IResult Refuse(string model, string action, string who, string reason)
+    {
+        RoutingLog.AuditRefused(logger, who, action, model, reason);
+        metrics.AdminChange(model, action, "refused");
+        return Results.Json(new ErrorBody(reason), statusCode: StatusCodes.Status400BadRequest);
     }
 
     private async Task<IResult> RollbackAsync(HttpContext context, string model) =>
         Result(await state.RollbackAsync(model, Who(context), context.RequestAborted));
 
     private static string Who(HttpContext context) => context.Items[nameof(AdminAuth)] as string ?? "unknown";
-
-    private static IResult BadRequest(string reason) => Results.Json(new ErrorBody(reason), statusCode: StatusCodes.Status400BadRequest);
 
     private static IResult Result(AdminChangeResult result) =>
         result.Applied

@@ -12,12 +12,15 @@ namespace Inference.Router.Proxy;
 
 /// <summary>
 /// Calls that name no model are answered by the router itself: ServerLive (the router is alive),
-/// ServerReady and grpc.health.v1 Check for the server (the router is ready), ServerMetadata (the
-/// router's name and version), and Check for a service named like a model (SERVING when some
-/// endpoint of that model is available).
+/// ServerReady and grpc.health.v1 Check for the server (service "" or inference.GRPCInferenceService:
+/// the router is ready), ServerMetadata (the router's name and version), and Check for a service
+/// named like a model (SERVING when some endpoint of that model is available).
 /// </summary>
 internal sealed class LocalServices(RouterState state, RouterReadiness readiness, TimeProvider time)
 {
+    // KServe/Triton-style probes ask for the OIP service by name; the router serves it as a whole.
+    private const string InferenceService = "inference.GRPCInferenceService";
+
     private static readonly string RouterVersion =
         typeof(LocalServices).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";
 
@@ -46,7 +49,7 @@ internal sealed class LocalServices(RouterState state, RouterReadiness readiness
         }
 
         bool serving;
-        if (service.Length == 0)
+        if (service.Length == 0 || service == InferenceService)
         {
             serving = readiness.IsReady;
         }

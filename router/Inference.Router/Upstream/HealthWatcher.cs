@@ -94,9 +94,9 @@ internal sealed class HealthWatcher : IAsyncDisposable
         await _stop.CancelAsync();
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stop.Dispose();
-        if (Endpoint.RecordWatch(UpstreamEndpoint.WatchState.None))
-        {
-            UpstreamLog.HealthChanged(_logger, Endpoint.DestinationPrefix, Endpoint.Authority, Endpoint.Healthy ? "healthy" : "unhealthy", "no longer watched");
-        }
+        // A routine stop (shutdown, endpoint removed, health checks turned off), not a health verdict:
+        // forgetting the Watch's last word must not be reported as the endpoint turning healthy.
+        Endpoint.RecordWatch(UpstreamEndpoint.WatchState.None);
+        UpstreamLog.WatchStopped(_logger, Endpoint.DestinationPrefix, Endpoint.Authority);
     }
 }

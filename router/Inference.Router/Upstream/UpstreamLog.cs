@@ -27,4 +27,7 @@ internal static partial class UpstreamLog
 
     [LoggerMessage(EventId = 307, Level = LogLevel.Information, Message = "Endpoint {Endpoint} ({Authority}) did not answer its health Check: {Failures} of the {Needed} misses in a row that take it out")]
     public static partial void CheckMissed(ILogger logger, string endpoint, string authority, int failures, int needed);
+
+    [LoggerMessage(EventId = 308, Level = LogLevel.Debug, Message = "Stopped watching the health of {Endpoint} ({Authority})")]
+    public static partial void WatchStopped(ILogger logger, string endpoint, string authority);
 }

@@ -33,8 +33,9 @@ public sealed class ReplicaFailureTests(IrisStack stack, ITestOutputHelper outpu
         await replicas.WaitUntilOutOfRotationAsync();
         load.Phase = 2;
         var exitCode = await replicas.Stopping.Process.WaitForExitAsync(Patience);
-        load.Phase = 3;
+        // Counted before phase 3 begins: a call that starts in phase 3 can only add to the survivor's count after this read.
         var survivingBefore = await replicas.Surviving.InferOkCountAsync();
+        load.Phase = 3;
         await load.WaitForMoreAsync(CallsPerPhase);
         var records = await load.StopAsync();
 
@@ -64,8 +65,9 @@ public sealed class ReplicaFailureTests(IrisStack stack, ITestOutputHelper outpu
         await replicas.Stopping.Process.WaitForExitAsync(Patience);
         load.Phase = 2;
         await replicas.WaitUntilOutOfRotationAsync();
-        load.Phase = 3;
+        // Counted before phase 3 begins: a call that starts in phase 3 can only add to the survivor's count after this read.
         var survivingBefore = await replicas.Surviving.InferOkCountAsync();
+        load.Phase = 3;
         await load.WaitForMoreAsync(CallsPerPhase);
         var records = await load.StopAsync();
 

@@ -72,6 +72,35 @@ public sealed class HealthWatchTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StoppingAWatch_OnRemovalOrShutdown_IsNoHealthVerdict()
+    {
+        var router = await TestRouter.StartAsync(Configs.Iris([_a.Url, _b.Url], [_v2.Url], 100, 0, extra: WatchOnly));
+        try
+        {
+            await UntilAsync(() => _a.OpenWatches == 1 && _b.OpenWatches == 1, "the router to watch both replicas");
+            _a.Serving = false;
+            _b.Serving = false;
+            await router.Logs.WaitForAsync(Patience, _a.Url, "is now unhealthy", "Watch: NOT_SERVING");
+            await router.Logs.WaitForAsync(Patience, _b.Url, "is now unhealthy", "Watch: NOT_SERVING");
+
+            // Replica a leaves the configuration while NOT_SERVING: its Watch is stopped.
+            await router.ReplaceConfigAsync(Configs.Iris([_b.Url], [_v2.Url], 100, 0, extra: WatchOnly));
+            await router.Logs.WaitForAsync(Patience, "Routing revision 2 published");
+            await UntilAsync(() => _a.OpenWatches == 0, "the router to stop watching the removed replica");
+        }
+        finally
+        {
+            // Replica b is still NOT_SERVING when the router shuts down; disposal waits for every watcher to stop.
+            await router.DisposeAsync();
+        }
+
+        var lines = router.Logs.Lines.ToList();
+        Assert.DoesNotContain(lines, l => l.Contains("is now healthy", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("no longer watched", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.StartsWith("Warning:", StringComparison.Ordinal) && l.Contains("Inference.Router.Upstream", StringComparison.Ordinal) && !l.Contains("Watch: NOT_SERVING", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task WatchUnimplemented_FallsBackToTheCheck()
     {
         _a.WatchSupported = false;

@@ -291,6 +291,38 @@ public sealed class OperationsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AdminRefusals_AreAllAuditedAndCounted()
+    {
+        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url]));
+        (string Body, string Reason)[] malformed =
+        [
+            ("{", "the body is not valid JSON"),
+            ("[1]", "the body must be a JSON object"),
+            ("""{"control": "x"}""", "the weight of group 'control' must be a number"),
+            ("{}", "no weights given"),
+        ];
+        foreach (var (body, reason) in malformed)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, (await router.PutWeightsAsync("iris", body)).StatusCode);
+            var line = await router.Logs.WaitForAsync(Patience, "audit: who=token:", "action=set-weights model=iris refused: " + reason);
+            Assert.StartsWith("Warning:", line, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await router.PutWeightsAsync("iris", """{"canary": 5}""")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await router.PutWeightsAsync("tulip", """{"control": 1}""")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await router.RollbackAsync("tulip")).StatusCode);
+        await router.Logs.WaitForAsync(Patience, "audit: who=token:", "action=set-weights model=tulip refused: model 'tulip' is not configured");
+        await router.Logs.WaitForAsync(Patience, "audit: who=token:", "action=rollback model=tulip refused: model 'tulip' is not configured");
+
+        var metrics = await router.Admin.GetStringAsync("/metrics");
+        Assert.Contains("router_admin_changes_total{action=\"set-weights\",model=\"iris\",result=\"refused\"} 5", metrics, StringComparison.Ordinal);
+        Assert.Contains("router_admin_changes_total{action=\"set-weights\",model=\"tulip\",result=\"refused\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("router_admin_changes_total{action=\"rollback\",model=\"tulip\",result=\"refused\"} 1", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain(metrics.Split('\n'), l => l.StartsWith("router_admin_changes_total{", StringComparison.Ordinal) && l.Contains("result=\"applied\"", StringComparison.Ordinal));
+        Assert.Equal(1, router.Revision);
+    }
+
+    [Fact]
     public async Task AdminAuth_MissingTokenIs401_WrongTokenIs403_ProbesAreOpen()
     {
         await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url]));

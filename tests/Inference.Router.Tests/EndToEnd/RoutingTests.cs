@@ -207,6 +207,42 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HealthCheck_ForTheInferenceService_AnswersForTheRouter_NotServingWhileStopping()
+    {
+        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url]));
+        async Task<(int Status, byte[]? Payload)> CheckAsync(string service)
+        {
+            // HealthCheckRequest { string service = 1; }
+            var name = Encoding.UTF8.GetBytes(service);
+            var result = await _client.CallRawAsync(router.GrpcUrl, "/grpc.health.v1.Health/Check", GrpcTestClient.Frame([0x0A, (byte)name.Length, .. name]));
+            return (result.Status, result.Payload);
+        }
+
+        async Task<byte[]?> PayloadAsync(string service)
+        {
+            var (status, payload) = await CheckAsync(service);
+            Assert.Equal(0, status);
+            return payload;
+        }
+
+        // HealthCheckResponse { status = 1 (SERVING) | 2 (NOT_SERVING) }
+        byte[] serving = [0x08, 1];
+        byte[] notServing = [0x08, 2];
+        Assert.Equal(serving, await PayloadAsync("inference.GRPCInferenceService"));
+        Assert.Equal(serving, await PayloadAsync(""));
+        Assert.Equal(5, (await CheckAsync("grpc.health.v1.Health")).Status);
+        Assert.Equal(5, (await CheckAsync("inference.GRPCInferenceServic")).Status);
+
+        // What the host does when shutdown begins (SIGTERM): the gRPC port still answers during the drain.
+        ((Inference.Router.Proxy.RouterReadiness)router.Host.Services.GetService(typeof(Inference.Router.Proxy.RouterReadiness))!).Stopping();
+
+        Assert.Equal(notServing, await PayloadAsync("inference.GRPCInferenceService"));
+        Assert.Equal(notServing, await PayloadAsync(""));
+        Assert.Equal(notServing, await PayloadAsync("iris"));
+        Assert.Equal(0, _v1.Requests + _v2.Requests);
+    }
+
+    [Fact]
     public async Task VersionMismatch_IsCountedAndTheChosenVersionIsReported()
     {
         _v1.ReportedVersion = "1-rogue";
