@@ -491,11 +491,15 @@ func fromYAML(s string) map[string]interface{} {
 	if err != nil {
 		return map[string]interface{}{"Error": err.Error()}
 	}
-	m, _ := v.(map[string]interface{})
-	if m == nil {
-		m = map[string]interface{}{}
+	switch m := v.(type) {
+	case nil:
+		return map[string]interface{}{}
+	case map[string]interface{}:
+		return m
+	default:
+		// Helm decodes into a map: a list or a scalar is an error, reported the same way.
+		return map[string]interface{}{"Error": fmt.Sprintf("cannot unmarshal %s into a map", jsonType(v))}
 	}
-	return m
 }
 
 func fromYAMLArray(s string) []interface{} {
@@ -507,8 +511,14 @@ func fromYAMLArray(s string) []interface{} {
 	if err != nil {
 		return []interface{}{err.Error()}
 	}
-	a, _ := v.([]interface{})
-	return a
+	switch a := v.(type) {
+	case nil:
+		return []interface{}{}
+	case []interface{}:
+		return a
+	default:
+		return []interface{}{fmt.Sprintf("cannot unmarshal %s into an array", jsonType(v))}
+	}
 }
 
 func toJSON(v interface{}) string {

@@ -240,3 +240,52 @@ func TestSchemaValidation(t *testing.T) {
 		}
 	}
 }
+
+// fromYaml, fromYamlArray, fromJson and fromJsonArray as templates call them: Helm's typing (string
+// keys, float64 numbers) and Helm's way of reporting bad input (an "Error" key, or the message as
+// the only item), never a failed render.
+func TestFromYamlAndFromJsonInTemplates(t *testing.T) {
+	dir := writeChart(t, map[string]string{
+		"templates/cm.yaml": configMapHead +
+			"  yamlNested: {{ (fromYaml \"a:\\n  b: [x, 2]\\n  1: one\").a | toJson | quote }}\n" +
+			"  yamlKinds: {{ $m := fromYaml \"n: 3\\nf: 1.5\\ns: '3'\\nt: true\" }}{{ kindOf $m.n }},{{ kindOf $m.f }},{{ kindOf $m.s }},{{ kindOf $m.t }}\n" +
+			"  yamlEmpty: {{ fromYaml \"\" | len }}\n" +
+			"  yamlBad: {{ hasKey (fromYaml \"a: [\") \"Error\" }}\n" +
+			"  yamlList: {{ hasKey (fromYaml \"- a\\n- b\") \"Error\" }}\n" +
+			"  yamlArray: {{ fromYamlArray \"- a\\n- {b: 1}\" | toJson | quote }}\n" +
+			"  yamlArrayOfMap: {{ len (fromYamlArray \"a: 1\") }}-{{ kindOf (first (fromYamlArray \"a: 1\")) }}\n" +
+			"  jsonNested: {{ (fromJson \"{\\\"a\\\":{\\\"b\\\":[1,\\\"x\\\"]}}\").a.b | toJson | quote }}\n" +
+			"  jsonKind: {{ kindOf (fromJson \"{\\\"n\\\":7}\").n }}\n" +
+			"  jsonBad: {{ hasKey (fromJson \"{nope\") \"Error\" }}\n" +
+			"  jsonArrayOfMap: {{ hasKey (fromJson \"[1]\") \"Error\" }}\n" +
+			"  jsonArray: {{ fromJsonArray \"[1,{\\\"a\\\":null}]\" | toJson | quote }}\n" +
+			"  jsonArrayBad: {{ len (fromJsonArray \"{}\") }}-{{ kindOf (first (fromJsonArray \"{}\")) }}\n" +
+			"  roundTrip: {{ (dict \"k\" (list 1 \"two\" (dict \"z\" true)) | toJson | fromJson).k | toYaml | quote }}\n",
+	})
+	doc, err := renderJSON(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := firstObject(t, doc)["data"].(map[string]interface{})
+	want := map[string]interface{}{
+		"yamlNested":     `{"1":"one","b":["x",2]}`,
+		"yamlKinds":      "float64,float64,string,bool",
+		"yamlEmpty":      0.0,
+		"yamlBad":        true,
+		"yamlList":       true,
+		"yamlArray":      `["a",{"b":1}]`,
+		"yamlArrayOfMap": "1-string",
+		"jsonNested":     `[1,"x"]`,
+		"jsonKind":       "float64",
+		"jsonBad":        true,
+		"jsonArrayOfMap": true,
+		"jsonArray":      `[1,{"a":null}]`,
+		"jsonArrayBad":   "1-string",
+		"roundTrip":      "- 1\n- two\n- z: true",
+	}
+	for k, v := range want {
+		if data[k] != v {
+			t.Errorf("%s = %#v, want %#v", k, data[k], v)
+		}
+	}
+}
