@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Inference.Helm.Tests.Support;
@@ -123,24 +124,45 @@ public sealed class RouterTests
         var admin = chart.Single("Service", "prod-inference-router-admin");
         Assert.Equal([(8081, "router-admin")], admin.Spec["ports"]!.AsArray().Select(p => ((int)p!["port"]!.GetValue<double>(), p["targetPort"]!.GetValue<string>())));
 
-        // A generated token is a random 48-character string, and the pods restart when it changes.
-        var secret = chart.Single("Secret", "prod-inference-router-admin-token");
-        var token = Encoding.UTF8.GetString(Convert.FromBase64String(secret.Object["data"]!["admin-token"]!.GetValue<string>()));
+        // A generated token is a random 48-character string.
+        var token = SecretToken(chart);
         Assert.Equal(48, token.Length);
         Assert.True(token.All(char.IsAsciiLetterOrDigit));
-        var annotations = router.Spec["template"]!["metadata"]!["annotations"]!.AsObject();
-        Assert.Matches("^[0-9a-f]{64}$", annotations["checksum/admin-token"]!.GetValue<string>());
     }
 
     [HelmFact]
-    public async Task An_admin_token_given_in_values_is_the_Secret_value()
+    public async Task A_generated_admin_token_puts_no_checksum_on_the_router_pods_so_upgrades_do_not_restart_them()
     {
-        var chart = await ChartRenderer.RenderYamlAsync(
-            "router: {adminToken: {value: s3cret-token}}\n",
-            Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml"));
+        // Two renders stand for install and upgrade: each generates a token (the renderer, like
+        // `helm template`, has no cluster for lookup), yet the pod template must not change.
+        var gateway = Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml");
+        var first = await ChartRenderer.RenderYamlAsync("{}\n", gateway);
+        var second = await ChartRenderer.RenderYamlAsync("{}\n", gateway);
 
-        var secret = chart.Single("Secret", "prod-inference-router-admin-token");
-        Assert.Equal("s3cret-token", Encoding.UTF8.GetString(Convert.FromBase64String(secret.Object["data"]!["admin-token"]!.GetValue<string>())));
+        Assert.NotEqual(SecretToken(first), SecretToken(second));
+        var firstPod = RouterPodTemplate(first);
+        Assert.True(JsonNode.DeepEquals(firstPod, RouterPodTemplate(second)), "the router's pod template differs between two renders");
+        Assert.Null(firstPod["metadata"]!["annotations"]?["checksum/admin-token"]);
+
+        // Nor with a Secret the chart does not own.
+        var existing = await ChartRenderer.RenderYamlAsync("router: {adminToken: {existingSecret: ops-router-token}}\n", gateway);
+        Assert.Null(RouterPodTemplate(existing)["metadata"]!["annotations"]?["checksum/admin-token"]);
+    }
+
+    [HelmFact]
+    public async Task An_admin_token_given_in_values_is_the_Secret_value_and_its_hash_restarts_the_pods_when_it_changes()
+    {
+        var gateway = Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml");
+        var chart = await ChartRenderer.RenderYamlAsync("router: {adminToken: {value: s3cret-token}, podAnnotations: {team: ml}}\n", gateway);
+        var rotated = await ChartRenderer.RenderYamlAsync("router: {adminToken: {value: n3w-token}, podAnnotations: {team: ml}}\n", gateway);
+
+        Assert.Equal("s3cret-token", SecretToken(chart));
+        var annotations = RouterPodTemplate(chart)["metadata"]!["annotations"]!;
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(SecretToken(chart)))), annotations["checksum/admin-token"]!.GetValue<string>());
+        Assert.Equal("ml", annotations["team"]!.GetValue<string>());
+        var rotatedChecksum = RouterPodTemplate(rotated)["metadata"]!["annotations"]!["checksum/admin-token"]!.GetValue<string>();
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(SecretToken(rotated)))), rotatedChecksum);
+        Assert.NotEqual(annotations["checksum/admin-token"]!.GetValue<string>(), rotatedChecksum);
     }
 
     [HelmFact]
@@ -240,6 +262,13 @@ public sealed class RouterTests
         // Only the router (and explicitly listed clients): no model server pod or foreign selector sneaks in.
         Assert.Equal(1 + chart.Values["networkPolicy"]!["modelServerClients"]!.AsArray().Count, grpcRule["from"]!.AsArray().Count);
     }
+
+    private static string SecretToken(RenderedChart chart) =>
+        Encoding.UTF8.GetString(Convert.FromBase64String(
+            chart.Single("Secret", $"{chart.Release}-inference-router-admin-token").Object["data"]!["admin-token"]!.GetValue<string>()));
+
+    private static JsonObject RouterPodTemplate(RenderedChart chart) =>
+        chart.Single("Deployment", $"{chart.Release}-inference-router").Spec["template"]!.AsObject();
 
     internal static string RouterJson(RenderedChart chart) =>
         Assert.Single(chart.OfKind("ConfigMap"), c => c.Name.EndsWith("-router-config", StringComparison.Ordinal))
