@@ -140,6 +140,46 @@ public sealed partial class ChartStructureTests
 
     [HelmTheory]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
+    public async Task Every_Deployment_spreads_its_own_pods_over_every_configured_topology_key(string chartCase)
+    {
+        var chart = await ChartCases.RenderAsync(chartCase);
+        var pods = chart.PodTemplates.ToList();
+
+        foreach (var pod in pods)
+        {
+            var component = pod.Labels["app.kubernetes.io/component"]!.GetValue<string>() == "router" ? "router" : "modelServer";
+            var settings = chart.Values[component]!["topologySpread"]!;
+            // Every values file of the chart keeps the default: spread on.
+            Assert.True(settings["enabled"]!.GetValue<bool>(), $"{pod.Owner}: {component}.topologySpread is off");
+            var constraints = pod.Spec["topologySpreadConstraints"]?.AsArray();
+            Assert.True(constraints is not null, $"{pod.Owner} has no topologySpreadConstraints");
+            Assert.Equal(
+                settings["topologyKeys"]!.AsArray().Select(k => k!.GetValue<string>()),
+                constraints!.Select(c => c!["topologyKey"]!.GetValue<string>()));
+            foreach (var constraint in constraints!)
+            {
+                Assert.Equal(settings["maxSkew"]!.GetValue<double>(), constraint!["maxSkew"]!.GetValue<double>());
+                Assert.Equal(settings["whenUnsatisfiable"]!.GetValue<string>(), constraint["whenUnsatisfiable"]!.GetValue<string>());
+                // Spread counts the pods the selector matches: exactly this Deployment's own.
+                var selector = constraint["labelSelector"]!.AsObject();
+                Assert.Equal([pod.Owner], pods.Where(p => LabelSelector.Selects(selector, p.Labels)).Select(p => p.Owner));
+            }
+        }
+    }
+
+    [HelmFact]
+    public async Task Topology_spread_can_be_turned_off_per_component()
+    {
+        var chart = await ChartRenderer.RenderYamlAsync(
+            "modelServer: {topologySpread: {enabled: false}}\n", Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml"));
+
+        Assert.All(chart.PodTemplates, pod => Assert.Equal(
+            pod.Labels["app.kubernetes.io/component"]!.GetValue<string>() == "router",
+            pod.Spec.ContainsKey("topologySpreadConstraints")));
+    }
+
+    [HelmTheory]
+    [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Every_container_has_resources_and_a_locked_down_security_context(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);

@@ -136,17 +136,66 @@ public sealed class ModelServerTests
     }
 
     [HelmFact]
-    public async Task Native_grpc_probes_check_the_health_service_on_the_grpc_port()
+    public async Task Native_grpc_probes_check_readiness_on_the_health_service_and_liveness_stays_on_healthz()
     {
         var chart = await ChartRenderer.RenderAsync(Path.Combine(RepositoryPaths.ChartCiFolder, "sidecar.yaml"));
+        Assert.Equal("grpc", chart.Values["modelServer"]!["probes"]!["type"]!.GetValue<string>());
 
         var (model, version, _) = chart.ModelVersions.First();
         var container = ModelServerContainer(chart, model, version);
-        foreach (var probe in new[] { "startupProbe", "livenessProbe", "readinessProbe" })
+        foreach (var probe in new[] { "startupProbe", "readinessProbe" })
         {
             Assert.Equal(8001, (int)container[probe]!["grpc"]!["port"]!.GetValue<double>());
             Assert.Null(container[probe]!["httpGet"]);
         }
+
+        // The gRPC health status turns NOT_SERVING while a pod drains: liveness on it would restart
+        // a pod that is only stopping. Liveness asks whether the process answers at all.
+        var liveness = container["livenessProbe"]!;
+        Assert.Null(liveness["grpc"]);
+        Assert.Equal(("/healthz", "http"), (liveness["httpGet"]!["path"]!.GetValue<string>(), liveness["httpGet"]!["port"]!.GetValue<string>()));
+    }
+
+    [HelmTheory]
+    [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
+    public async Task A_downloaded_model_is_requested_as_ephemeral_storage_and_the_limit_covers_every_emptyDir(string chartCase)
+    {
+        var chart = await ChartCases.RenderAsync(chartCase);
+
+        foreach (var (model, version, spec) in chart.ModelVersions)
+        {
+            var pod = ModelServerPod(chart, model, version);
+            var resources = pod.Containers.Single()["resources"]!;
+            if (spec["artifact"]!["download"] is null)
+            {
+                Assert.Null(resources["requests"]!["ephemeral-storage"]);
+                continue;
+            }
+
+            var sizes = pod.Volumes.ToDictionary(v => v["name"]!.GetValue<string>(), v => Quantity.Bytes(v["emptyDir"]!["sizeLimit"]!));
+            Assert.Equal(Quantity.Bytes(chart.Values["modelServer"]!["downloadVolumeSizeLimit"]!), sizes["model"]);
+            Assert.Equal(sizes["model"], Quantity.Bytes(resources["requests"]!["ephemeral-storage"]!));
+            Assert.Equal(sizes["model"] + sizes["tmp"] + (64L << 20), Quantity.Bytes(resources["limits"]!["ephemeral-storage"]!));
+        }
+    }
+
+    [HelmFact]
+    public async Task Ephemeral_storage_follows_the_volume_sizes_and_resources_can_override_it()
+    {
+        var chart = await ChartRenderer.RenderYamlAsync(DownloadedVersions + """
+            modelServer: {downloadVolumeSizeLimit: 500M, tmpSizeLimit: 1.5Gi}
+
+            """);
+
+        var resources = ModelServerContainer(chart, "iris", "1")["resources"]!;
+        Assert.Equal(500_000_000L, Quantity.Bytes(resources["requests"]!["ephemeral-storage"]!));
+        Assert.Equal(500_000_000L + (3L << 29) + (64L << 20), Quantity.Bytes(resources["limits"]!["ephemeral-storage"]!));
+
+        // The version's own resources win, key by key; the other version keeps the computed numbers.
+        var own = ModelServerContainer(chart, "iris", "2")["resources"]!;
+        Assert.Equal("3Gi", own["requests"]!["ephemeral-storage"]!.GetValue<string>());
+        Assert.Equal("4Gi", own["limits"]!["ephemeral-storage"]!.GetValue<string>());
+        Assert.Equal("512Mi", own["requests"]!["memory"]!.GetValue<string>());
     }
 
     [HelmFact]
@@ -235,6 +284,22 @@ public sealed class ModelServerTests
                 - {name: control, version: "1", weight: 100}
             versions:
               "1": {artifact: {image: {repository: r/iris, tag: "1"}}}
+
+        """;
+
+    private const string DownloadedVersions = """
+        models:
+          iris:
+            experiment:
+              name: rollout
+              control: control
+              groups:
+                - {name: control, version: "1", weight: 100}
+            versions:
+              "1": {artifact: {download: {url: "https://models.example.com/iris/1.onnx", sha256: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}}
+              "2":
+                artifact: {download: {url: "https://models.example.com/iris/2.onnx", sha256: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}
+                resources: {requests: {ephemeral-storage: 3Gi}, limits: {ephemeral-storage: 4Gi}}
 
         """;
 

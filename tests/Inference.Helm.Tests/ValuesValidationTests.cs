@@ -39,7 +39,28 @@ public sealed class ValuesValidationTests
         { Iris + "router: {state: {persistence: {enabled: true}}}\n", "router.state.persistence needs router.replicas: 1" },
         { Iris + "networkPolicy: {enabled: true, routerClients: [{}]}\n", "networkPolicy.routerClients[0]: must have at least 1 properties" },
         { Iris + "router: {drainDelaySeconds: 10, terminationGracePeriodSeconds: 30}\n", "router.terminationGracePeriodSeconds (30) must be at least router.drainDelaySeconds + 25 (35)" },
+        // A budget of 0 allows no voluntary eviction: every node drain would hang on these pods.
+        { Iris + "modelServer: {pdb: {maxUnavailable: 0}}\n", "modelServer.pdb.maxUnavailable: must match exactly one schema in oneOf (matched 0)" },
+        { Iris + "router: {pdb: {maxUnavailable: \"0%\"}}\n", "router.pdb.maxUnavailable: must match exactly one schema in oneOf (matched 0)" },
+        { Iris + "router: {pdb: {maxUnavailable: \"101%\"}}\n", "router.pdb.maxUnavailable: must match exactly one schema in oneOf (matched 0)" },
+        { Iris + "prometheusRule: {enabled: true, weightDivergenceFor: 5 minutes}\n", "prometheusRule.weightDivergenceFor: \"5 minutes\" does not match pattern" },
+        { Iris + "prometheusRule: {enabled: true, routerSelector: \"{job=\\\"r\\\"}\"}\n", "prometheusRule.routerSelector: \"{job=\\\"r\\\"}\" does not match pattern" },
+        { Iris.Replace("{image: {repository: r/iris, tag: \"2\"}}", "{download: {url: \"https://x/m.onnx\", sha256: \"" + new string('a', 64) + "\"}}") + "modelServer: {downloadVolumeSizeLimit: 2 GB}\n", "\"2 GB\" is not a size the chart can add up" },
     };
+
+    [HelmTheory]
+    [InlineData("1", 1.0)]
+    [InlineData("3", 3.0)]
+    [InlineData("\"25%\"", "25%")]
+    [InlineData("\"100%\"", "100%")]
+    public async Task Disruption_budgets_that_let_a_pod_go_are_accepted(string yaml, object expected)
+    {
+        var chart = await ChartRenderer.RenderYamlAsync(Iris + $"modelServer: {{pdb: {{maxUnavailable: {yaml}}}}}\nrouter: {{pdb: {{maxUnavailable: {yaml}}}}}\n");
+
+        var budgets = chart.OfKind("PodDisruptionBudget").ToList();
+        Assert.Equal(3, budgets.Count); // two versions and the router
+        Assert.All(budgets, b => Assert.Equal(expected.ToString(), b.Spec["maxUnavailable"]!.ToString()));
+    }
 
     [HelmTheory]
     [MemberData(nameof(Mistakes))]

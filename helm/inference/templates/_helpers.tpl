@@ -143,15 +143,69 @@ app.kubernetes.io/component: router
 {{- end }}
 {{- end }}
 
+{{/*
+A Kubernetes quantity in bytes (an integer), for adding sizes up. Accepts a plain number or one
+with a k/M/G/T/P or Ki/Mi/Gi/Ti/Pi suffix. Usage: include "inference.quantityBytes" "2Gi"
+*/}}
+{{- define "inference.quantityBytes" -}}
+{{- $q := ternary (printf "%.0f" .) (toString .) (kindIs "float64" .) }}
+{{- $number := regexFind "^[0-9]+([.][0-9]+)?" $q }}
+{{- $suffix := trimPrefix $number $q }}
+{{- $scale := dict "" 1 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "P" 1000000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "Pi" 1125899906842624 }}
+{{- if or (not $number) (not (hasKey $scale $suffix)) }}
+{{- fail (printf "%q is not a size the chart can add up: use a number with an optional k, M, G, T, P, Ki, Mi, Gi, Ti or Pi suffix" $q) }}
+{{- end }}
+{{- mulf (float64 $number) (index $scale $suffix) | int64 }}
+{{- end }}
+
+{{/* Bytes as a quantity: in Gi or Mi when that is exact. Usage: include "inference.quantity" 1048576 */}}
+{{- define "inference.quantity" -}}
+{{- $bytes := . | int64 }}
+{{- if eq (mod $bytes 1073741824) 0 }}{{ div $bytes 1073741824 }}Gi
+{{- else if eq (mod $bytes 1048576) 0 }}{{ div $bytes 1048576 }}Mi
+{{- else }}{{ $bytes }}{{ end }}
+{{- end }}
+
+{{/*
+The model server container's resources: modelServer.resources with the version's on top. A version
+whose model is downloaded keeps it on node disk (an emptyDir), so unless resources name
+ephemeral-storage themselves it requests downloadVolumeSizeLimit (the scheduler picks a node with
+room for the model) and is limited to that plus tmpSizeLimit plus 64Mi for container logs (the
+kubelet counts every emptyDir and the logs against the limit). Returns JSON; use with fromJson.
+Context: dict "root" "spec".
+*/}}
+{{- define "inference.modelServer.resources" -}}
+{{- $ms := .root.Values.modelServer }}
+{{- $resources := mergeOverwrite (deepCopy $ms.resources) (deepCopy (default dict .spec.resources)) }}
+{{- if .spec.artifact.download }}
+{{- $download := include "inference.quantityBytes" $ms.downloadVolumeSizeLimit | int64 }}
+{{- $limit := add $download (include "inference.quantityBytes" $ms.tmpSizeLimit | int64) 67108864 }}
+{{- $requests := default dict $resources.requests }}
+{{- $limits := default dict $resources.limits }}
+{{- if not (hasKey $requests "ephemeral-storage") }}
+{{- $_ := set $requests "ephemeral-storage" (include "inference.quantity" $download) }}
+{{- end }}
+{{- if not (hasKey $limits "ephemeral-storage") }}
+{{- $_ := set $limits "ephemeral-storage" (include "inference.quantity" $limit) }}
+{{- end }}
+{{- $_ := set $resources "requests" $requests }}
+{{- $_ := set $resources "limits" $limits }}
+{{- end }}
+{{- toJson $resources }}
+{{- end }}
+
 {{/* Model server probes. Context: the root. */}}
 {{- define "inference.modelServer.probes" -}}
 {{- $p := .Values.modelServer.probes }}
 {{- $ready := dict "httpGet" (dict "path" "/readyz" "port" "http") }}
 {{- $alive := dict "httpGet" (dict "path" "/healthz" "port" "http") }}
 {{- if eq $p.type "grpc" }}
-{{- /* grpc.health.v1.Health/Check reports SERVING once the model is loaded and warmed. */}}
+{{- /*
+grpc.health.v1.Health/Check reports SERVING once the model is loaded and warmed, and NOT_SERVING
+again while the server drains: a readiness signal. Liveness stays on /healthz (the process
+answers): a liveness probe on the readiness signal would restart a pod that is only draining.
+*/}}
 {{- $ready = dict "grpc" (dict "port" 8001) }}
-{{- $alive = dict "grpc" (dict "port" 8001) }}
 {{- end -}}
 startupProbe:
   {{- toYaml $ready | nindent 2 }}
@@ -348,6 +402,21 @@ and the sidecar snippet. Context: the root.
 {{/* Whether the chart renders the router at all: it is enabled and there is a model to route to. */}}
 {{- define "inference.router.enabled" -}}
 {{- if and .Values.router.enabled .Values.models }}true{{ end }}
+{{- end }}
+
+{{/*
+PromQL label matchers for this release's router series: prometheusRule.routerSelector, or the job
+label the Prometheus Operator gives targets of the chart's own monitors (a ServiceMonitor's job is
+the Service's name; a PodMonitor's is "<namespace>/<name>").
+*/}}
+{{- define "inference.router.seriesSelector" -}}
+{{- if .Values.prometheusRule.routerSelector }}
+{{- .Values.prometheusRule.routerSelector }}
+{{- else if eq .Values.router.mode "gateway" }}
+{{- printf "namespace=%q,job=%q" .Release.Namespace (include "inference.componentName" (list . "router-admin")) }}
+{{- else }}
+{{- printf "namespace=%q,job=%q" .Release.Namespace (printf "%s/%s" .Release.Namespace (include "inference.componentName" (list . "router-sidecars"))) }}
+{{- end }}
 {{- end }}
 
 {{/* Whether the chart runs the router as its own Deployment. */}}

@@ -1,0 +1,105 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Inference.Helm.Tests.Support;
+
+namespace Inference.Helm.Tests;
+
+/// <summary>The optional PrometheusRule: alerts on router pods that disagree, version mismatches and rejected configs.</summary>
+public sealed partial class AlertRuleTests
+{
+    [GeneratedRegex(@"(?<metric>router_[a-z_]+)\{(?<matchers>[^}]*)\}")]
+    private static partial Regex RouterSeries();
+
+    [HelmTheory]
+    [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
+    public async Task Alert_rules_select_the_series_the_charts_own_router_monitor_scrapes(string chartCase)
+    {
+        var chart = await ChartCases.RenderAsync(chartCase);
+        var rules = chart.OfKind("PrometheusRule").ToList();
+        if (!chart.Values["prometheusRule"]!["enabled"]!.GetValue<bool>() || !chart.RouterRendered)
+        {
+            Assert.Empty(rules);
+            return;
+        }
+
+        var rule = Assert.Single(rules);
+        Assert.Equal("monitoring.coreos.com/v1", rule.Object["apiVersion"]!.GetValue<string>());
+        foreach (var (key, value) in chart.Values["prometheusRule"]!["labels"]!.AsObject())
+        {
+            Assert.Equal(value!.GetValue<string>(), rule.Labels[key]?.GetValue<string>());
+        }
+
+        // The job label the Prometheus Operator gives the routers' targets: a ServiceMonitor's is the
+        // scraped Service's name, a PodMonitor's is "<namespace>/<name>".
+        string job;
+        if (chart.RouterMode == "gateway")
+        {
+            var monitor = Assert.Single(chart.OfKind("ServiceMonitor"), m => m.Labels["app.kubernetes.io/component"]!.GetValue<string>() == "router");
+            var service = Assert.Single(chart.OfKind("Service"), s => LabelSelector.Selects(monitor.Spec["selector"]!.AsObject(), s.Labels));
+            job = service.Name;
+        }
+        else
+        {
+            job = $"{chart.Namespace}/{Assert.Single(chart.OfKind("PodMonitor")).Name}";
+        }
+
+        var expressions = Rules(rule).Select(r => r["expr"]!.GetValue<string>()).ToList();
+        Assert.Equal(3, expressions.Count);
+        foreach (var expression in expressions)
+        {
+            var series = RouterSeries().Matches(expression);
+            Assert.NotEmpty(series);
+            Assert.All(series, s =>
+            {
+                var matchers = s.Groups["matchers"].Value;
+                Assert.StartsWith($"namespace=\"{chart.Namespace}\",job=\"{job}\"", matchers, StringComparison.Ordinal);
+            });
+        }
+    }
+
+    [HelmFact]
+    public async Task Alert_rules_cover_diverging_weights_version_mismatches_and_rejected_configs()
+    {
+        var chart = await ChartRenderer.RenderYamlAsync(
+            "prometheusRule: {weightDivergenceFor: 7m}\n", Path.Combine(RepositoryPaths.ChartCiFolder, "three-models.yaml"));
+
+        var rules = Rules(Assert.Single(chart.OfKind("PrometheusRule"))).ToDictionary(r => r["alert"]!.GetValue<string>());
+        Assert.Equal(["InferenceRouterConfigRejected", "InferenceRouterVersionMismatch", "InferenceRouterWeightsDiverge"], rules.Keys.Order());
+
+        // Pods disagree when the highest and the lowest weight of one group differ, for a while.
+        var diverge = rules["InferenceRouterWeightsDiverge"];
+        var divergeSeries = RouterSeries().Matches(diverge["expr"]!.GetValue<string>());
+        Assert.Equal(["router_weight", "router_weight"], divergeSeries.Select(m => m.Groups["metric"].Value));
+        Assert.Matches(@"^max by \(model, experiment, group\) \(router_weight\{[^}]*\}\)\s+!= min by \(model, experiment, group\) \(router_weight\{[^}]*\}\)\s*$", diverge["expr"]!.GetValue<string>());
+        Assert.Equal("7m", diverge["for"]!.GetValue<string>());
+
+        var mismatch = rules["InferenceRouterVersionMismatch"]["expr"]!.GetValue<string>();
+        Assert.Contains("increase(router_version_mismatch_total{", mismatch, StringComparison.Ordinal);
+        Assert.Contains("sum by (model, expected, actual)", mismatch, StringComparison.Ordinal);
+        Assert.Equal("critical", rules["InferenceRouterVersionMismatch"]["labels"]!["severity"]!.GetValue<string>());
+
+        var rejected = Assert.Single(RouterSeries().Matches(rules["InferenceRouterConfigRejected"]["expr"]!.GetValue<string>()));
+        Assert.Equal("router_config_reloads_total", rejected.Groups["metric"].Value);
+        Assert.EndsWith(",result=\"rejected\"", rejected.Groups["matchers"].Value, StringComparison.Ordinal);
+
+        // Prometheus' own templates reach Prometheus: Helm must not have expanded them.
+        Assert.Contains("{{ $labels.model }}", diverge["annotations"]!["summary"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("{{ $labels.actual }}", rules["InferenceRouterVersionMismatch"]["annotations"]!["summary"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [HelmFact]
+    public async Task A_router_selector_in_values_replaces_the_monitor_job()
+    {
+        var chart = await ChartRenderer.RenderYamlAsync(
+            "prometheusRule: {routerSelector: 'cluster=\"eu-1\",job=\"routers\"'}\n", Path.Combine(RepositoryPaths.ChartCiFolder, "three-models.yaml"));
+
+        var expressions = Rules(Assert.Single(chart.OfKind("PrometheusRule"))).Select(r => r["expr"]!.GetValue<string>());
+        var matchers = expressions.SelectMany(e => RouterSeries().Matches(e)).Select(m => m.Groups["matchers"].Value).ToList();
+        Assert.Equal(4, matchers.Count);
+        Assert.All(matchers, m => Assert.StartsWith("cluster=\"eu-1\",job=\"routers\"", m, StringComparison.Ordinal));
+        Assert.DoesNotContain(matchers, m => m.Contains("namespace=", StringComparison.Ordinal));
+    }
+
+    private static IEnumerable<JsonObject> Rules(Manifest rule) =>
+        rule.Spec["groups"]!.AsArray().SelectMany(g => g!["rules"]!.AsArray()).Select(r => r!.AsObject());
+}
