@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -7,29 +8,45 @@ using Inference.Grpc.Client;
 
 namespace Inference.EndToEnd.Tests.Infrastructure;
 
-/// <summary>The real router executable on 127.0.0.1 with free ports and its configuration in a temp directory.</summary>
+/// <summary>
+/// The real router executable with free ports, its configuration (and state file) in a temp
+/// directory that outlives a <see cref="RestartAsync">restart</see>.
+/// </summary>
 internal sealed partial class RouterProcess : IAsyncDisposable
 {
     public const string AdminToken = "e2e-admin-token";
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
 
     private readonly TempDirectory _directory;
+    private readonly RouterLaunch _launch;
+    private bool _ownsDirectory = true;
 
-    private RouterProcess(ChildProcess process, TempDirectory directory, Uri grpc, Uri admin)
+    private RouterProcess(ChildProcess process, TempDirectory directory, RouterLaunch launch, Uri grpc, Uri admin)
     {
         Process = process;
         _directory = directory;
-        GrpcAddress = grpc;
-        AdminAddress = admin;
-        Admin = new HttpClient { BaseAddress = admin, Timeout = TimeSpan.FromSeconds(30) };
+        _launch = launch;
+        ListeningGrpc = grpc;
+        ListeningAdmin = admin;
+        GrpcAddress = Reachable(grpc);
+        AdminAddress = Reachable(admin);
+        Admin = new HttpClient { BaseAddress = AdminAddress, Timeout = TimeSpan.FromSeconds(30) };
         Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-        Channel = GrpcChannel.ForAddress(grpc);
+        Channel = GrpcChannel.ForAddress(GrpcAddress);
         Client = new InferenceClient(Channel);
     }
 
     public ChildProcess Process { get; }
 
+    /// <summary>The gRPC address as the router logged it (0.0.0.0 when it listens on every interface).</summary>
+    public Uri ListeningGrpc { get; }
+
+    /// <summary>The admin address as the router logged it.</summary>
+    public Uri ListeningAdmin { get; }
+
+    /// <summary>Where a client on this machine reaches the gRPC port.</summary>
     public Uri GrpcAddress { get; }
 
     public Uri AdminAddress { get; }
@@ -37,34 +54,61 @@ internal sealed partial class RouterProcess : IAsyncDisposable
     /// <summary><c>host:port</c> of the gRPC port, as grpcio wants it.</summary>
     public string Target => $"{GrpcAddress.Host}:{GrpcAddress.Port}";
 
+    /// <summary>An admin client sending the <see cref="AdminToken"/>.</summary>
     public HttpClient Admin { get; }
 
     public GrpcChannel Channel { get; }
 
     public InferenceClient Client { get; }
 
+    /// <summary>The file the router watches (--config).</summary>
+    public string ConfigPath => _directory.File("router.json");
+
+    /// <summary>The --state-file path (written only with <see cref="RouterLaunch.StateFile"/>).</summary>
+    public string StateFilePath => _directory.File("state.json");
+
     /// <summary>Writes <paramref name="config"/> to a temp directory, starts <paramref name="assembly"/> (default: the build next to the tests) and waits for its listening line.</summary>
-    public static async Task<RouterProcess> StartAsync(string config, string? assembly = null)
+    public static Task<RouterProcess> StartAsync(string config, string? assembly = null) =>
+        StartAsync(config, RouterLaunch.Default with { Assembly = assembly });
+
+    public static async Task<RouterProcess> StartAsync(string config, RouterLaunch launch)
     {
         var directory = new TempDirectory("router");
-        var configPath = directory.File("router.json");
-        await File.WriteAllTextAsync(configPath, config);
-        var process = ChildProcess.StartDotnet(
-            "router",
-            assembly ?? RepoPaths.BuiltRouter,
-            ["--config", configPath, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0"],
-            new Dictionary<string, string?> { ["ROUTER_ADMIN_TOKEN"] = AdminToken });
         try
         {
-            var listening = await process.WaitForLineAsync(ListeningLine(), StartTimeout);
-            return new RouterProcess(process, directory, new Uri(listening.Groups["grpc"].Value), new Uri(listening.Groups["admin"].Value));
+            await File.WriteAllTextAsync(directory.File("router.json"), config);
+            return await LaunchAsync(directory, launch);
         }
         catch
         {
-            await process.DisposeAsync();
             directory.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Replaces the configuration file the way a ConfigMap update does: the new content appears at
+    /// once (written aside, then renamed over), so the router never reads half a file.
+    /// </summary>
+    public async Task WriteConfigAsync(string config)
+    {
+        var aside = _directory.File(".router.json.next");
+        await File.WriteAllTextAsync(aside, config);
+        File.Move(aside, ConfigPath, overwrite: true);
+    }
+
+    /// <summary>
+    /// Stops this router with SIGTERM (it must exit 0) and starts a new process with the same
+    /// flags, configuration and state file; the new one owns the directory from then on.
+    /// </summary>
+    public async Task<RouterProcess> RestartAsync()
+    {
+        Process.Signal(Signals.Term);
+        var exitCode = await Process.WaitForExitAsync(StopTimeout);
+        Assert.True(exitCode == 0, $"the router exited {exitCode} on SIGTERM:\n{Process.Output}");
+        var next = await LaunchAsync(_directory, _launch);
+        _ownsDirectory = false;
+        return next;
     }
 
     public async Task<PrometheusScrape> ScrapeAsync() => new(await Admin.GetStringAsync("/metrics"));
@@ -75,13 +119,28 @@ internal sealed partial class RouterProcess : IAsyncDisposable
         return document.RootElement.Clone();
     }
 
+    /// <summary>The revision, weights in force and where they come from, by the admin API.</summary>
+    public async Task<(long Revision, Weights Weights, string Source)> GetWeightsAsync()
+    {
+        var models = await GetModelsAsync();
+        var experiment = models.GetProperty("models").GetProperty("iris").GetProperty("experiment");
+        var weights = experiment.GetProperty("weights");
+        return (
+            models.GetProperty("revision").GetInt64(),
+            new Weights(weights.GetProperty("control").GetDouble(), weights.GetProperty("treatment").GetDouble()),
+            experiment.GetProperty("weightsSource").GetString()!);
+    }
+
     /// <summary>PUT …/experiment/weights; fails the test unless the router accepts it.</summary>
     public async Task SetWeightsAsync(double control, double treatment)
     {
-        var body = JsonSerializer.Serialize(new Dictionary<string, double> { ["control"] = control, ["treatment"] = treatment });
-        using var response = await Admin.PutAsync("/admin/models/iris/experiment/weights", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await Admin.PutAsync("/admin/models/iris/experiment/weights", WeightsBody(control, treatment));
         Assert.True(response.IsSuccessStatusCode, $"weights change refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
+
+    /// <summary>The body of a weights change.</summary>
+    public static StringContent WeightsBody(double control, double treatment) =>
+        new(JsonSerializer.Serialize(new Dictionary<string, double> { ["control"] = control, ["treatment"] = treatment }), Encoding.UTF8, "application/json");
 
     /// <summary>POST …/experiment/rollback; fails the test unless the router accepts it.</summary>
     public async Task RollbackAsync()
@@ -113,9 +172,50 @@ internal sealed partial class RouterProcess : IAsyncDisposable
         Channel.Dispose();
         Admin.Dispose();
         await Process.DisposeAsync();
-        _directory.Dispose();
+        if (_ownsDirectory)
+        {
+            _directory.Dispose();
+        }
     }
 
-    [GeneratedRegex(@"Now listening: grpc=(?<grpc>http://127\.0\.0\.1:[0-9]+) admin=(?<admin>http://127\.0\.0\.1:[0-9]+)")]
+    private static async Task<RouterProcess> LaunchAsync(TempDirectory directory, RouterLaunch launch)
+    {
+        List<string> arguments = ["--config", directory.File("router.json"), "--host", launch.Host, "--port", "0", "--admin-port", "0"];
+        if (launch.StateFile)
+        {
+            arguments.AddRange(["--state-file", directory.File("state.json")]);
+        }
+
+        if (launch.Token == AdminTokenSource.File)
+        {
+            var tokenFile = directory.File("admin-token");
+            await File.WriteAllTextAsync(tokenFile, AdminToken + "\n");
+            arguments.AddRange(["--admin-token-file", tokenFile]);
+        }
+
+        var environment = new Dictionary<string, string?>
+        {
+            ["ROUTER_ADMIN_TOKEN"] = launch.Token == AdminTokenSource.Environment ? AdminToken : null,
+        };
+        var process = ChildProcess.StartDotnet("router", launch.Assembly ?? RepoPaths.BuiltRouter, arguments, environment);
+        try
+        {
+            var listening = await process.WaitForLineAsync(ListeningLine(), StartTimeout);
+            return new RouterProcess(process, directory, launch, new Uri(listening.Groups["grpc"].Value), new Uri(listening.Groups["admin"].Value));
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A wildcard listen address is reached through loopback.</summary>
+    private static Uri Reachable(Uri listening) =>
+        IPAddress.TryParse(listening.Host, out var address) && address.Equals(IPAddress.Any)
+            ? new UriBuilder(listening) { Host = IPAddress.Loopback.ToString() }.Uri
+            : listening;
+
+    [GeneratedRegex(@"Now listening: grpc=(?<grpc>http://[0-9.]+:[0-9]+) admin=(?<admin>http://[0-9.]+:[0-9]+)")]
     private static partial Regex ListeningLine();
 }
