@@ -1,9 +1,5 @@
-using System.Diagnostics;
 using System.Net;
-using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Inference.Client;
 using Inference.Contracts.Oip;
 using Inference.Grpc.Client;
@@ -11,11 +7,10 @@ using Inference.Grpc.Client;
 namespace Inference.ModelServer.Tests.Functional;
 
 /// <summary>The real executable: ports from its log line, and SIGTERM drains in-flight requests before exit 0.</summary>
-public sealed partial class ProcessTests
+public sealed class ProcessTests
 {
-    private const int SigTerm = 15;
-    private const string LibraryVariable = "INFERENCE_ONNXRUNTIME_LIBRARY";
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(300);
+    private const string LibraryVariable = ServerProcess.LibraryVariable;
+    private static readonly TimeSpan Timeout = ServerProcess.Timeout;
 
     [Fact]
     public async Task Sigterm_DrainsInFlightRequests_AndExitsZero()
@@ -25,7 +20,7 @@ public sealed partial class ProcessTests
         // proves it was computed in full.
         const long Trip = 2_000_000;
         var model = RepoPaths.Fixture("count_loop.onnx");
-        var server = await StartServerAsync(
+        var server = await ServerProcess.StartAsync(
             null,
             "--model", model, "--name", "loop", "--version", "1", "--host", "127.0.0.1", "--port", "0", "--http-port", "0",
             "--intra-op-threads", "1", "--drain-timeout-ms", "300000");
@@ -43,7 +38,7 @@ public sealed partial class ProcessTests
                     .AddInput<float>("x", [row], [1]))).ToArray();
             await Wait.UntilAsync(async () => await InFlightAsync(httpClient) == 3, "three requests in flight");
 
-            Assert.Equal(0, Kill(process.Id, SigTerm));
+            ServerProcess.Terminate(process);
 
             var responses = await Task.WhenAll(calls).WaitAsync(Timeout);
             for (var row = 0; row < 3; row++)
@@ -71,7 +66,7 @@ public sealed partial class ProcessTests
     [Fact]
     public async Task MissingRequiredOption_ExitsTwoWithUsage()
     {
-        var (exitCode, _, stderr) = await RunToExitAsync(null, "--name", "iris");
+        var (exitCode, _, stderr) = await ServerProcess.RunToExitAsync(null, "--name", "iris");
 
         Assert.Equal(2, exitCode);
         Assert.Contains("Missing required options: --model, --version", stderr, StringComparison.Ordinal);
@@ -80,7 +75,7 @@ public sealed partial class ProcessTests
     [Fact]
     public async Task UnreadableModel_ExitsOne()
     {
-        var (exitCode, _, stderr) = await RunToExitAsync(
+        var (exitCode, _, stderr) = await ServerProcess.RunToExitAsync(
             null, "--model", Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".onnx"), "--name", "m", "--version", "1", "--port", "0", "--http-port", "0");
 
         Assert.Equal(1, exitCode);
@@ -90,7 +85,7 @@ public sealed partial class ProcessTests
     [Fact]
     public async Task UnavailableExecutionProvider_ExitsOne_NamingItAndTheAvailableOnes()
     {
-        var (exitCode, _, stderr) = await RunToExitAsync(
+        var (exitCode, _, stderr) = await ServerProcess.RunToExitAsync(
             null, "--model", RepoPaths.Iris(1), "--name", "iris", "--version", "1", "--port", "0", "--http-port", "0",
             "--execution-provider", "nosuchprovider");
 
@@ -103,7 +98,7 @@ public sealed partial class ProcessTests
     [Fact]
     public async Task FailingWarmUp_ExitsOne_AfterLoggingWhy()
     {
-        var (exitCode, stdout, _) = await RunToExitAsync(
+        var (exitCode, stdout, _) = await ServerProcess.RunToExitAsync(
             null, "--model", RepoPaths.Fixture("broken_reshape.onnx"), "--name", "broken", "--version", "1", "--host", "127.0.0.1",
             "--port", "0", "--http-port", "0");
 
@@ -123,7 +118,7 @@ public sealed partial class ProcessTests
         {
             var copy = Path.Combine(directory.FullName, "onnxruntime-under-another-name.so");
             File.Copy(Path.Combine(AppContext.BaseDirectory, "libonnxruntime.so.1"), copy);
-            var server = await StartServerAsync(
+            var server = await ServerProcess.StartAsync(
                 new Dictionary<string, string> { [LibraryVariable] = copy },
                 "--model", RepoPaths.Iris(1), "--name", "iris", "--version", "1", "--host", "127.0.0.1", "--port", "0", "--http-port", "0");
             using (server.Process)
@@ -136,7 +131,7 @@ public sealed partial class ProcessTests
                     Assert.Equal([0L], response.Message.GetOutput<long>("label").Data);
                     Assert.Contains($"onnxruntime=1.30.0 library={copy}", server.Output(), StringComparison.Ordinal);
 
-                    Assert.Equal(0, Kill(server.Process.Id, SigTerm));
+                    ServerProcess.Terminate(server.Process);
                     await server.Process.WaitForExitAsync().WaitAsync(Timeout);
                     Assert.Equal(0, server.Process.ExitCode);
                 }
@@ -160,115 +155,13 @@ public sealed partial class ProcessTests
     {
         var missing = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "libonnxruntime.so.1");
 
-        var (exitCode, _, stderr) = await RunToExitAsync(
+        var (exitCode, _, stderr) = await ServerProcess.RunToExitAsync(
             new Dictionary<string, string> { [LibraryVariable] = missing },
             "--model", RepoPaths.Iris(1), "--name", "iris", "--version", "1", "--port", "0", "--http-port", "0");
 
         Assert.Equal(1, exitCode);
         Assert.Contains($"{LibraryVariable} is set to '{missing}', but that library could not be loaded", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", stderr, StringComparison.Ordinal);
-    }
-
-    private static Process Start(IReadOnlyDictionary<string, string>? environment, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } dotnet ? dotnet : "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Inference.ModelServer.dll"));
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        // The child finds ONNX Runtime as a deployed server would, unless a test says otherwise.
-        info.Environment.Remove(LibraryVariable);
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[name] = value;
-        }
-
-        return Process.Start(info) ?? throw new InvalidOperationException("The server did not start.");
-    }
-
-    /// <summary>Runs the server until it exits by itself.</summary>
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(
-        IReadOnlyDictionary<string, string>? environment, params string[] arguments)
-    {
-        using var process = Start(environment, arguments);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(Timeout);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
-    /// <summary>Starts the server and waits for its Listening line.</summary>
-    private static async Task<StartedServer> StartServerAsync(IReadOnlyDictionary<string, string>? environment, params string[] arguments)
-    {
-        var process = Start(environment, arguments);
-        var output = new StringBuilder();
-        var listening = new TaskCompletionSource<(Uri Grpc, Uri Http)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
-        {
-            lock (output)
-            {
-                if (e.Data is null)
-                {
-                    listening.TrySetException(new InvalidOperationException("The server exited before listening:\n" + output));
-                    return;
-                }
-
-                output.AppendLine(e.Data);
-            }
-
-            if (ListeningLine().Match(e.Data) is { Success: true } match)
-            {
-                listening.TrySetResult((new Uri(match.Groups[1].Value), new Uri(match.Groups[2].Value)));
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            lock (output)
-            {
-                output.AppendLine(e.Data);
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            var (grpc, http) = await listening.Task.WaitAsync(Timeout);
-            return new StartedServer(process, grpc, http, () =>
-            {
-                lock (output)
-                {
-                    return output.ToString();
-                }
-            });
-        }
-        catch
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            process.Dispose();
-            throw;
-        }
     }
 
     private static async Task<HttpResponseMessage> GetAsync(HttpClient client, string path)
@@ -290,11 +183,4 @@ public sealed partial class ProcessTests
         return json.RootElement.GetProperty("inFlight").GetInt64();
     }
 
-    [GeneratedRegex(@"Listening: grpc=(\S+) http=(\S+)")]
-    private static partial Regex ListeningLine();
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
-
-    private sealed record StartedServer(Process Process, Uri Grpc, Uri Http, Func<string> Output);
 }
