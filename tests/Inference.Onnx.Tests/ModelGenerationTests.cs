@@ -1,11 +1,13 @@
 using System.Security.Cryptography;
+using Inference.Onnx.TestData;
 using Inference.Onnx.Tests.Support;
 
 namespace Inference.Onnx.Tests;
 
 /// <summary>
 /// The committed models are exactly what their generators write: make_iris.py and make_fixtures.py run into a
-/// scratch folder and every file must come out byte for byte as committed, SHA256SUMS included.
+/// scratch folder and every file must come out byte for byte as committed, SHA256SUMS included. (The build
+/// copies the committed files and the generators next to the test assembly.)
 /// </summary>
 public sealed class ModelGenerationTests
 {
@@ -23,7 +25,7 @@ public sealed class ModelGenerationTests
 
             foreach (var folder in new[] { "iris", "fixtures" })
             {
-                var committed = Path.Combine(Repository.ModelsDirectory, folder);
+                var committed = Path.Combine(Models.Root, folder);
                 var generated = Path.Combine(scratch.FullName, folder);
                 Assert.Equal(Files(committed), Files(generated));
                 foreach (var file in Files(committed))
@@ -45,7 +47,7 @@ public sealed class ModelGenerationTests
     private static async Task Generate(string script, string output)
     {
         var (exitCode, stdout, stderr) = await ChildProcess.RunAsync(
-            Peers.PythonInterpreter, [Path.Combine(Repository.ModelsDirectory, script), output], CleanPython);
+            Peers.PythonInterpreter, [Path.Combine(Models.Root, script), output], CleanPython);
         Assert.True(exitCode == 0, $"{script} exited with {exitCode}\n{stdout}\n{stderr}");
     }
 

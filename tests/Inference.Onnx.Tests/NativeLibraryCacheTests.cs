@@ -1,4 +1,4 @@
-using Inference.Onnx.Tests.Support;
+using Inference.Onnx.TestData;
 
 namespace Inference.Onnx.Tests;
 
@@ -20,7 +20,7 @@ public sealed class NativeLibraryCacheTests
         {
             var script = Path.Combine(tree.FullName, "services", "Inference.Onnx", "native", "fetch-onnxruntime.sh");
             Directory.CreateDirectory(Path.GetDirectoryName(script)!);
-            File.Copy(Path.Combine(Repository.Root, "services", "Inference.Onnx", "native", "fetch-onnxruntime.sh"), script);
+            File.Copy(Path.Combine(AppContext.BaseDirectory, "native", "fetch-onnxruntime.sh"), script);
             var cached = Path.Combine(tree.FullName, ".cache", "onnxruntime", "1.30.0", "libonnxruntime.so.1");
             Directory.CreateDirectory(Path.GetDirectoryName(cached)!);
 

@@ -60,19 +60,15 @@ public sealed class AdmissionAndDrainTests
     [Fact]
     public async Task WithinQueueTimeout_WaitsForASlot()
     {
-        // The clock moves only when the test says so: the wait is observed, never timed.
         var time = new ManualTimeProvider();
-        var options = TestServer.Options(RepoPaths.Iris(1)) with { MaxInFlight = 1, QueueTimeout = TimeSpan.FromSeconds(10) };
-        var server = await TestServer.StartAsync(options, time: time);
+        var server = await StartWithOneSlotAsync(time);
         await using (server)
         {
             var admission = server.Host.Engine.Admission;
-            Assert.True(admission.TryEnter(), "the test takes the only slot");
             Task<InferenceResponse<ModelInferResponse>> waiting;
             try
             {
-                waiting = server.Client.ModelInferAsync(OneRow());
-                await Wait.UntilAsync(() => admission.Waiting == 1, "the request to wait for a slot");
+                waiting = await WaitForTheSlotAsync(server);
 
                 // Most of the queue timeout passes: the request still waits (without a limit it would be answered).
                 time.Advance(TimeSpan.FromSeconds(9));
@@ -101,17 +97,13 @@ public sealed class AdmissionAndDrainTests
     public async Task BeyondQueueTimeout_IsResourceExhausted_AfterWaiting()
     {
         var time = new ManualTimeProvider();
-        var options = TestServer.Options(RepoPaths.Iris(1)) with { MaxInFlight = 1, QueueTimeout = TimeSpan.FromSeconds(10) };
-        var server = await TestServer.StartAsync(options, time: time);
+        var server = await StartWithOneSlotAsync(time);
         await using (server)
         {
             var admission = server.Host.Engine.Admission;
-            Assert.True(admission.TryEnter(), "the test takes the only slot");
             try
             {
-                var waiting = server.Client.ModelInferAsync(OneRow());
-                await Wait.UntilAsync(() => admission.Waiting == 1, "the request to wait for a slot");
-                Assert.False(waiting.IsCompleted);
+                var waiting = await WaitForTheSlotAsync(server);
 
                 time.Advance(TimeSpan.FromSeconds(10));
 
@@ -189,5 +181,23 @@ public sealed class AdmissionAndDrainTests
             await stop.CancelAsync();
             await stopping;
         }
+    }
+
+    /// <summary>
+    /// An iris server with one admission slot and a 10 s queue timeout, on a clock the test moves: the wait is
+    /// observed, never timed.
+    /// </summary>
+    private static Task<TestServer> StartWithOneSlotAsync(ManualTimeProvider time) =>
+        TestServer.StartAsync(TestServer.Options(RepoPaths.Iris(1)) with { MaxInFlight = 1, QueueTimeout = TimeSpan.FromSeconds(10) }, time: time);
+
+    /// <summary>Takes the only slot (the caller gives it back) and sends a request, which then waits for it.</summary>
+    private static async Task<Task<InferenceResponse<ModelInferResponse>>> WaitForTheSlotAsync(TestServer server)
+    {
+        var admission = server.Host.Engine.Admission;
+        Assert.True(admission.TryEnter(), "the test takes the only slot");
+        var waiting = server.Client.ModelInferAsync(OneRow());
+        await Wait.UntilAsync(() => admission.Waiting == 1, "the request to wait for a slot");
+        Assert.False(waiting.IsCompleted);
+        return waiting;
     }
 }

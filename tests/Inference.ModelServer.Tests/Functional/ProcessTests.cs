@@ -119,7 +119,7 @@ public sealed class ProcessTests
             var copy = Path.Combine(directory.FullName, "onnxruntime-under-another-name.so");
             File.Copy(Path.Combine(AppContext.BaseDirectory, "libonnxruntime.so.1"), copy);
             var server = await ServerProcess.StartAsync(
-                new Dictionary<string, string> { [LibraryVariable] = copy },
+                new Dictionary<string, string?> { [LibraryVariable] = copy },
                 "--model", RepoPaths.Iris(1), "--name", "iris", "--version", "1", "--host", "127.0.0.1", "--port", "0", "--http-port", "0");
             using (server.Process)
             {
@@ -156,7 +156,7 @@ public sealed class ProcessTests
         var missing = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "libonnxruntime.so.1");
 
         var (exitCode, _, stderr) = await ServerProcess.RunToExitAsync(
-            new Dictionary<string, string> { [LibraryVariable] = missing },
+            new Dictionary<string, string?> { [LibraryVariable] = missing },
             "--model", RepoPaths.Iris(1), "--name", "iris", "--version", "1", "--port", "0", "--http-port", "0");
 
         Assert.Equal(1, exitCode);

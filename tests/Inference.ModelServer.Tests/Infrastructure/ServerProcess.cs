@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
+using Inference.Onnx.TestData;
 
 namespace Inference.ModelServer.Tests;
 
@@ -16,54 +17,19 @@ internal static partial class ServerProcess
     /// <summary>Sends SIGTERM, as Kubernetes does to stop a pod.</summary>
     public static void Terminate(Process process) => Assert.Equal(0, Kill(process.Id, SigTerm));
 
-    public static Process Start(IReadOnlyDictionary<string, string>? environment, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } dotnet ? dotnet : "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Inference.ModelServer.dll"));
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        // The child finds ONNX Runtime as a deployed server would, unless a test says otherwise.
-        info.Environment.Remove(LibraryVariable);
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[name] = value;
-        }
-
-        return Process.Start(info) ?? throw new InvalidOperationException("The server did not start.");
-    }
+    public static Process Start(IReadOnlyDictionary<string, string?>? environment, params string[] arguments) =>
+        Process.Start(StartInfo(environment, arguments)) ?? throw new InvalidOperationException("The server did not start.");
 
     /// <summary>Runs the server until it exits by itself.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(
-        IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(
+        IReadOnlyDictionary<string, string?>? environment, params string[] arguments)
     {
-        using var process = Start(environment, arguments);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(Timeout);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
+        var info = StartInfo(environment, arguments);
+        return ChildProcess.RunAsync(info.FileName, info.ArgumentList, Environment(environment), Timeout);
     }
 
     /// <summary>Starts the server and waits for its Listening line.</summary>
-    public static async Task<StartedServer> StartAsync(IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+    public static async Task<StartedServer> StartAsync(IReadOnlyDictionary<string, string?>? environment, params string[] arguments)
     {
         var process = Start(environment, arguments);
         var output = new StringBuilder();
@@ -116,6 +82,24 @@ internal static partial class ServerProcess
             process.Dispose();
             throw;
         }
+    }
+
+    private static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string?>? environment, string[] arguments) =>
+        ChildProcess.StartInfo(
+            System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } dotnet ? dotnet : "dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "Inference.ModelServer.dll"), .. arguments],
+            Environment(environment));
+
+    // The child finds ONNX Runtime as a deployed server would, unless a test says otherwise.
+    private static Dictionary<string, string?> Environment(IReadOnlyDictionary<string, string?>? overrides)
+    {
+        var environment = new Dictionary<string, string?> { [LibraryVariable] = null };
+        foreach (var (name, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            environment[name] = value;
+        }
+
+        return environment;
     }
 
     [GeneratedRegex(@"Listening: grpc=(\S+) http=(\S+)")]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Inference.Onnx.TestData;
 
 namespace Inference.ModelServer.Tests.Interop;
 
@@ -107,23 +108,10 @@ public sealed class PythonClientTests(IrisServerFixture fixture) : IClassFixture
     /// <summary>Starts oip_client.py; <paramref name="onLine"/> sees each line it prints.</summary>
     private static PythonClient StartPython(Uri address, string[] cases, Action<string> onLine)
     {
-        var info = new ProcessStartInfo(Peers.PythonInterpreter)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "interop", "oip_client.py"));
-        info.ArgumentList.Add($"{address.Host}:{address.Port}");
-        info.ArgumentList.Add(RepoPaths.Protos);
-        info.ArgumentList.Add(RepoPaths.IrisExpected(1));
-        foreach (var name in cases)
-        {
-            info.ArgumentList.Add(name);
-        }
-
-        info.Environment.Remove("PYTHONPATH");
-        info.Environment.Remove("PYTHONHOME");
+        var info = ChildProcess.StartInfo(
+            Peers.PythonInterpreter,
+            [Path.Combine(AppContext.BaseDirectory, "interop", "oip_client.py"), $"{address.Host}:{address.Port}", RepoPaths.Protos, RepoPaths.IrisExpected(1), .. cases],
+            new Dictionary<string, string?> { ["PYTHONPATH"] = null, ["PYTHONHOME"] = null });
         var process = Process.Start(info)!;
         var output = new StringBuilder();
         var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

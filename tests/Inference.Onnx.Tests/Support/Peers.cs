@@ -1,10 +1,11 @@
-using System.Diagnostics;
+using Inference.Onnx.TestData;
 
 namespace Inference.Onnx.Tests.Support;
 
 internal static class Peers
 {
-    private static readonly Lazy<string?> s_modelTools = new(ProbeModelTools);
+    private static readonly Lazy<string?> s_modelTools = new(() =>
+        PythonModules.Missing(PythonInterpreter, "onnx, numpy, sklearn", "python3-onnx, python3-numpy and python3-sklearn"));
 
     /// <summary>CI sets INFERENCE_REQUIRE_PEERS=1: a missing peer or data set is then a failure, not a skip.</summary>
     public static bool Required => Environment.GetEnvironmentVariable("INFERENCE_REQUIRE_PEERS") == "1";
@@ -15,29 +16,4 @@ internal static class Peers
 
     /// <summary>Why the model generators cannot run here, or null when they can.</summary>
     public static string? MissingModelTools => s_modelTools.Value;
-
-    private static string? ProbeModelTools()
-    {
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo(PythonInterpreter, ["-c", "import onnx, numpy, sklearn"])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            });
-            if (process is null || !process.WaitForExit(60_000))
-            {
-                return $"{PythonInterpreter} did not answer";
-            }
-
-            return process.ExitCode == 0
-                ? null
-                : $"{PythonInterpreter} lacks onnx/numpy/sklearn (install python3-onnx, python3-numpy and python3-sklearn)";
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return $"{PythonInterpreter} not found (install python3-onnx, python3-numpy and python3-sklearn)";
-        }
-    }
 }
