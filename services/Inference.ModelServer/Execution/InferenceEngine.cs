@@ -148,7 +148,7 @@ internal sealed class InferenceEngine : IAsyncDisposable
     }
 
     /// <summary>The little-endian bytes of the number 1 as <paramref name="type"/>.</summary>
-    internal static byte[] OneOf(TensorElementType type) => type switch
+    private static byte[] OneOf(TensorElementType type) => type switch
     {
         TensorElementType.Float => BitConverter.GetBytes(1f),
         TensorElementType.Double => BitConverter.GetBytes(1d),
