@@ -37,8 +37,7 @@ internal static class Program
         {
             // SIGTERM and Ctrl+C stop the host gracefully (drain), after which Main returns 0.
             await host.RunAsync().ConfigureAwait(false);
+            return host.ExitCode;
         }
-
-        return 0;
     }
 }

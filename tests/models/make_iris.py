@@ -11,7 +11,7 @@ computes from the stored (float32) weights, which the tests compare against ONNX
 Running the script again rewrites byte-identical files (fixed seeds, opset and IR version; weights
 rounded so that last-bit differences of the training arithmetic cannot change them).
 
-Usage: /usr/bin/python3 tests/models/make_iris.py
+Usage: /usr/bin/python3 tests/models/make_iris.py [output folder; default tests/models, writing iris/ in it]
 """
 
 import json
@@ -109,6 +109,7 @@ def mlp(x, y):
 
 
 def main():
+    out = g.output_directory(HERE)
     iris = load_iris()
     x = iris.data.astype(np.float64)
     y = iris.target
@@ -122,7 +123,7 @@ def main():
         graph, forward, clf = build(x, y)
         model = g.make_model(graph, version=version, doc=doc,
                              metadata={"classes": CLASSES, "dataset": "sklearn.datasets.load_iris"})
-        path = os.path.join(HERE, "iris", str(version), "model.onnx")
+        path = os.path.join(out, "iris", str(version), "model.onnx")
         digest = g.save(model, path)
         sums.append(f"{digest}  {version}/model.onnx")
 
@@ -137,13 +138,13 @@ def main():
             "labels": [int(v) for v in labels],
             "training_accuracy": round(accuracy, 4),
         }
-        with open(os.path.join(HERE, "iris", str(version), "expected.json"), "w") as f:
+        with open(os.path.join(out, "iris", str(version), "expected.json"), "w") as f:
             json.dump(expected, f, indent=1)
             f.write("\n")
         print(f"iris/{version}/model.onnx  sha256 {digest}  training accuracy {accuracy:.4f}"
               f"  (sklearn {clf.score(x, y):.4f})")
 
-    with open(os.path.join(HERE, "iris", "SHA256SUMS"), "w") as f:
+    with open(os.path.join(out, "iris", "SHA256SUMS"), "w") as f:
         f.write("\n".join(sums) + "\n")
 
 

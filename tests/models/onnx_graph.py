@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import sys
 
 from onnx import TensorProto, helper, numpy_helper
 
@@ -19,10 +20,11 @@ def initializer(array, name):
     return numpy_helper.from_array(array, name=name)
 
 
-def make_model(graph, version=1, doc="", metadata=None):
+def make_model(graph, version=1, doc="", metadata=None, extra_opsets=None):
+    opsets = [helper.make_opsetid("", OPSET)] + [helper.make_opsetid(domain, v) for domain, v in sorted((extra_opsets or {}).items())]
     model = helper.make_model(
         graph,
-        opset_imports=[helper.make_opsetid("", OPSET)],
+        opset_imports=opsets,
         producer_name=PRODUCER,
         producer_version="1",
         model_version=version,
@@ -36,16 +38,26 @@ def make_model(graph, version=1, doc="", metadata=None):
     return model
 
 
-def save(model, path):
+def save(model, path, check=True):
     """Checks the model and writes it; returns the file's sha256."""
     from onnx import checker
 
-    checker.check_model(model)
+    if check:
+        checker.check_model(model)
+    return write(path, model.SerializeToString())
+
+
+def write(path, data):
+    """Writes bytes; returns their sha256."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    data = model.SerializeToString()
     with open(path, "wb") as f:
         f.write(data)
     return hashlib.sha256(data).hexdigest()
+
+
+def output_directory(default):
+    """The folder a generator writes to: its first argument, else the committed location."""
+    return os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else default
 
 
 FLOAT = TensorProto.FLOAT

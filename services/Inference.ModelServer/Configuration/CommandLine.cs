@@ -1,4 +1,5 @@
 using System.Globalization;
+using Inference.Onnx;
 
 namespace Inference.ModelServer.Configuration;
 
@@ -22,6 +23,12 @@ internal static class CommandLine
           --max-batch-delay-us <us>      how long a batch waits behind running ones before it runs alongside
                                          them (default 500); with no batch running, a batch runs at once
           --intra-op-threads <n>         ONNX Runtime threads per Run (default 0 = ONNX Runtime's choice)
+          --inter-op-threads <n>         ONNX Runtime threads running independent nodes with --execution-mode parallel
+                                         (default 0 = ONNX Runtime's choice)
+          --graph-optimization-level <l> disable | basic | extended | all (default all)
+          --execution-mode <m>           sequential | parallel (default sequential)
+          --execution-provider <name>    cpu (default), or another provider compiled into ONNX Runtime (cuda, tensorrt,
+                                         openvino, …); the server does not start when it is not available
           --max-receive-message-size <bytes>  largest request message (default 67108864)
           --drain-delay-ms <ms>          after SIGTERM, keep serving while not ready (default 1000)
           --drain-timeout-ms <ms>        after SIGTERM, longest wait for in-flight requests (default 30000)
@@ -32,8 +39,23 @@ internal static class CommandLine
     private static readonly HashSet<string> ValueOptions =
     [
         "model", "name", "version", "host", "port", "http-port", "max-in-flight", "queue-timeout-ms", "max-batch-size",
-        "max-batch-delay-us", "intra-op-threads", "max-receive-message-size", "drain-delay-ms", "drain-timeout-ms",
+        "max-batch-delay-us", "intra-op-threads", "inter-op-threads", "graph-optimization-level", "execution-mode",
+        "execution-provider", "max-receive-message-size", "drain-delay-ms", "drain-timeout-ms",
     ];
+
+    private static readonly Dictionary<string, GraphOptimizationLevel> OptimizationLevels = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["disable"] = GraphOptimizationLevel.Disabled,
+        ["basic"] = GraphOptimizationLevel.Basic,
+        ["extended"] = GraphOptimizationLevel.Extended,
+        ["all"] = GraphOptimizationLevel.All,
+    };
+
+    private static readonly Dictionary<string, ExecutionMode> ExecutionModes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["sequential"] = ExecutionMode.Sequential,
+        ["parallel"] = ExecutionMode.Parallel,
+    };
 
     /// <summary>The options, or an error message (null options) ; <paramref name="help"/> when --help was asked.</summary>
     public static ModelServerOptions? Parse(IReadOnlyList<string> args, out string? error, out bool help)
@@ -125,6 +147,10 @@ internal static class CommandLine
                 "max-batch-size" => Integer(key, value, 1, int.MaxValue, ref options.MaxBatchSize),
                 "max-batch-delay-us" => Integer(key, value, 0, int.MaxValue, ref options.MaxBatchDelayUs),
                 "intra-op-threads" => Integer(key, value, 0, 1024, ref options.IntraOpThreads),
+                "inter-op-threads" => Integer(key, value, 0, 1024, ref options.InterOpThreads),
+                "graph-optimization-level" => Choice(key, value, OptimizationLevels, ref options.OptimizationLevel),
+                "execution-mode" => Choice(key, value, ExecutionModes, ref options.ExecutionMode),
+                "execution-provider" => Provider(value, ref options.ExecutionProvider),
                 "max-receive-message-size" => Integer(key, value, 1, int.MaxValue, ref options.MaxReceiveMessageSize),
                 "drain-delay-ms" => Integer(key, value, 0, int.MaxValue, ref options.DrainDelayMs),
                 "drain-timeout-ms" => Integer(key, value, 0, int.MaxValue, ref options.DrainTimeoutMs),
@@ -163,6 +189,10 @@ internal static class CommandLine
             MaxBatchSize = options.MaxBatchSize,
             MaxBatchDelay = TimeSpan.FromMicroseconds(options.MaxBatchDelayUs),
             IntraOpThreads = options.IntraOpThreads,
+            InterOpThreads = options.InterOpThreads,
+            OptimizationLevel = options.OptimizationLevel,
+            ExecutionMode = options.ExecutionMode,
+            ExecutionProvider = options.ExecutionProvider,
             MaxReceiveMessageSize = options.MaxReceiveMessageSize,
             DrainDelay = TimeSpan.FromMilliseconds(options.DrainDelayMs),
             DrainTimeout = TimeSpan.FromMilliseconds(options.DrainTimeoutMs),
@@ -181,6 +211,23 @@ internal static class CommandLine
         string.Equals(value, "localhost", StringComparison.OrdinalIgnoreCase) || System.Net.IPAddress.TryParse(value, out _)
             ? Set(ref target, value)
             : $"--host must be an IP address (or localhost), not '{value}'.";
+
+    private static string? Choice<T>(string key, string value, Dictionary<string, T> choices, ref T target)
+    {
+        if (!choices.TryGetValue(value, out var parsed))
+        {
+            return $"--{key} must be one of {string.Join(", ", choices.Keys)}, not '{value}'.";
+        }
+
+        target = parsed;
+        return null;
+    }
+
+    // Any name: whether ONNX Runtime has the provider is known only once the library is loaded (at startup).
+    private static string? Provider(string value, ref string target) =>
+        string.IsNullOrWhiteSpace(value) || value.Any(char.IsWhiteSpace)
+            ? $"--execution-provider must be a provider name such as cpu or cuda, not '{value}'."
+            : Set(ref target, value);
 
     private static string? Port(string key, string value, ref int target) => Integer(key, value, 0, 65535, ref target);
 
@@ -216,6 +263,10 @@ internal static class CommandLine
         public int MaxBatchSize = Defaults.MaxBatchSize;
         public int MaxBatchDelayUs = (int)Defaults.MaxBatchDelay.TotalMicroseconds;
         public int IntraOpThreads = Defaults.IntraOpThreads;
+        public int InterOpThreads = Defaults.InterOpThreads;
+        public GraphOptimizationLevel OptimizationLevel = Defaults.OptimizationLevel;
+        public ExecutionMode ExecutionMode = Defaults.ExecutionMode;
+        public string ExecutionProvider = Defaults.ExecutionProvider;
         public int MaxReceiveMessageSize = Defaults.MaxReceiveMessageSize;
         public int DrainDelayMs = (int)Defaults.DrainDelay.TotalMilliseconds;
         public int DrainTimeoutMs = (int)Defaults.DrainTimeout.TotalMilliseconds;

@@ -1,3 +1,5 @@
+using Inference.Onnx;
+
 namespace Inference.ModelServer.Configuration;
 
 /// <summary>Everything the command line sets. Immutable: the host is built from one snapshot.</summary>
@@ -46,6 +48,21 @@ internal sealed record ModelServerOptions
 
     /// <summary>ONNX Runtime intra-op threads; 0 = its default.</summary>
     public int IntraOpThreads { get; init; }
+
+    /// <summary>ONNX Runtime inter-op threads (used in parallel execution mode); 0 = its default.</summary>
+    public int InterOpThreads { get; init; }
+
+    /// <summary>How far ONNX Runtime rewrites the graph at load.</summary>
+    public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.All;
+
+    /// <summary>Whether independent nodes of the graph run in parallel.</summary>
+    public ExecutionMode ExecutionMode { get; init; } = ExecutionMode.Sequential;
+
+    /// <summary>
+    /// "CPU", or another execution provider compiled into the ONNX Runtime library (e.g. "CUDA", "OpenVINO");
+    /// loading fails at startup when it is not available.
+    /// </summary>
+    public string ExecutionProvider { get; init; } = OnnxSessionOptions.CpuProvider;
 
     /// <summary>Largest request message accepted (bytes).</summary>
     public int MaxReceiveMessageSize { get; init; } = 64 * 1024 * 1024;

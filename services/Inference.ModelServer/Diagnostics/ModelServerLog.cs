@@ -5,8 +5,10 @@ namespace Inference.ModelServer.Diagnostics;
 internal static partial class ModelServerLog
 {
     [LoggerMessage(1, LogLevel.Information,
-        "Model loaded: name={ModelName} version={ModelVersion} sha256={Sha256} path={Path} inputs=[{Inputs}] outputs=[{Outputs}] batching={Batching}")]
-    public static partial void ModelLoaded(ILogger logger, string modelName, string modelVersion, string sha256, string path, string inputs, string outputs, bool batching);
+        "Model loaded: name={ModelName} version={ModelVersion} sha256={Sha256} path={Path} inputs=[{Inputs}] outputs=[{Outputs}] batching={Batching} onnxruntime={OnnxRuntimeVersion} library={OnnxRuntimeLibrary} provider={ExecutionProvider}")]
+    public static partial void ModelLoaded(
+        ILogger logger, string modelName, string modelVersion, string sha256, string path, string inputs, string outputs, bool batching,
+        string onnxRuntimeVersion, string onnxRuntimeLibrary, string executionProvider);
 
     /// <summary>The line tests and scripts parse to find the bound ports.</summary>
     [LoggerMessage(2, LogLevel.Information, "Listening: grpc={GrpcAddress} http={HttpAddress}")]
@@ -15,8 +17,9 @@ internal static partial class ModelServerLog
     [LoggerMessage(3, LogLevel.Information, "Ready: model {ModelName} version {ModelVersion} warmed up in {Milliseconds} ms")]
     public static partial void Ready(ILogger logger, string modelName, string modelVersion, long milliseconds);
 
-    [LoggerMessage(4, LogLevel.Warning, "Warm-up request failed; serving without it")]
-    public static partial void WarmUpFailed(ILogger logger, Exception exception);
+    [LoggerMessage(4, LogLevel.Critical,
+        "Warm-up failed: model {ModelName} version {ModelVersion} cannot run a synthetic request (dynamic dimensions 1, zero-filled inputs): {Reason} Not serving: the process exits with code 1. If the model needs real inputs to run, start it with --no-warmup.")]
+    public static partial void WarmUpFailed(ILogger logger, string modelName, string modelVersion, string reason, Exception exception);
 
     [LoggerMessage(5, LogLevel.Warning, "--batching ignored: model {ModelName} does not have a dynamic dimension 0 on every input and output")]
     public static partial void BatchingUnavailable(ILogger logger, string modelName);
@@ -35,6 +38,9 @@ internal static partial class ModelServerLog
 
     [LoggerMessage(10, LogLevel.Warning, "--max-in-flight {MaxInFlight} raised to --max-batch-size {MaxBatchSize}: fewer admitted requests could never fill a batch")]
     public static partial void MaxInFlightRaised(ILogger logger, int maxInFlight, int maxBatchSize);
+
+    [LoggerMessage(12, LogLevel.Error, "Run of model {ModelName} version {ModelVersion} failed inside ONNX Runtime (error code {ErrorCode}): {Message}")]
+    public static partial void RunFailed(ILogger logger, string modelName, string modelVersion, Inference.Onnx.OrtErrorCode errorCode, string message);
 
     /// <summary>A message of ONNX Runtime's own logger (e.g. the node that failed inside a Run).</summary>
     [LoggerMessage(EventId = 11, Message = "onnxruntime [{Category}] {Message}")]

@@ -21,6 +21,16 @@ internal sealed class ModelServerMetrics
         2, 3, 4, 5, 10, 100, 1000,
     ];
 
+    /// <summary>Buckets of inference_batch_size: requests per Run.</summary>
+    public static readonly long[] BatchSizeBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+
+    /// <summary>Buckets of inference_queue_duration_seconds: from 10 µs (a batch that filled at once) to 10 s.</summary>
+    public static readonly double[] QueueDurationBuckets =
+    [
+        0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+        2.5, 5, 10,
+    ];
+
     private static readonly string[] CodeNames =
     [
         "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
@@ -33,6 +43,8 @@ internal sealed class ModelServerMetrics
     private readonly Histogram<double> _computeDuration;
     private readonly UpDownCounter<long> _inFlight;
     private readonly Histogram<double> _outputValue;
+    private readonly Histogram<long> _batchSize;
+    private readonly Histogram<double> _queueDuration;
     private readonly KeyValuePair<string, object?> _modelTag;
     private readonly KeyValuePair<string, object?> _versionTag;
     private readonly KeyValuePair<string, object?>[] _modelTags;
@@ -55,6 +67,19 @@ internal sealed class ModelServerMetrics
             description: "First element of each output row: the prediction distribution, for drift monitoring.",
             tags: null,
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = OutputValueBuckets });
+
+        _batchSize = meter.CreateHistogram<long>(
+            "inference_batch_size",
+            unit: null,
+            description: "Requests per ONNX Runtime Run: 1 without batching, the requests merged into it with --batching.",
+            tags: null,
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = BatchSizeBuckets });
+        _queueDuration = meter.CreateHistogram<double>(
+            "inference_queue_duration_seconds",
+            unit: "s",
+            description: "Time a request waited before its Run started: for an admission slot, then (with --batching) in its batch.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = QueueDurationBuckets });
 
         _modelTag = new("model", model.Name);
         _versionTag = new("version", model.Version);
@@ -81,6 +106,11 @@ internal sealed class ModelServerMetrics
     }
 
     public void ComputeCompleted(double seconds) => _computeDuration.Record(seconds, _modelTags);
+
+    /// <summary>A Run starts for <paramref name="requests"/> requests.</summary>
+    public void RunStarted(int requests) => _batchSize.Record(requests, _modelTags);
+
+    public void QueueCompleted(double seconds) => _queueDuration.Record(seconds, _modelTags);
 
     public void InFlightChanged(long delta) => _inFlight.Add(delta, _modelTags);
 

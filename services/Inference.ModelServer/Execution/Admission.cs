@@ -8,14 +8,16 @@ internal sealed class Admission
 {
     private readonly SemaphoreSlim _slots;
     private readonly TimeSpan _queueTimeout;
+    private readonly TimeProvider _time;
     private int _waiting;
 
-    public Admission(int limit, TimeSpan queueTimeout)
+    public Admission(int limit, TimeSpan queueTimeout, TimeProvider time)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         Limit = limit;
         _slots = new SemaphoreSlim(limit, limit);
         _queueTimeout = queueTimeout;
+        _time = time;
     }
 
     public int Limit { get; }
@@ -39,7 +41,18 @@ internal sealed class Admission
         Interlocked.Increment(ref _waiting);
         try
         {
-            return await _slots.WaitAsync(_queueTimeout, cancellationToken).ConfigureAwait(false);
+            // The timeout runs on the injected clock; a wait that is cancelled never holds a slot.
+            using var timeout = new CancellationTokenSource(_queueTimeout, _time);
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+            var wait = _slots.WaitAsync(either.Token);
+            await wait.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (wait.IsCompletedSuccessfully)
+            {
+                return true;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            return false;
         }
         finally
         {

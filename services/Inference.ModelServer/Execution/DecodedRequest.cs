@@ -6,6 +6,9 @@ namespace Inference.ModelServer.Execution;
 /// <summary>A validated ModelInferRequest: inputs in the model's order and the outputs to return.</summary>
 internal sealed class DecodedRequest(ModelInferRequest message, InputTensor[] inputs, int[] outputIndices, bool typedOutputs)
 {
+    /// <summary>When the engine took the request (<see cref="TimeProvider.GetTimestamp"/>): its queue time runs from here.</summary>
+    public long ArrivedAt { get; set; }
+
     public ModelInferRequest Message { get; } = message;
 
     /// <summary>One per model input, indexed like the model's inputs.</summary>

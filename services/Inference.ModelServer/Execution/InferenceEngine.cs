@@ -22,6 +22,7 @@ internal sealed class InferenceEngine : IAsyncDisposable
 {
     private readonly ServedModel _model;
     private readonly ModelServerMetrics _metrics;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly int[] _inputIndices;
     private readonly DynamicBatcher? _batcher;
@@ -33,6 +34,7 @@ internal sealed class InferenceEngine : IAsyncDisposable
     {
         _model = model;
         _metrics = metrics;
+        _time = time;
         _logger = logger;
         _inputIndices = Enumerable.Range(0, model.Inputs.Length).ToArray();
         var limit = options.MaxInFlight;
@@ -45,7 +47,7 @@ internal sealed class InferenceEngine : IAsyncDisposable
                 limit = options.MaxBatchSize;
             }
 
-            Admission = new Admission(limit, options.QueueTimeout);
+            Admission = new Admission(limit, options.QueueTimeout, time);
             _batcher = new DynamicBatcher(
                 this, limit, model.Inputs.Length, model.Outputs.Length, options.MaxBatchSize, options.MaxBatchDelay, time);
         }
@@ -56,7 +58,7 @@ internal sealed class InferenceEngine : IAsyncDisposable
                 ModelServerLog.BatchingUnavailable(logger, model.Name);
             }
 
-            Admission = new Admission(limit, options.QueueTimeout);
+            Admission = new Admission(limit, options.QueueTimeout, time);
         }
     }
 
@@ -74,6 +76,7 @@ internal sealed class InferenceEngine : IAsyncDisposable
     public async ValueTask<ModelInferResponse> InferAsync(ModelInferRequest request, CancellationToken cancellationToken)
     {
         var decoded = RequestDecoder.Decode(_model, request);
+        decoded.ArrivedAt = _time.GetTimestamp();
         if (!Admission.TryEnter() && !await Admission.EnterAsync(cancellationToken).ConfigureAwait(false))
         {
             throw new GrpcException(StatusCode.ResourceExhausted,
@@ -89,6 +92,7 @@ internal sealed class InferenceEngine : IAsyncDisposable
                 return await _batcher.SubmitAsync(decoded, cancellationToken).ConfigureAwait(false);
             }
 
+            RecordQueueTime(decoded);
             return Execute(decoded, cancellationToken);
         }
         finally
@@ -102,8 +106,9 @@ internal sealed class InferenceEngine : IAsyncDisposable
     public void Flush() => _batcher?.Flush();
 
     /// <summary>
-    /// A synthetic Run with every dynamic dimension set to 1 and zero (or empty string) inputs, so the first
-    /// real request does not pay for ONNX Runtime's lazy initialisation.
+    /// A synthetic Run with every dynamic dimension set to 1 and every element 1 ("1" for strings), so the first real
+    /// request does not pay for ONNX Runtime's lazy initialisation. Ones rather than zeros: a one is a valid divisor,
+    /// index, count, shape dimension and number to parse, where a zero often is not.
     /// </summary>
     public void WarmUp()
     {
@@ -114,7 +119,23 @@ internal sealed class InferenceEngine : IAsyncDisposable
             for (var i = 0; i < inputs.Length; i++)
             {
                 var spec = _model.Inputs[i];
-                inputs[i] = OnnxValue.CreateTensor(spec.ElementType, spec.Shape.Select(d => d < 0 ? 1 : d).ToArray());
+                var value = inputs[i] = OnnxValue.CreateTensor(spec.ElementType, spec.Shape.Select(d => d < 0 ? 1 : d).ToArray());
+                if (spec.IsString)
+                {
+                    for (long e = 0; e < value.ElementCount; e++)
+                    {
+                        value.SetString(e, "1"u8);
+                    }
+
+                    continue;
+                }
+
+                var one = OneOf(spec.ElementType);
+                var data = value.GetMutableTensorBytes();
+                for (var offset = 0; offset < data.Length; offset += one.Length)
+                {
+                    one.CopyTo(data[offset..]);
+                }
             }
 
             _model.Session.Run(_inputIndices, inputs, _model.AllOutputIndices, outputs);
@@ -125,6 +146,20 @@ internal sealed class InferenceEngine : IAsyncDisposable
             DisposeAll(outputs);
         }
     }
+
+    /// <summary>The little-endian bytes of the number 1 as <paramref name="type"/>.</summary>
+    private static byte[] OneOf(TensorElementType type) => type switch
+    {
+        TensorElementType.Float => BitConverter.GetBytes(1f),
+        TensorElementType.Double => BitConverter.GetBytes(1d),
+        TensorElementType.Float16 => BitConverter.GetBytes((Half)1),
+        TensorElementType.BFloat16 => [0x80, 0x3F],
+        TensorElementType.Bool or TensorElementType.UInt8 or TensorElementType.Int8 => [1],
+        TensorElementType.UInt16 or TensorElementType.Int16 => [1, 0],
+        TensorElementType.UInt32 or TensorElementType.Int32 => [1, 0, 0, 0],
+        TensorElementType.UInt64 or TensorElementType.Int64 => [1, 0, 0, 0, 0, 0, 0, 0],
+        _ => throw new NotSupportedException($"No synthetic value for {type}."),
+    };
 
     /// <summary>Runs one request on its own; raw numeric inputs go to ONNX Runtime without a copy.</summary>
     public ModelInferResponse Execute(DecodedRequest request, CancellationToken cancellationToken)
@@ -138,7 +173,15 @@ internal sealed class InferenceEngine : IAsyncDisposable
                 inputs[i] = request.Inputs[i].ToValue();
             }
 
-            Run(inputs, request.OutputIndices, outputs, cancellationToken);
+            try
+            {
+                Run(inputs, request.OutputIndices, outputs, requests: 1, cancellationToken);
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                throw RunFailure(ex);
+            }
+
             var response = NewResponse(request);
             for (var j = 0; j < outputs.Length; j++)
             {
@@ -177,6 +220,7 @@ internal sealed class InferenceEngine : IAsyncDisposable
             }
 
             items[live++] = item;
+            RecordQueueTime(item.Request);
         }
 
         items.RemoveRange(live, items.Count - live);
@@ -277,7 +321,7 @@ internal sealed class InferenceEngine : IAsyncDisposable
                 }
             }
 
-            Run(inputs, outputIndices, outputs, CancellationToken.None);
+            Run(inputs, outputIndices, outputs, items.Count, CancellationToken.None);
             foreach (var output in outputs)
             {
                 if (output!.Shape.Length == 0 || output.Shape[0] != totalRows)
@@ -351,22 +395,35 @@ internal sealed class InferenceEngine : IAsyncDisposable
         item.SetResult(response);
     }
 
-    private void Run(ReadOnlySpan<OnnxValue> inputs, ReadOnlySpan<int> outputIndices, Span<OnnxValue?> outputs, CancellationToken cancellationToken)
+    private void Run(ReadOnlySpan<OnnxValue> inputs, ReadOnlySpan<int> outputIndices, Span<OnnxValue?> outputs, int requests, CancellationToken cancellationToken)
     {
+        _metrics.RunStarted(requests);
         var start = Stopwatch.GetTimestamp();
-        try
-        {
-            _model.Session.Run(_inputIndices, inputs, outputIndices, outputs, runOptions: null, cancellationToken);
-        }
-        catch (OnnxRuntimeException ex) when (ex.ErrorCode is OrtErrorCode.InvalidArgument or OrtErrorCode.Fail or OrtErrorCode.RuntimeException)
-        {
-            // The inputs passed every check the model's declared shapes allow; ONNX Runtime found them
-            // inconsistent while running (e.g. operands that do not broadcast): still the caller's tensors.
-            throw new GrpcException(StatusCode.InvalidArgument, $"model '{_model.Name}' rejected the inputs: {ex.OrtMessage}");
-        }
-
+        _model.Session.Run(_inputIndices, inputs, outputIndices, outputs, runOptions: null, cancellationToken);
         _metrics.ComputeCompleted(Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
+
+    /// <summary>
+    /// The status of a Run that ONNX Runtime failed. Only ORT_INVALID_ARGUMENT says the inputs were wrong (values it
+    /// checks while running, such as indices out of range): INVALID_ARGUMENT. Every other code (ORT_FAIL, which is
+    /// also what an operator's own checks raise, ORT_RUNTIME_EXCEPTION, ORT_ENGINE_ERROR, ORT_NOT_IMPLEMENTED…) cannot
+    /// be told apart from a fault of the server or the model (out of memory, a defective graph): INTERNAL, logged.
+    /// </summary>
+    private GrpcException RunFailure(OnnxRuntimeException ex)
+    {
+        if (ex.ErrorCode == OrtErrorCode.InvalidArgument)
+        {
+            return new GrpcException(StatusCode.InvalidArgument,
+                $"model '{_model.Name}' rejected the values of its inputs {_model.InputNames}: {ex.OrtMessage}");
+        }
+
+        ModelServerLog.RunFailed(_logger, _model.Name, _model.Version, ex.ErrorCode, ex.OrtMessage);
+        return new GrpcException(StatusCode.Internal,
+            $"model '{_model.Name}' version '{_model.Version}' failed inside ONNX Runtime (error code {ex.ErrorCode}): {ex.OrtMessage}");
+    }
+
+    private void RecordQueueTime(DecodedRequest request) =>
+        _metrics.QueueCompleted(_time.GetElapsedTime(request.ArrivedAt).TotalSeconds);
 
     private ModelInferResponse NewResponse(DecodedRequest request) => new()
     {

@@ -17,7 +17,7 @@ internal static class HttpEndpoints
         endpoints.MapGet("/healthz", static () => Results.Text("ok\n"));
         endpoints.MapGet("/readyz", (HttpContext context) =>
         {
-            var status = state.IsReady ? "ready" : state.IsDraining ? "draining" : "warming";
+            var status = state.Status;
             context.Response.StatusCode = state.IsReady ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
             context.Response.ContentType = "application/json";
             var body = JsonSerializer.SerializeToUtf8Bytes(new ReadyBody(

@@ -28,9 +28,21 @@ internal sealed class ModelServerHost : IAsyncDisposable
     private ListenOptions? _grpcListen;
     private ListenOptions? _httpListen;
 
-    private ModelServerHost(ModelServerOptions options) => Options = options;
+    private readonly TimeProvider _time;
+
+    private ModelServerHost(ModelServerOptions options, TimeProvider time)
+    {
+        Options = options;
+        _time = time;
+    }
 
     public ModelServerOptions Options { get; }
+
+    /// <summary>What the process exits with once the host has stopped: 0, or 1 when the model failed its warm-up.</summary>
+    public int ExitCode { get; internal set; }
+
+    /// <summary>Awaited before the warm-up starts (tests hold the server in its warming state with it).</summary>
+    internal Func<Task>? BeforeWarmUp { get; set; }
 
     public WebApplication App { get; private set; } = null!;
 
@@ -50,10 +62,14 @@ internal sealed class ModelServerHost : IAsyncDisposable
     /// Loads the model and builds the host (nothing is bound until <see cref="StartAsync"/>). Throws when the
     /// model cannot be loaded or served.
     /// </summary>
-    public static ModelServerHost Build(ModelServerOptions options, Action<ILoggingBuilder>? configureLogging = null)
+    public static ModelServerHost Build(ModelServerOptions options, Action<ILoggingBuilder>? configureLogging = null) =>
+        Build(options, configureLogging, TimeProvider.System);
+
+    /// <inheritdoc cref="Build(ModelServerOptions, Action{ILoggingBuilder}?)"/>
+    internal static ModelServerHost Build(ModelServerOptions options, Action<ILoggingBuilder>? configureLogging, TimeProvider time)
     {
         var address = ParseHost(options.Host);
-        var host = new ModelServerHost(options);
+        var host = new ModelServerHost(options, time);
         var model = ServedModel.Load(options);
         try
         {
@@ -122,7 +138,7 @@ internal sealed class ModelServerHost : IAsyncDisposable
         services.AddSingleton(this);
         services.AddSingleton(Options);
         services.AddSingleton(Model);
-        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_time);
         services.AddGrpcServer(grpc => grpc.MaxReceiveMessageSize = Options.MaxReceiveMessageSize);
         services.AddGrpcHealthService();
         services.AddPrometheusExporter(ModelServerMetrics.MeterName);
@@ -147,7 +163,10 @@ internal sealed class ModelServerHost : IAsyncDisposable
             Model.Name, Model.Version, Model.Sha256, Model.Path,
             string.Join(", ", Model.Inputs.Select(i => i.Description)),
             string.Join(", ", Model.Outputs.Select(o => o.Description)),
-            engine.IsBatching);
+            engine.IsBatching,
+            OnnxRuntime.Version,
+            OnnxRuntime.LibraryPath,
+            Model.Session.Options.ExecutionProvider);
 
         app.UseMiddleware<InferenceCallMiddleware>();
         app.MapGrpcUnary<ServerLiveRequest, ServerLiveResponse>(Service + "ServerLive", service.ServerLiveAsync);

@@ -2,13 +2,17 @@ using System.Diagnostics;
 using Inference.ModelServer.Diagnostics;
 using Inference.ModelServer.Execution;
 using Inference.ModelServer.Model;
+using Inference.Onnx;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Inference.ModelServer.Hosting;
 
 /// <summary>
-/// Start: logs the bound addresses, warms the model up in the background, then reports ready.
+/// Start: logs the bound addresses, warms the model up in the background, then reports ready. A model that fails
+/// its warm-up is not served: the failure is logged and the host stops with exit code 1 (a model that cannot
+/// answer one synthetic request is broken or needs --no-warmup; a crash-looping pod says so louder than a pod
+/// that never turns ready).
 /// SIGTERM (host stopping): not ready at once (health NOT_SERVING, /readyz 503), the batcher stops waiting
 /// for batches to fill, serving goes on for the drain delay, then Kestrel drains in-flight calls
 /// (bounded by the host's shutdown timeout) and the batcher stops last.
@@ -33,15 +37,16 @@ internal sealed class ModelServerLifecycle(
     {
         _stopping = lifetime.ApplicationStopping.Register(BeginDrain);
         ModelServerLog.Listening(logger, host.GrpcAddress.ToString().TrimEnd('/'), host.HttpAddress.ToString().TrimEnd('/'));
-        _warmUp = Task.Run(WarmUp, CancellationToken.None);
+        _warmUp = Task.Run(WarmUpAsync, CancellationToken.None);
         return Task.CompletedTask;
     }
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         BeginDrain();
-        // Once: a second StopAsync (e.g. disposing after a stop) must not wait again.
-        if (host.Options.DrainDelay > TimeSpan.Zero && Interlocked.Exchange(ref _delayed, 1) == 0)
+        // Once: a second StopAsync (e.g. disposing after a stop) must not wait again. A server that never became
+        // ready has had no traffic to drain.
+        if (host.Options.DrainDelay > TimeSpan.Zero && !state.HasFailed && Interlocked.Exchange(ref _delayed, 1) == 0)
         {
             await Task.Delay(host.Options.DrainDelay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
@@ -69,8 +74,13 @@ internal sealed class ModelServerLifecycle(
         ModelServerLog.Draining(logger, engine.InFlight, host.Options.DrainTimeout);
     }
 
-    private void WarmUp()
+    private async Task WarmUpAsync()
     {
+        if (host.BeforeWarmUp is { } hold)
+        {
+            await hold().ConfigureAwait(false);
+        }
+
         var start = Stopwatch.GetTimestamp();
         if (!host.Options.SkipWarmup)
         {
@@ -80,7 +90,12 @@ internal sealed class ModelServerLifecycle(
             }
             catch (Exception ex)
             {
-                ModelServerLog.WarmUpFailed(logger, ex);
+                var reason = (ex is OnnxRuntimeException ort ? $"ONNX Runtime error code {ort.ErrorCode}: {ort.OrtMessage}" : ex.Message).TrimEnd();
+                ModelServerLog.WarmUpFailed(logger, model.Name, model.Version, reason.EndsWith('.') ? reason : reason + ".", ex);
+                host.ExitCode = 1;
+                state.MarkFailed(ex);
+                lifetime.StopApplication();
+                return;
             }
         }
 

@@ -15,6 +15,7 @@ internal sealed class ServerState
     private readonly string[] _healthServices;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _warm;
+    private volatile bool _failed;
     private volatile bool _draining;
 
     public ServerState(GrpcHealthService health, ServedModel model)
@@ -29,7 +30,16 @@ internal sealed class ServerState
 
     public bool IsDraining => _draining;
 
-    /// <summary>Completes when the model has been warmed up (the first time the server became ready).</summary>
+    /// <summary>The warm-up failed: the server never becomes ready and stops.</summary>
+    public bool HasFailed => _failed;
+
+    /// <summary>"ready", "warming", "draining" or "failed", for /readyz.</summary>
+    public string Status => IsReady ? "ready" : _failed ? "failed" : _draining ? "draining" : "warming";
+
+    /// <summary>
+    /// Completes when the model has been warmed up (the first time the server became ready); fails when the warm-up
+    /// failed.
+    /// </summary>
     public Task WhenWarm => _ready.Task;
 
     public void MarkWarm()
@@ -41,6 +51,12 @@ internal sealed class ServerState
         }
 
         _ready.TrySetResult();
+    }
+
+    public void MarkFailed(Exception reason)
+    {
+        _failed = true;
+        _ready.TrySetException(reason);
     }
 
     public void MarkDraining()

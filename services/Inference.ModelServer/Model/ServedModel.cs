@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Inference.Contracts.Oip;
 using Inference.ModelServer.Configuration;
 using Inference.ModelServer.Tensors;
@@ -33,7 +32,7 @@ internal sealed class ServedModel : IDisposable
 
     public string Path { get; }
 
-    /// <summary>SHA-256 of the model file, lower-case hex: identifies the exact artifact served.</summary>
+    /// <summary>SHA-256 of the model file's bytes as loaded, lower-case hex: identifies the exact artifact served.</summary>
     public string Sha256 { get; }
 
     public OnnxSession Session { get; }
@@ -57,16 +56,22 @@ internal sealed class ServedModel : IDisposable
     /// <summary>The ModelMetadata answer; built once, never mutated.</summary>
     public ModelMetadataResponse Metadata { get; }
 
+    /// <summary>
+    /// Reads the model file once, hashes those bytes and creates the session from the same bytes. External data
+    /// files (weights kept beside a model) are read by ONNX Runtime from the model's folder; the hash does not
+    /// cover them.
+    /// </summary>
     public static ServedModel Load(ModelServerOptions options)
     {
         var path = System.IO.Path.GetFullPath(options.ModelPath);
+        OnnxSession session;
         string sha256;
-        using (var file = File.OpenRead(path))
+        using (var file = ModelFile.Read(path))
         {
-            sha256 = Convert.ToHexStringLower(SHA256.HashData(file));
+            sha256 = file.Sha256;
+            session = OnnxSession.Create(file.Bytes, SessionOptions(options, System.IO.Path.GetDirectoryName(path)));
         }
 
-        var session = OnnxSession.Create(path, new OnnxSessionOptions { IntraOpThreads = options.IntraOpThreads });
         try
         {
             return new ServedModel(options.ModelName, options.ModelVersion, path, sha256, session);
@@ -77,6 +82,17 @@ internal sealed class ServedModel : IDisposable
             throw;
         }
     }
+
+    /// <summary>The ONNX Runtime session options the command line asks for.</summary>
+    public static OnnxSessionOptions SessionOptions(ModelServerOptions options, string? modelDirectory) => new()
+    {
+        IntraOpThreads = options.IntraOpThreads,
+        InterOpThreads = options.InterOpThreads,
+        OptimizationLevel = options.OptimizationLevel,
+        ExecutionMode = options.ExecutionMode,
+        ExecutionProvider = options.ExecutionProvider,
+        ExternalDataDirectory = modelDirectory,
+    };
 
     /// <summary>Index of the input named <paramref name="name"/>, or -1.</summary>
     public int FindInput(string name)
@@ -110,14 +126,31 @@ internal sealed class ServedModel : IDisposable
 
     private static string DatatypeOf(TensorMetadata metadata, string role)
     {
-        if (metadata.Kind != OnnxValueKind.Tensor || OipDatatype.FromElementType(metadata.ElementType) is not { } datatype)
+        if (metadata.Kind != OnnxValueKind.Tensor)
         {
+            // scikit-learn classifiers converted by skl2onnx end in a ZipMap node: a sequence of maps (class → probability).
             throw new NotSupportedException(
-                $"Model {role} '{metadata.Name}' is a {metadata.Kind} of {metadata.ElementType}; only tensors of the OIP v2 datatypes can be served.");
+                $"Model {role} '{metadata.Name}' is {KindName(metadata.Kind)}, not a tensor: the Open Inference "
+                + "Protocol carries tensors only, so this model cannot be served. A scikit-learn model converted with skl2onnx gets "
+                + "such an output from its ZipMap node: convert it again with ZipMap disabled (skl2onnx: "
+                + "options={id(model): {'zipmap': False}}), which makes the probabilities a tensor, or remove that output from the graph.");
         }
 
-        return datatype;
+        return OipDatatype.FromElementType(metadata.ElementType) ?? throw new NotSupportedException(
+            $"Model {role} '{metadata.Name}' is a tensor of {metadata.ElementType}, which has no Open Inference Protocol datatype; "
+            + "only BOOL, UINT8/16/32/64, INT8/16/32/64, FP16, BF16, FP32, FP64 and BYTES (string) tensors can be served. "
+            + "Cast it to one of those in the graph.");
     }
+
+    private static string KindName(OnnxValueKind kind) => kind switch
+    {
+        OnnxValueKind.Sequence => "a sequence",
+        OnnxValueKind.Map => "a map",
+        OnnxValueKind.SparseTensor => "a sparse tensor",
+        OnnxValueKind.Optional => "an optional value",
+        OnnxValueKind.Opaque => "an opaque value",
+        _ => "a value of unknown kind",
+    };
 
     private ModelMetadataResponse BuildMetadata()
     {

@@ -42,7 +42,9 @@ internal static unsafe class OrtApi
 
     // OrtSessionOptions
     public static readonly delegate* unmanaged[Cdecl]<IntPtr*, IntPtr> CreateSessionOptions;               // 10
+    public static readonly delegate* unmanaged[Cdecl]<IntPtr, byte*, IntPtr> SetOptimizedModelFilePath;    // 11
     public static readonly delegate* unmanaged[Cdecl]<IntPtr, int, IntPtr> SetSessionExecutionMode;        // 13
+    public static readonly delegate* unmanaged[Cdecl]<IntPtr, byte*, IntPtr> EnableProfiling;              // 14
     public static readonly delegate* unmanaged[Cdecl]<IntPtr, int, IntPtr> SetSessionLogSeverityLevel;     // 22
     public static readonly delegate* unmanaged[Cdecl]<IntPtr, int, IntPtr> SetSessionGraphOptimizationLevel; // 23
     public static readonly delegate* unmanaged[Cdecl]<IntPtr, int, IntPtr> SetIntraOpNumThreads;           // 24
@@ -96,6 +98,9 @@ internal static unsafe class OrtApi
     public static readonly delegate* unmanaged[Cdecl]<IntPtr, void> ReleaseTypeInfo;                       // 98
     public static readonly delegate* unmanaged[Cdecl]<IntPtr, void> ReleaseTensorTypeAndShapeInfo;         // 99
     public static readonly delegate* unmanaged[Cdecl]<IntPtr, void> ReleaseSessionOptions;                 // 100
+
+    // Profiling
+    public static readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr, byte**, IntPtr> SessionEndProfiling; // 110
 
     // OrtModelMetadata
     public static readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, IntPtr> SessionGetModelMetadata;    // 111
@@ -164,7 +169,9 @@ internal static unsafe class OrtApi
             CreateSessionFromArray = (delegate* unmanaged[Cdecl]<IntPtr, void*, nuint, IntPtr, IntPtr*, IntPtr>)t[8];
             Run = (delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr*, IntPtr*, nuint, IntPtr*, nuint, IntPtr*, IntPtr>)t[9];
             CreateSessionOptions = (delegate* unmanaged[Cdecl]<IntPtr*, IntPtr>)t[10];
+            SetOptimizedModelFilePath = (delegate* unmanaged[Cdecl]<IntPtr, byte*, IntPtr>)t[11];
             SetSessionExecutionMode = (delegate* unmanaged[Cdecl]<IntPtr, int, IntPtr>)t[13];
+            EnableProfiling = (delegate* unmanaged[Cdecl]<IntPtr, byte*, IntPtr>)t[14];
             SetSessionLogSeverityLevel = (delegate* unmanaged[Cdecl]<IntPtr, int, IntPtr>)t[22];
             SetSessionGraphOptimizationLevel = (delegate* unmanaged[Cdecl]<IntPtr, int, IntPtr>)t[23];
             SetIntraOpNumThreads = (delegate* unmanaged[Cdecl]<IntPtr, int, IntPtr>)t[24];
@@ -206,6 +213,7 @@ internal static unsafe class OrtApi
             ReleaseTypeInfo = (delegate* unmanaged[Cdecl]<IntPtr, void>)t[98];
             ReleaseTensorTypeAndShapeInfo = (delegate* unmanaged[Cdecl]<IntPtr, void>)t[99];
             ReleaseSessionOptions = (delegate* unmanaged[Cdecl]<IntPtr, void>)t[100];
+            SessionEndProfiling = (delegate* unmanaged[Cdecl]<IntPtr, IntPtr, byte**, IntPtr>)t[110];
             SessionGetModelMetadata = (delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, IntPtr>)t[111];
             ModelMetadataGetProducerName = (delegate* unmanaged[Cdecl]<IntPtr, IntPtr, byte**, IntPtr>)t[112];
             ModelMetadataGetGraphName = (delegate* unmanaged[Cdecl]<IntPtr, IntPtr, byte**, IntPtr>)t[113];
@@ -271,7 +279,9 @@ internal static unsafe class OrtApi
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowLoadError() =>
-        throw new InvalidOperationException($"ONNX Runtime could not be loaded: {s_loadError!.Message}", s_loadError);
+        // One type for every way the library can be unusable (missing, not ONNX Runtime, too old), so a host can
+        // report it as such.
+        throw new DllNotFoundException($"ONNX Runtime could not be loaded: {s_loadError!.Message}", s_loadError);
 
     /// <summary>Throws <see cref="OnnxRuntimeException"/> for a non-null <c>OrtStatus*</c>, releasing it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

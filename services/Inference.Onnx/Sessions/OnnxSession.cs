@@ -14,6 +14,9 @@ public sealed unsafe class OnnxSession : IDisposable
     // Runs with more inputs or outputs than this take their pointer arrays from the heap.
     private const int StackLimit = 64;
 
+    // kOrtSessionOptionsModelExternalInitializersFileFolderPath (onnxruntime_session_options_config_keys.h).
+    private const string ExternalDataDirectoryKey = "session.model_external_initializers_file_folder_path";
+
     private readonly SessionHandle _handle;
     private readonly NativeNameTable _inputNames;
     private readonly NativeNameTable _outputNames;
@@ -248,6 +251,23 @@ public sealed unsafe class OnnxSession : IDisposable
             custom);
     }
 
+    /// <summary>
+    /// Stops the profiler of a session created with <see cref="OnnxSessionOptions.ProfileFilePrefix"/> and writes
+    /// its trace; returns the file's path.
+    /// </summary>
+    public string EndProfiling()
+    {
+        if (string.IsNullOrEmpty(Options.ProfileFilePrefix))
+        {
+            throw new InvalidOperationException("The session was created without OnnxSessionOptions.ProfileFilePrefix.");
+        }
+
+        byte* path;
+        OrtApi.Check(OrtApi.SessionEndProfiling(_handle.Pointer, OrtEnvironment.DefaultAllocator, &path));
+        using var owned = new AllocatedBufferHandle((IntPtr)path);
+        return NativeUtf8.Read(path);
+    }
+
     /// <summary>Releases the session once no run is using it.</summary>
     public void Dispose() => _handle.Dispose();
 
@@ -430,6 +450,23 @@ public sealed unsafe class OnnxSession : IDisposable
             var spinning = options.AllowSpinning ? "1" : "0";
             AddConfigEntry(pointer, "session.intra_op.allow_spinning", spinning);
             AddConfigEntry(pointer, "session.inter_op.allow_spinning", spinning);
+            if (!string.IsNullOrEmpty(options.ExternalDataDirectory))
+            {
+                AddConfigEntry(pointer, ExternalDataDirectoryKey, options.ExternalDataDirectory);
+            }
+
+            if (!string.IsNullOrEmpty(options.OptimizedModelFilePath))
+            {
+                using var optimized = new NativeUtf8(options.OptimizedModelFilePath);
+                OrtApi.Check(OrtApi.SetOptimizedModelFilePath(pointer, optimized.Pointer));
+            }
+
+            if (!string.IsNullOrEmpty(options.ProfileFilePrefix))
+            {
+                using var prefix = new NativeUtf8(options.ProfileFilePrefix);
+                OrtApi.Check(OrtApi.EnableProfiling(pointer, prefix.Pointer));
+            }
+
             foreach (var (key, value) in options.ConfigEntries)
             {
                 AddConfigEntry(pointer, key, value);

@@ -37,4 +37,19 @@ public sealed record OnnxSessionOptions
 
     /// <summary>Minimum severity of ONNX Runtime's own log lines for this session (0 verbose … 4 fatal).</summary>
     public int LogSeverityLevel { get; init; } = 2;
+
+    /// <summary>
+    /// Where the external data files of a model loaded from bytes are (their <c>location</c>s are relative to it).
+    /// A model loaded from a path finds them beside itself; one loaded from bytes has no folder of its own.
+    /// </summary>
+    public string? ExternalDataDirectory { get; init; }
+
+    /// <summary>When set, ONNX Runtime writes the graph it will run (after its optimisations) to this file.</summary>
+    public string? OptimizedModelFilePath { get; init; }
+
+    /// <summary>
+    /// When set, ONNX Runtime's profiler records every Run; <see cref="OnnxSession.EndProfiling"/> writes the trace
+    /// (Chrome trace JSON) to a file whose name starts with this prefix and returns its path.
+    /// </summary>
+    public string? ProfileFilePrefix { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Google.Protobuf;
 using Inference.Client;
 using Inference.Contracts.Health;
 using Inference.Contracts.Oip;
@@ -59,15 +60,92 @@ public sealed class AdmissionAndDrainTests
     [Fact]
     public async Task WithinQueueTimeout_WaitsForASlot()
     {
-        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.Iris(1)) with
+        var time = new ManualTimeProvider();
+        var server = await StartWithOneSlotAsync(time);
+        await using (server)
         {
-            MaxInFlight = 1,
-            QueueTimeout = TimeSpan.FromMinutes(5),
-        });
+            var admission = server.Host.Engine.Admission;
+            Task<InferenceResponse<ModelInferResponse>> waiting;
+            try
+            {
+                waiting = await WaitForTheSlotAsync(server);
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => server.Client.ModelInferAsync(OneRow())));
+                // Most of the queue timeout passes: the request still waits (without a limit it would be answered).
+                time.Advance(TimeSpan.FromSeconds(9));
+                Assert.Equal(1, admission.Waiting);
+                Assert.False(waiting.IsCompleted);
+            }
+            finally
+            {
+                admission.Exit();
+            }
 
-        Assert.All(responses, r => Assert.Equal([0L], r.Message.GetOutput<long>("label").Data));
+            var response = await waiting;
+            Assert.Equal([0L], response.Message.GetOutput<long>("label").Data);
+            Assert.Equal(0, admission.Waiting);
+
+            // Its 9 s of waiting are its queue time.
+            var metrics = new PrometheusScrape(await server.GetMetricsAsync());
+            Assert.Equal(1, metrics.Find("inference_queue_duration_seconds_count", ("model", "iris"), ("version", "1")));
+            Assert.Equal(9, metrics.Find("inference_queue_duration_seconds_sum", ("model", "iris"), ("version", "1")));
+            Assert.Equal(0, metrics.Find("inference_queue_duration_seconds_bucket", ("model", "iris"), ("le", "5")));
+            Assert.Equal(1, metrics.Find("inference_queue_duration_seconds_bucket", ("model", "iris"), ("le", "10")));
+        }
+    }
+
+    [Fact]
+    public async Task BeyondQueueTimeout_IsResourceExhausted_AfterWaiting()
+    {
+        var time = new ManualTimeProvider();
+        var server = await StartWithOneSlotAsync(time);
+        await using (server)
+        {
+            var admission = server.Host.Engine.Admission;
+            try
+            {
+                var waiting = await WaitForTheSlotAsync(server);
+
+                time.Advance(TimeSpan.FromSeconds(10));
+
+                var error = await Assert.ThrowsAsync<GrpcException>(() => waiting);
+                Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+                Assert.Contains("model 'iris' is at its limit of 1 concurrent inferences; retry later", error.Detail, StringComparison.Ordinal);
+                Assert.Equal(("iris", "1"), (ResponseTags.From(error).ModelName, ResponseTags.From(error).ModelVersion));
+                Assert.Equal(0, admission.Waiting);
+            }
+            finally
+            {
+                admission.Exit();
+            }
+
+            // The slot that timed out was never taken: the next request is admitted at once.
+            var response = await server.Client.ModelInferAsync(OneRow());
+            Assert.Equal([0L], response.Message.GetOutput<long>("label").Data);
+            Assert.Equal(0, server.Host.Engine.InFlight);
+            var metrics = new PrometheusScrape(await server.GetMetricsAsync());
+            Assert.Equal(1, metrics.Find("inference_requests_total", ("method", "ModelInfer"), ("grpc_code", "RESOURCE_EXHAUSTED")));
+            Assert.Equal(1, metrics.Find("inference_requests_total", ("method", "ModelInfer"), ("grpc_code", "OK")));
+        }
+    }
+
+    [Fact]
+    public async Task OversizedRequestMessage_IsResourceExhausted_AndTheServerGoesOn()
+    {
+        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.Iris(1)) with { MaxReceiveMessageSize = 1024 });
+        var rows = 100;
+        var big = new ModelInferRequest { ModelName = "iris" }.AddInput<float>("input", new float[rows * 4], [rows, 4]);
+        Assert.True(big.CalculateSize() > 1024);
+
+        var error = await Assert.ThrowsAsync<GrpcException>(() => server.Client.ModelInferAsync(big));
+
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Contains("larger than max", error.Detail, StringComparison.Ordinal);
+        Assert.Contains("vs. 1024", error.Detail, StringComparison.Ordinal);
+        Assert.Equal("iris", ResponseTags.From(error).ModelName);
+        var response = await server.Client.ModelInferAsync(OneRow());
+        Assert.Equal([0L], response.Message.GetOutput<long>("label").Data);
+        var metrics = new PrometheusScrape(await server.GetMetricsAsync());
+        Assert.Equal(1, metrics.Find("inference_requests_total", ("method", "ModelInfer"), ("grpc_code", "RESOURCE_EXHAUSTED")));
     }
 
     [Fact]
@@ -103,5 +181,23 @@ public sealed class AdmissionAndDrainTests
             await stop.CancelAsync();
             await stopping;
         }
+    }
+
+    /// <summary>
+    /// An iris server with one admission slot and a 10 s queue timeout, on a clock the test moves: the wait is
+    /// observed, never timed.
+    /// </summary>
+    private static Task<TestServer> StartWithOneSlotAsync(ManualTimeProvider time) =>
+        TestServer.StartAsync(TestServer.Options(RepoPaths.Iris(1)) with { MaxInFlight = 1, QueueTimeout = TimeSpan.FromSeconds(10) }, time: time);
+
+    /// <summary>Takes the only slot (the caller gives it back) and sends a request, which then waits for it.</summary>
+    private static async Task<Task<InferenceResponse<ModelInferResponse>>> WaitForTheSlotAsync(TestServer server)
+    {
+        var admission = server.Host.Engine.Admission;
+        Assert.True(admission.TryEnter(), "the test takes the only slot");
+        var waiting = server.Client.ModelInferAsync(OneRow());
+        await Wait.UntilAsync(() => admission.Waiting == 1, "the request to wait for a slot");
+        Assert.False(waiting.IsCompleted);
+        return waiting;
     }
 }

@@ -74,6 +74,40 @@ public sealed class BatchingTests
     }
 
     [Fact]
+    public async Task BatchSizeAndQueueTime_AreMeasuredPerRunAndPerRequest()
+    {
+        // The clock moves only when the test advances it, so the time each request waited is known exactly.
+        var time = new ManualTimeProvider();
+        var options = TestServer.Options(RepoPaths.Iris(1)) with { Batching = true, MaxBatchSize = 8, MaxBatchDelay = LongDelay };
+        await using var server = await TestServer.StartAsync(options, time: time);
+        var batcher = server.Host.Engine.Batcher!;
+        batcher.Pause();
+
+        var pending = Enumerable.Range(0, 3)
+            .Select(_ => server.Client.ModelInferAsync(new ModelInferRequest { ModelName = "iris" }.AddInput<float>("input", [5.1f, 3.5f, 1.4f, 0.2f], [1, 4])))
+            .ToArray();
+        await Wait.UntilAsync(() => batcher.WaitingRequests == 3, "every request to wait in the batcher");
+        time.Advance(TimeSpan.FromSeconds(2));
+        batcher.Resume();
+        await Task.WhenAll(pending);
+        await server.Client.ModelInferAsync(new ModelInferRequest { ModelName = "iris" }.AddInput<float>("input", [5.1f, 3.5f, 1.4f, 0.2f], [1, 4]));
+
+        // Two Runs: the three held requests merged, then the lone one.
+        var metrics = new PrometheusScrape(await server.GetMetricsAsync());
+        (string, string)[] model = [("model", "iris"), ("version", "1")];
+        Assert.Equal(2, metrics.Find("inference_batch_size_count", model));
+        Assert.Equal(4, metrics.Find("inference_batch_size_sum", model));
+        Assert.Equal(1, metrics.Find("inference_batch_size_bucket", [.. model, ("le", "2")]));
+        Assert.Equal(2, metrics.Find("inference_batch_size_bucket", [.. model, ("le", "4")]));
+
+        // Each held request waited the 2 s the test let pass; the lone one none.
+        Assert.Equal(4, metrics.Find("inference_queue_duration_seconds_count", model));
+        Assert.Equal(6, metrics.Find("inference_queue_duration_seconds_sum", model));
+        Assert.Equal(1, metrics.Find("inference_queue_duration_seconds_bucket", [.. model, ("le", "1E-05")]));
+        Assert.Equal(4, metrics.Find("inference_queue_duration_seconds_bucket", [.. model, ("le", "2.5")]));
+    }
+
+    [Fact]
     public async Task StringRequests_AreMergedAndSplitBack()
     {
         await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.Fixture("identity_string.onnx"), "fixture") with

@@ -108,6 +108,12 @@ public sealed class MetricsTests
         Assert.True(metrics.Find("inference_compute_duration_seconds_sum", model) > 0);
         Assert.Equal(0, metrics.Find("inference_in_flight", model));
 
+        // Without batching every Run carries one request; the rejected request never ran nor queued.
+        Assert.Equal(3, metrics.Find("inference_batch_size_count", model));
+        Assert.Equal(3, metrics.Find("inference_batch_size_sum", model));
+        Assert.Equal(3, metrics.Find("inference_batch_size_bucket", [.. model, ("le", "1")]));
+        Assert.Equal(3, metrics.Find("inference_queue_duration_seconds_count", model));
+
         // First element of each row: 10 rows x 3 calls; labels 0/1/2 land in the le="0", "1", "2" buckets.
         Assert.Equal(30, metrics.Find("inference_output_value_count", [.. model, ("output", "label")]));
         Assert.Equal(30, metrics.Find("inference_output_value_count", [.. model, ("output", "probabilities")]));

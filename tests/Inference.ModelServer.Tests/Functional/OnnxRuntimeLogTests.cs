@@ -26,7 +26,7 @@ public sealed class OnnxRuntimeLogTests
 
         var error = await Assert.ThrowsAsync<GrpcException>(() => server.Client.ModelInferAsync(request));
 
-        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal(StatusCode.Internal, error.StatusCode);
         Assert.Contains(logs.Entries, entry =>
             entry.Category == "Inference.Onnx"
             && entry.Level == LogLevel.Error

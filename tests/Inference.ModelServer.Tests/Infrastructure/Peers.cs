@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Inference.Onnx.TestData;
 
 namespace Inference.ModelServer.Tests;
@@ -33,32 +32,6 @@ internal static class Peers
         }
     }
 
-    private static string? ProbePython()
-    {
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo(PythonInterpreter, ["-c", "import grpc, grpc_tools.protoc"])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            });
-            if (process is null)
-            {
-                return $"{PythonInterpreter} could not be started";
-            }
-
-            if (!process.WaitForExit(60_000))
-            {
-                process.Kill();
-                return $"{PythonInterpreter} did not answer";
-            }
-
-            return process.ExitCode == 0 ? null : $"{PythonInterpreter} lacks grpcio/grpc_tools (install python3-grpcio and python3-grpc-tools)";
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return $"{PythonInterpreter} not found (install python3-grpcio and python3-grpc-tools)";
-        }
-    }
+    private static string? ProbePython() =>
+        PythonModules.Missing(PythonInterpreter, "grpc, grpc_tools.protoc", "python3-grpcio and python3-grpc-tools");
 }

@@ -24,5 +24,5 @@ internal static class RepoPaths
 
     public static string Fixture(string file) => Path.Combine(Root, "tests", "models", "fixtures", file);
 
-    public static string PredictProto => Path.Combine(Root, "protos", "grpc_predict_v2.proto");
+    public static string Protos => Path.Combine(Root, "protos");
 }

@@ -45,9 +45,9 @@ internal sealed class TestServer : IAsyncDisposable
     public static Task<TestServer> StartAsync(string modelPath, string name = "iris", string version = "1") =>
         StartAsync(Options(modelPath, name, version));
 
-    public static async Task<TestServer> StartAsync(ModelServerOptions options, LogCapture? logs = null)
+    public static async Task<TestServer> StartAsync(ModelServerOptions options, LogCapture? logs = null, TimeProvider? time = null)
     {
-        var host = ModelServerHost.Build(options, logging => logs?.AddTo(logging));
+        var host = ModelServerHost.Build(options, logging => logs?.AddTo(logging), time ?? TimeProvider.System);
         try
         {
             await host.StartAsync();

@@ -1,4 +1,5 @@
 using Inference.ModelServer.Configuration;
+using Inference.Onnx;
 
 namespace Inference.ModelServer.Tests.Unit;
 
@@ -15,6 +16,10 @@ public sealed class CommandLineTests
         Assert.Equal(("m.onnx", "iris", "2"), (options.ModelPath, options.ModelName, options.ModelVersion));
         Assert.Equal(("0.0.0.0", 8001, 8002), (options.Host, options.GrpcPort, options.HttpPort));
         Assert.False(options.Batching);
+        Assert.Equal((0, 0), (options.IntraOpThreads, options.InterOpThreads));
+        Assert.Equal(GraphOptimizationLevel.All, options.OptimizationLevel);
+        Assert.Equal(ExecutionMode.Sequential, options.ExecutionMode);
+        Assert.Equal("CPU", options.ExecutionProvider);
         // Long enough for a router that watches health to stop sending before connections close.
         Assert.Equal(TimeSpan.FromSeconds(1), options.DrainDelay);
     }
@@ -25,7 +30,8 @@ public sealed class CommandLineTests
         var options = CommandLine.Parse(
             ["--model=m.onnx", "--name", "iris", "--version", "1", "--host", "127.0.0.1", "--port", "0", "--http-port=0",
              "--max-in-flight", "7", "--queue-timeout-ms", "250", "--batching", "--max-batch-size", "16", "--max-batch-delay-us", "800",
-             "--intra-op-threads", "2", "--max-receive-message-size", "1048576", "--drain-delay-ms", "1500", "--drain-timeout-ms", "9000", "--no-warmup"],
+             "--intra-op-threads", "2", "--max-receive-message-size", "1048576", "--drain-delay-ms", "1500", "--drain-timeout-ms", "9000", "--no-warmup",
+             "--inter-op-threads=3", "--graph-optimization-level", "extended", "--execution-mode", "parallel", "--execution-provider", "openvino"],
             out var error,
             out _);
 
@@ -42,6 +48,23 @@ public sealed class CommandLineTests
         Assert.Equal(TimeSpan.FromMilliseconds(1500), options.DrainDelay);
         Assert.Equal(TimeSpan.FromMilliseconds(9000), options.DrainTimeout);
         Assert.True(options.SkipWarmup);
+        Assert.Equal(3, options.InterOpThreads);
+        Assert.Equal(GraphOptimizationLevel.Extended, options.OptimizationLevel);
+        Assert.Equal(ExecutionMode.Parallel, options.ExecutionMode);
+        Assert.Equal("openvino", options.ExecutionProvider);
+    }
+
+    [Theory]
+    [InlineData("disable", GraphOptimizationLevel.Disabled)]
+    [InlineData("basic", GraphOptimizationLevel.Basic)]
+    [InlineData("extended", GraphOptimizationLevel.Extended)]
+    [InlineData("ALL", GraphOptimizationLevel.All)]
+    public void GraphOptimizationLevel_TakesEveryName(string name, GraphOptimizationLevel expected)
+    {
+        var options = CommandLine.Parse(["--model", "m", "--name", "n", "--version", "1", "--graph-optimization-level", name], out var error, out _);
+
+        Assert.Null(error);
+        Assert.Equal(expected, options!.OptimizationLevel);
     }
 
     [Fact]
@@ -66,6 +89,11 @@ public sealed class CommandLineTests
     [InlineData(new[] { "--bogus", "--model", "m", "--name", "n", "--version", "1" }, "Unknown option '--bogus'")]
     [InlineData(new[] { "--model", "m", "--name", "n", "--version" }, "--version needs a value")]
     [InlineData(new[] { "model.onnx" }, "Unexpected argument 'model.onnx'")]
+    [InlineData(new[] { "--model", "m", "--name", "n", "--version", "1", "--graph-optimization-level", "max" }, "--graph-optimization-level must be one of disable, basic, extended, all, not 'max'")]
+    [InlineData(new[] { "--model", "m", "--name", "n", "--version", "1", "--execution-mode", "concurrent" }, "--execution-mode must be one of sequential, parallel, not 'concurrent'")]
+    [InlineData(new[] { "--model", "m", "--name", "n", "--version", "1", "--inter-op-threads", "-1" }, "--inter-op-threads must be an integer from 0 to 1024")]
+    [InlineData(new[] { "--model", "m", "--name", "n", "--version", "1", "--execution-provider", "" }, "--execution-provider must be a provider name")]
+    [InlineData(new[] { "--model", "m", "--name", "n", "--version", "1", "--execution-provider" }, "--execution-provider needs a value")]
     public void Mistakes_AreReported(string[] args, string expected)
     {
         var options = CommandLine.Parse(args, out var error, out _);
@@ -80,5 +108,9 @@ public sealed class CommandLineTests
         Assert.Null(CommandLine.Parse(["--help"], out _, out var help));
         Assert.True(help);
         Assert.Contains("--max-batch-delay-us", CommandLine.Usage, StringComparison.Ordinal);
+        foreach (var flag in new[] { "--inter-op-threads", "--graph-optimization-level", "--execution-mode", "--execution-provider" })
+        {
+            Assert.Contains(flag, CommandLine.Usage, StringComparison.Ordinal);
+        }
     }
 }

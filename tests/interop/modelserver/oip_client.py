@@ -1,8 +1,14 @@
-"""OIP v2 client cases against a running model server, with the reference gRPC implementation (grpcio).
+"""OIP v2 and grpc.health.v1 client cases against a running model server, with the reference gRPC
+implementation (grpcio).
 
-Usage: oip_client.py <host:port> <grpc_predict_v2.proto> <iris expected.json>
-Generates the Python stubs from the proto into a temporary directory, runs every case, prints
-"PASS <case>" per case and exits non-zero at the first failure.
+Usage: oip_client.py <host:port> <protos dir> <iris expected.json> [case ...]
+Generates the Python stubs of grpc_predict_v2.proto and health.proto into a temporary directory, runs
+the named cases (by default every case that needs nothing but an iris v1 server), prints "PASS <case>"
+per case and exits non-zero at the first failure. Cases run only when named, because the driver sets
+the server up for them:
+  resource_exhausted        every admission slot is taken and the queue timeout is 0
+  watch_until_not_serving   prints "WATCH SERVING" once Watch has said so, then waits for NOT_SERVING
+                            (the driver sends SIGTERM on that line)
 """
 import importlib
 import json
@@ -15,17 +21,16 @@ import grpc
 from grpc_tools import protoc
 
 
-def load_stubs(proto):
+def load_stubs(protos):
     out = tempfile.mkdtemp(prefix="oip-stubs-")
-    include = os.path.dirname(os.path.abspath(proto))
     builtin = os.path.join(os.path.dirname(protoc.__file__), "_proto")
-    code = protoc.main(["protoc", f"-I{include}", f"-I{builtin}", f"--python_out={out}", f"--grpc_python_out={out}",
-                        os.path.abspath(proto)])
-    if code != 0:
-        raise SystemExit(f"protoc failed with {code}")
+    for name in ("grpc_predict_v2.proto", "health.proto"):
+        code = protoc.main(["protoc", f"-I{protos}", f"-I{builtin}", f"--python_out={out}", f"--grpc_python_out={out}",
+                            os.path.join(protos, name)])
+        if code != 0:
+            raise SystemExit(f"protoc failed on {name} with {code}")
     sys.path.insert(0, out)
-    name = os.path.splitext(os.path.basename(proto))[0]
-    return importlib.import_module(f"{name}_pb2"), importlib.import_module(f"{name}_pb2_grpc")
+    return tuple(importlib.import_module(m) for m in ("grpc_predict_v2_pb2", "grpc_predict_v2_pb2_grpc", "health_pb2", "health_pb2_grpc"))
 
 
 def check(condition, message):
@@ -38,8 +43,9 @@ def tags(metadata):
 
 
 def main():
-    address, proto, expected_path = sys.argv[1:4]
-    pb, stubs = load_stubs(proto)
+    address, protos, expected_path = sys.argv[1:4]
+    selected = sys.argv[4:]
+    pb, stubs, health_pb, health_stubs = load_stubs(os.path.abspath(protos))
     with open(expected_path) as f:
         expected = json.load(f)
     rows = expected["inputs"]
@@ -49,10 +55,16 @@ def main():
 
     channel = grpc.insecure_channel(address)
     stub = stubs.GRPCInferenceServiceStub(channel)
+    health = health_stubs.HealthStub(channel)
     cases = []
+    on_request = {}
 
     def case(fn):
         cases.append(fn)
+        return fn
+
+    def named_only(fn):
+        on_request[fn.__name__] = fn
         return fn
 
     def assert_tagged(metadata, what):
@@ -182,6 +194,68 @@ def main():
                      grpc.StatusCode.INVALID_ARGUMENT, "input 'input'", "rank 2")
 
     @case
+    def unknown_input():
+        request = iris_request(raw=False, count=1)
+        request.inputs[0].name = "features"
+        expect_error(lambda: stub.ModelInfer(request, timeout=30),
+                     grpc.StatusCode.INVALID_ARGUMENT, "unknown input 'features'", "input (FP32 [-1,4])")
+
+    @case
+    def missing_input():
+        request = pb.ModelInferRequest(model_name="iris")
+        expect_error(lambda: stub.ModelInfer(request, timeout=30),
+                     grpc.StatusCode.INVALID_ARGUMENT, "missing input 'input'", "FP32 [-1,4]")
+
+    @case
+    def typed_count_mismatch():
+        request = iris_request(raw=False, count=1)
+        request.inputs[0].shape[:] = [2, 4]
+        expect_error(lambda: stub.ModelInfer(request, timeout=30),
+                     grpc.StatusCode.INVALID_ARGUMENT, "input 'input' has 4 values in fp32_contents", "shape [2,4] needs 8")
+
+    @case
+    def typed_and_raw():
+        request = iris_request(raw=False, count=1)
+        request.raw_input_contents.append(struct.pack("<4f", *flat[:4]))
+        expect_error(lambda: stub.ModelInfer(request, timeout=30),
+                     grpc.StatusCode.INVALID_ARGUMENT, "input 'input' has both typed contents and raw_input_contents")
+
+    @case
+    def health_check():
+        serving = health_pb.HealthCheckResponse.SERVING
+        for service in ("", "inference.GRPCInferenceService", "iris"):
+            response, call = health.Check.with_call(health_pb.HealthCheckRequest(service=service), timeout=30)
+            check(response.status == serving, f"Check('{service}') is {response.status}")
+        try:
+            health.Check(health_pb.HealthCheckRequest(service="no-such-model"), timeout=30)
+        except grpc.RpcError as error:
+            check(error.code() == grpc.StatusCode.NOT_FOUND, f"unknown service: {error.code()}")
+        else:
+            raise AssertionError("Check of an unknown service succeeded")
+
+    @case
+    def health_watch():
+        watch = health.Watch(health_pb.HealthCheckRequest(service="iris"), timeout=30)
+        first = next(watch)
+        check(first.status == health_pb.HealthCheckResponse.SERVING, f"Watch started with {first.status}")
+        watch.cancel()
+
+    @named_only
+    def resource_exhausted():
+        expect_error(lambda: stub.ModelInfer(iris_request(raw=True, count=1), timeout=30),
+                     grpc.StatusCode.RESOURCE_EXHAUSTED, "model 'iris' is at its limit of 1 concurrent inferences")
+
+    @named_only
+    def watch_until_not_serving():
+        statuses = health_pb.HealthCheckResponse
+        watch = health.Watch(health_pb.HealthCheckRequest(service="iris"), timeout=120)
+        first = next(watch)
+        check(first.status == statuses.SERVING, f"Watch started with {first.status}")
+        print("WATCH SERVING", flush=True)
+        second = next(watch)
+        check(second.status == statuses.NOT_SERVING, f"after SIGTERM Watch said {second.status}")
+
+    @case
     def unknown_method():
         call = channel.unary_unary("/inference.GRPCInferenceService/RepositoryIndex",
                                    request_serializer=lambda m: m.SerializeToString(), response_deserializer=lambda b: b)
@@ -192,7 +266,11 @@ def main():
             return
         raise AssertionError("unknown method succeeded")
 
-    for fn in cases:
+    run = [on_request.get(name) or next((fn for fn in cases if fn.__name__ == name), None) for name in selected] or cases
+    if None in run:
+        print(f"FAIL unknown case among {selected}", flush=True)
+        return 1
+    for fn in run:
         try:
             fn()
         except Exception as error:  # noqa: BLE001 - report any failure with the case name

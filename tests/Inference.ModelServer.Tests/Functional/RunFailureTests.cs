@@ -1,0 +1,65 @@
+using Inference.Client;
+using Inference.Contracts.Oip;
+using Inference.Grpc;
+using Microsoft.Extensions.Logging;
+
+namespace Inference.ModelServer.Tests.Functional;
+
+/// <summary>
+/// Failures inside ONNX Runtime's Run. ORT_INVALID_ARGUMENT (the request's values are wrong, e.g. an index out of
+/// range: see <see cref="InvalidArgumentTests"/>) is the caller's mistake; every other code is INTERNAL, logged and
+/// counted, with ONNX Runtime's own message.
+/// </summary>
+public sealed class RunFailureTests
+{
+    [Fact]
+    public async Task ModelThatFailsWhileRunning_IsInternal_LoggedAndCounted()
+    {
+        var logs = new LogCapture();
+        // Its warm-up would fail the same way (and stop the server): see WarmUpTests.
+        var options = TestServer.Options(RepoPaths.Fixture("broken_reshape.onnx"), "fixture") with { SkipWarmup = true };
+        await using var server = await TestServer.StartAsync(options, logs);
+        var request = new ModelInferRequest { ModelName = "fixture" }.AddInput<float>("x", [1f, 2f, 3f], [1, 3]);
+
+        var error = await Assert.ThrowsAsync<GrpcException>(() => server.Client.ModelInferAsync(request));
+
+        Assert.Equal(StatusCode.Internal, error.StatusCode);
+        Assert.StartsWith("model 'fixture' version '1' failed inside ONNX Runtime (error code Fail): ", error.Detail, StringComparison.Ordinal);
+        Assert.Contains("Reshape", error.Detail, StringComparison.Ordinal);
+        Assert.Contains("cannot be reshaped to the requested shape", error.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", error.Detail, StringComparison.Ordinal);
+        Assert.Equal(("fixture", "1"), (ResponseTags.From(error).ModelName, ResponseTags.From(error).ModelVersion));
+        Assert.Contains(logs.Entries, entry =>
+            entry.Category == typeof(Inference.ModelServer.Execution.InferenceEngine).FullName
+            && entry.EventId.Id == 12
+            && entry.Level == LogLevel.Error
+            && entry.Message.Contains("error code Fail", StringComparison.Ordinal)
+            && entry.Message.Contains("cannot be reshaped", StringComparison.Ordinal));
+
+        var metrics = new PrometheusScrape(await server.GetMetricsAsync());
+        Assert.Equal(1, metrics.Find("inference_requests_total", ("method", "ModelInfer"), ("grpc_code", "INTERNAL")));
+        Assert.Null(metrics.Find("inference_requests_total", ("method", "ModelInfer"), ("grpc_code", "INVALID_ARGUMENT")));
+        Assert.True((await server.Client.ServerReadyAsync()).Message.Ready);
+    }
+
+    [Fact]
+    public async Task OperandsThatDoNotBroadcast_AreInternal_AsOnnxRuntimeReportsAnOperatorsOwnChecks()
+    {
+        // The declared shapes ([n1,m1] and [n2,m2]) accept both inputs; the Add node refuses them with ORT_FAIL,
+        // the code of a failing node whatever the cause, so the server cannot call it the caller's mistake.
+        await using var server = await TestServer.StartAsync(RepoPaths.Fixture("add_two.onnx"), "fixture");
+        var request = new ModelInferRequest { ModelName = "fixture" }
+            .AddInput<float>("a", new float[6], [2, 3])
+            .AddInput<float>("b", new float[20], [4, 5]);
+
+        var error = await Assert.ThrowsAsync<GrpcException>(() => server.Client.ModelInferAsync(request));
+
+        Assert.Equal(StatusCode.Internal, error.StatusCode);
+        Assert.Contains("running Add node", error.Detail, StringComparison.Ordinal);
+        Assert.Contains("broadcast", error.Detail, StringComparison.Ordinal);
+        var answer = await server.Client.ModelInferAsync(new ModelInferRequest { ModelName = "fixture" }
+            .AddInput<float>("a", [1f, 2f], [1, 2])
+            .AddInput<float>("b", [10f, 20f], [1, 2]));
+        Assert.Equal([11f, 22f], answer.Message.GetOutput<float>("sum").Data);
+    }
+}
