@@ -22,9 +22,9 @@ public sealed class PublishedApps : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // One after the other: two builds at once would fight over the shared projects' obj folders.
-        ModelServer = await PublishAsync(RepoPaths.ModelServerProject, ModelServerDirectory);
-        Router = await PublishAsync(RepoPaths.RouterProject, RouterDirectory);
+        // One after the other: both build the shared projects into the same artifacts folder.
+        ModelServer = await PublishAsync(RepoPaths.ModelServerProject, ModelServerDirectory, _directory.File("artifacts"));
+        Router = await PublishAsync(RepoPaths.RouterProject, RouterDirectory, _directory.File("artifacts"));
     }
 
     public Task DisposeAsync()
@@ -33,7 +33,7 @@ public sealed class PublishedApps : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private static async Task<PublishResult> PublishAsync(string project, string output)
+    private static async Task<PublishResult> PublishAsync(string project, string output, string artifacts)
     {
         // The test host's MSBuild variables would point the child build at the wrong SDK pieces.
         var environment = Environment.GetEnvironmentVariables().Keys.Cast<string>()
@@ -45,7 +45,10 @@ public sealed class PublishedApps : IAsyncLifetime
             "dotnet publish " + Path.GetFileName(project),
             ChildProcess.DotnetHost,
             // --disable-build-servers: no compiler or MSBuild node outlives the build holding our output pipes.
-            ["publish", project, "-c", "Release", "-o", output, "-p:UseAppHost=false", "--disable-build-servers", "-nologo"],
+            // --artifacts-path: the publish builds (without an app host) into its own folders, never into the
+            // projects' bin/obj, where other tests start the executables the solution build made.
+            ["publish", project, "-c", "Release", "-o", output, "--artifacts-path", artifacts,
+             "-p:UseAppHost=false", "--disable-build-servers", "-nologo"],
             environment,
             workingDirectory: RepoPaths.Root);
         var exitCode = await publish.WaitForExitAsync(PublishTimeout);
