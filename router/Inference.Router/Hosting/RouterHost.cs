@@ -107,7 +107,8 @@ internal sealed class RouterHost : IAsyncDisposable
         services.AddSingleton<RouterReadiness>();
         services.AddSingleton<LocalServices>();
         services.AddSingleton<GrpcProxy>();
-        services.AddSingleton(new AdminAuth(options.AdminToken));
+        var auth = new AdminAuth(options.AdminToken);
+        services.AddSingleton(auth);
         services.AddSingleton<AdminApi>();
         services.AddSingleton(provider => new ConfigFileWatcher(
             options.ConfigPath,
@@ -151,6 +152,12 @@ internal sealed class RouterHost : IAsyncDisposable
         var host = new RouterHost(app, grpcUrl, adminUrl);
         host._background.Add(app.Services.GetRequiredService<UpstreamRegistry>().RunAsync(host._stopping.Token));
         host._background.Add(watcher.RunAsync(host._stopping.Token));
+        if (options.AdminTokenFile is not null)
+        {
+            var tokenWatcher = new AdminTokenWatcher(options.AdminTokenFile, auth, options.Time, options.ConfigPollInterval, app.Services.GetRequiredService<ILogger<AdminTokenWatcher>>());
+            host._background.Add(RunThenDispose(tokenWatcher, tokenWatcher.RunAsync(host._stopping.Token)));
+        }
+
         HostLog.Listening(logger, grpcUrl, adminUrl);
         return host;
     }
@@ -173,6 +180,14 @@ internal sealed class RouterHost : IAsyncDisposable
 
         await _app.DisposeAsync();
         _stopping.Dispose();
+    }
+
+    private static async Task RunThenDispose(IDisposable owner, Task running)
+    {
+        using (owner)
+        {
+            await running;
+        }
     }
 
     private static IPAddress ParseHost(string host) => host switch

@@ -162,11 +162,43 @@ public sealed class OperationsTests : IAsyncLifetime
         Assert.Contains("model 'iris' version '2'", result.Message, StringComparison.Ordinal);
         Assert.Equal(("iris", "2", "treatment"), (result.Header("x-model-name"), result.Header("x-model-version"), result.Header("x-experiment-group")));
 
-        // Ejected now: the next request fails fast without trying.
+        // Ejected now, but nothing says it is unhealthy (no health checks here): panic mode tries it
+        // again rather than failing the version for the whole ejection time. It is still refused.
         var next = await _client.CallAsync(router.GrpcUrl, Infer, Request());
         Assert.Equal(14, next.Status);
-        Assert.Contains("no healthy endpoint for model 'iris' version '2'", next.Message, StringComparison.Ordinal);
+        Assert.Contains("model 'iris' version '2'", next.Message, StringComparison.Ordinal);
+        Assert.Contains("Connection refused", next.Message, StringComparison.Ordinal);
+        await router.Logs.WaitForAsync(Patience, "No endpoint of model 'iris' version '2' is available", "panic mode");
+        Assert.Equal(1, await router.MetricAsync("router_panic_requests_total{model=\"iris\",version=\"2\"}"));
         Assert.Equal(0, _v1.Requests);
+    }
+
+    [Fact]
+    public async Task EjectedOnlyReplica_ThatPassesItsHealthChecks_StillServes_PanicMode()
+    {
+        // The version's only replica refuses one connection (as during a restart) and is ejected for
+        // ten minutes; once it listens again it serves at once instead of the version staying UNAVAILABLE.
+        var port = ClosedPort();
+        await using var router = await TestRouter.StartAsync(Configs.Iris([$"http://127.0.0.1:{port}"], [_v2.Url], 100, 0, extra: """{"healthCheckIntervalSeconds": 0, "ejectionSeconds": 600}"""));
+        var refused = await _client.CallAsync(router.GrpcUrl, Infer, Request());
+        Assert.Equal((14, "1"), (refused.Status, refused.Header("x-model-version")));
+        await router.Logs.WaitForAsync(Patience, $"127.0.0.1:{port}", "ejected for 600s");
+
+        await using var restarted = await FakeOipBackend.StartAsync("iris", "1", replica: "iris-1-restarted", port: port);
+        for (var i = 0; i < 3; i++)
+        {
+            var result = await _client.CallAsync(router.GrpcUrl, Infer, Request());
+            Assert.Equal((0, "1", "control"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
+            Assert.Equal("iris-1-restarted", ModelInferResponse.Parser.ParseFrom(result.Payload).Id);
+        }
+
+        Assert.Equal(0, _v2.Requests);
+        await router.Logs.WaitForAsync(Patience, "No endpoint of model 'iris' version '1' is available", "panic mode");
+        Assert.Equal(3, await router.MetricAsync("router_panic_requests_total{model=\"iris\",version=\"1\"}"));
+        var version = (await router.GetModelsAsync()).GetProperty("models").GetProperty("iris").GetProperty("versions").GetProperty("1");
+        Assert.True(version.GetProperty("panic").GetBoolean());
+        var endpoint = Assert.Single(version.GetProperty("endpoints").EnumerateArray());
+        Assert.Equal((true, true, false), (endpoint.GetProperty("healthy").GetBoolean(), endpoint.GetProperty("ejected").GetBoolean(), endpoint.GetProperty("available").GetBoolean()));
     }
 
     [Fact]

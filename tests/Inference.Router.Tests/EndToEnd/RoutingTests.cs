@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.IO.Compression;
-using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf;
 using Inference.Contracts.Oip;
@@ -33,8 +31,7 @@ public sealed class RoutingTests : IAsyncLifetime
 
     private static KeyValuePair<string, string>[] User(string key) => [new("x-user-id", key)];
 
-    private static int ExpectedBucket(string key) =>
-        (int)(BinaryPrimitives.ReadUInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes($"iris-v2-rollout:{key}"))) % 10000);
+    private static int ExpectedBucket(string key) => ContractBucket.Of("iris-v2-rollout", key);
 
     [Fact]
     public async Task Split_WithoutStickyHeader_ReachesBothVersionsAndTagsTruthfully()
@@ -243,15 +240,37 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task VersionMismatch_IsCountedAndTheChosenVersionIsReported()
+    public async Task VersionMismatch_TagsTheVersionThatAnswered_KeepsTheGroup_AndCountsIt()
+    {
+        // Version 1's endpoint is really a version 2 server: the tag must say who served the call.
+        await using var router = await TestRouter.StartAsync(Configs.Iris([_v2.Url], [_v2.Url], 100, 0));
+        var result = await _client.CallAsync(router.GrpcUrl, Infer, Request());
+        Assert.Equal((0, "2", "control"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
+        Assert.Equal("2", ModelInferResponse.Parser.ParseFrom(result.Payload).ModelVersion);
+        var line = await router.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "answered as version '2'", "version '1' was chosen");
+        Assert.StartsWith("Warning:", line, StringComparison.Ordinal);
+        Assert.Equal(1, await router.MetricAsync("router_version_mismatch_total{actual=\"2\",expected=\"1\",model=\"iris\"}"));
+        // The request counter names the version that served it, under the group it was assigned to.
+        Assert.Equal(1, await router.MetricAsync("router_requests_total{experiment=\"iris-v2-rollout\",group=\"control\",grpc_code=\"OK\",model=\"iris\",version=\"2\"}"));
+        Assert.Null(await router.MetricAsync("router_requests_total{experiment=\"iris-v2-rollout\",group=\"control\",grpc_code=\"OK\",model=\"iris\",version=\"1\"}"));
+    }
+
+    [Fact]
+    public async Task VersionMismatch_WithAnUnconfiguredVersion_IsTaggedAsReported_AndLabelledOther()
     {
         _v1.ReportedVersion = "1-rogue";
         await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url], 100, 0));
-        var result = await _client.CallAsync(router.GrpcUrl, Infer, Request());
-        Assert.Equal((0, "1"), (result.Status, result.Header("x-model-version")));
+        for (var i = 0; i < 3; i++)
+        {
+            var result = await _client.CallAsync(router.GrpcUrl, Infer, Request());
+            Assert.Equal((0, "1-rogue", "control"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
+        }
+
         await router.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "answered as version '1-rogue'");
-        var metrics = await router.Admin.GetStringAsync("/metrics");
-        Assert.Contains("router_version_mismatch_total{actual=\"1-rogue\",expected=\"1\",model=\"iris\"} 1", metrics, StringComparison.Ordinal);
+        // Whatever a server reports, the metric labels stay within the configured versions plus "other".
+        Assert.Equal(3, await router.MetricAsync("router_version_mismatch_total{actual=\"other\",expected=\"1\",model=\"iris\"}"));
+        Assert.Equal(3, await router.MetricAsync("router_requests_total{experiment=\"iris-v2-rollout\",group=\"control\",grpc_code=\"OK\",model=\"iris\",version=\"other\"}"));
+        Assert.DoesNotContain("1-rogue", await router.Admin.GetStringAsync("/metrics"), StringComparison.Ordinal);
     }
 
     [Fact]
