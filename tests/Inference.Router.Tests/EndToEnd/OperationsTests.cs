@@ -61,45 +61,75 @@ public sealed class OperationsTests : IAsyncLifetime
     [Fact]
     public async Task WeightChangeAndRollback_UnderLoad_NoFailedRequest()
     {
+        const string experiment = "iris-v2-rollout";
         await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url], 90, 10));
-        var changes = new List<Task<HttpResponseMessage>>();
-        var results = await LoadAsync(router.GrpcUrl, workers: 4, perWorker: 100, atProgress: count =>
-        {
-            if (count == 100)
-            {
-                lock (changes)
-                {
-                    changes.Add(router.PutWeightsAsync("iris", """{"control": 50, "treatment": 50}"""));
-                }
-            }
-            else if (count == 250)
-            {
-                lock (changes)
-                {
-                    changes.Add(router.RollbackAsync("iris"));
-                }
-            }
 
-            return Task.CompletedTask;
-        });
+        // Two calls kept in flight across both changes: a treatment user on version 2 (the rollback moves
+        // that user to control) and a control user on version 1.
+        _v1.HoldTaggedCalls = true;
+        _v2.HoldTaggedCalls = true;
+        var heldTreatment = HeldCallAsync(router, ContractBucket.FindKey(experiment, "held-", b => b >= 9000));
+        var heldControl = HeldCallAsync(router, ContractBucket.FindKey(experiment, "held-", b => b < 5000));
+        await UntilAsync(() => _v1.HeldCalls == 1 && _v2.HeldCalls == 1, "both held calls to reach their version");
 
-        foreach (var change in changes)
+        // Phases: 0 before the change, 1 while the PUT is in progress, 2 once it answered, 3 while the
+        // rollback is in progress, 4 once it answered. A call is checked against the phase it ran in.
+        long phase = 0;
+        await using var load = new ContinuousLoad(_client, router.GrpcUrl, workers: 4, () => Interlocked.Read(ref phase), (w, i) => $"user-{w}-{i}");
+        static IEnumerable<LoadCall> Within(IReadOnlyList<LoadCall> calls, long p) => calls.Where(c => c.StartPhase == p && c.EndPhase == p);
+        static bool BothVersions(IEnumerable<LoadCall> calls) => calls.Any(c => c.Version == "1") && calls.Any(c => c.Version == "2");
+        await load.UntilAsync(calls => Within(calls, 0).Count() >= 40 && BothVersions(Within(calls, 0)), "calls on both versions before the change", Patience);
+
+        Interlocked.Exchange(ref phase, 1);
+        var change = await router.PutWeightsAsync("iris", """{"control": 50, "treatment": 50}""");
+        Assert.Equal(HttpStatusCode.OK, change.StatusCode);
+        Interlocked.Exchange(ref phase, 2);
+        // Including users the change moved: their buckets were control's at 90/10 and are treatment's at 50/50.
+        await load.UntilAsync(
+            calls => Within(calls, 2).Count() >= 60 && BothVersions(Within(calls, 2)) && Within(calls, 2).Any(c => ContractBucket.Of(experiment, c.User) is >= 5000 and < 9000),
+            "calls on both versions after the change, one from a moved user",
+            Patience);
+
+        Interlocked.Exchange(ref phase, 3);
+        Assert.Equal(HttpStatusCode.OK, (await router.RollbackAsync("iris")).StatusCode);
+        Interlocked.Exchange(ref phase, 4);
+        await load.UntilAsync(calls => Within(calls, 4).Count() >= 40, "calls after the rollback", Patience);
+        var results = await load.StopAsync();
+
+        // The held calls were in flight through both changes and finish on the version they started on.
+        Assert.False(heldTreatment.IsCompleted || heldControl.IsCompleted, "a held call finished before it was released");
+        _v1.HoldTaggedCalls = false;
+        _v2.HoldTaggedCalls = false;
+        var treatment = await heldTreatment;
+        var control = await heldControl;
+        Assert.Equal((0, "treatment", "2", "iris-2"), (treatment.Status, treatment.Header("x-experiment-group"), treatment.Header("x-model-version"), ModelInferResponse.Parser.ParseFrom(treatment.Payload).Id));
+        Assert.Equal((0, "control", "1", "iris-1"), (control.Status, control.Header("x-experiment-group"), control.Header("x-model-version"), ModelInferResponse.Parser.ParseFrom(control.Payload).Id));
+
+        Assert.All(results, r => Assert.True(r.Result.Status == 0, $"{r.User} failed in phase {r.StartPhase}-{r.EndPhase}: {r.Result.Status} {r.Result.Message}"));
+        // Every call that ran inside one phase was assigned by that phase's weights (the contract, computed here).
+        string Expected(string user, long p) => p switch
         {
-            Assert.Equal(HttpStatusCode.OK, (await change).StatusCode);
+            0 => ContractBucket.Of(experiment, user) < 9000 ? "control" : "treatment",
+            2 => ContractBucket.Of(experiment, user) < 5000 ? "control" : "treatment",
+            _ => "control",
+        };
+        foreach (var p in new long[] { 0, 2, 4 })
+        {
+            Assert.All(Within(results, p), r => Assert.Equal((Expected(r.User, p), Expected(r.User, p) == "control" ? "1" : "2"), (r.Group, r.Version)));
         }
 
-        Assert.All(results, r => Assert.Equal(0, r.Status));
-        Assert.Contains(results, r => r.Header("x-experiment-group") == "treatment");
         var weights = Weights(await router.GetModelsAsync());
         Assert.Equal((100m, 0m), (weights.GetProperty("control").GetDecimal(), weights.GetProperty("treatment").GetDecimal()));
-
-        // After the rollback every user is on the control version.
-        var after = await LoadAsync(router.GrpcUrl, workers: 2, perWorker: 25);
-        Assert.All(after, r => Assert.Equal((0, "control", "1"), (r.Status, r.Header("x-experiment-group"), r.Header("x-model-version"))));
         await router.Logs.WaitForAsync(Patience, "audit:", "action=rollback", "model=iris", "before={control:50,treatment:50}", "after={control:100,treatment:0}", "who=token:");
         var metrics = await router.Admin.GetStringAsync("/metrics");
         Assert.Contains("router_admin_changes_total{action=\"rollback\",model=\"iris\",result=\"applied\"} 1", metrics, StringComparison.Ordinal);
     }
+
+    private Task<GrpcCallResult> HeldCallAsync(TestRouter router, string user) =>
+        _client.CallContentAsync(router.GrpcUrl, Infer, new ByteArrayContent(GrpcTestClient.Frame(new ModelInferRequest { ModelName = "iris", Id = "hold-" + user })),
+            [new("x-user-id", user)], timeout: TimeSpan.FromMinutes(3));
+
+    private static Task UntilAsync(Func<bool> condition, string what) => Poll.UntilAsync(condition, what, Patience);
 
     [Fact]
     public async Task ReplicaStopped_UnderLoad_NoFailedRequest()
@@ -245,6 +275,43 @@ public sealed class OperationsTests : IAsyncLifetime
         Assert.Equal(2, router.Revision);
         Assert.Equal("2", (await _client.CallAsync(router.GrpcUrl, Infer, Request())).Header("x-model-version"));
         Assert.Contains("router_config_reloads_total{result=\"rejected\"} 1", await router.Admin.GetStringAsync("/metrics"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConfigReloads_UnderContinuousLoad_FailNoCall_AndEachAppliesToTheCallsAfterIt()
+    {
+        await using var secondV2 = await FakeOipBackend.StartAsync("iris", "2", replica: "iris-2-b");
+        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url], 100, 0));
+        // The phase of a call is the routing revision: a call that started and ended under one revision was routed by it.
+        await using var load = new ContinuousLoad(_client, router.GrpcUrl, workers: 4, () => router.Revision, (w, i) => $"user-{w}-{i}");
+        static IEnumerable<LoadCall> Under(IReadOnlyList<LoadCall> calls, long revision) => calls.Where(c => c.StartPhase == revision && c.EndPhase == revision);
+        static string Replica(LoadCall call) => ModelInferResponse.Parser.ParseFrom(call.Result.Payload).Id;
+        await load.UntilAsync(calls => Under(calls, 1).Count() >= 30, "calls under revision 1", Patience);
+
+        // 2: everyone to version 2.
+        await router.ReplaceConfigAsync(Configs.Iris([_v1.Url], [_v2.Url], 0, 100));
+        await load.UntilAsync(calls => Under(calls, 2).Count() >= 30, "calls under revision 2", Patience);
+
+        // 3: a second replica of version 2, and a 50/50 split.
+        await router.ReplaceConfigAsync(Configs.Iris([_v1.Url], [_v2.Url, secondV2.Url], 50, 50));
+        await load.UntilAsync(calls => Under(calls, 3).Count() >= 60 && Under(calls, 3).Any(c => c.Version == "2" && Replica(c) == "iris-2-b"), "calls under revision 3 reaching the new replica", Patience);
+
+        // An invalid file changes nothing.
+        await router.ReplaceConfigAsync(Configs.Iris([_v1.Url], [_v2.Url], 0, 0));
+        await router.Logs.WaitForAsync(Patience, "rejected, keeping the running configuration");
+        Assert.Equal(3, router.Revision);
+
+        // 4: version 2's first replica leaves the configuration while calls run on it.
+        await router.ReplaceConfigAsync(Configs.Iris([_v1.Url], [secondV2.Url], 0, 100));
+        await load.UntilAsync(calls => Under(calls, 4).Count() >= 30, "calls under revision 4", Patience);
+        var results = await load.StopAsync();
+
+        Assert.All(results, r => Assert.True(r.Result.Status == 0, $"{r.User} failed under revisions {r.StartPhase}-{r.EndPhase}: {r.Result.Status} {r.Result.Message}"));
+        Assert.All(Under(results, 1), r => Assert.Equal(("1", "iris-1"), (r.Version, Replica(r))));
+        Assert.All(Under(results, 2), r => Assert.Equal(("2", "iris-2"), (r.Version, Replica(r))));
+        Assert.All(Under(results, 3), r => Assert.Equal(ContractBucket.Of("iris-v2-rollout", r.User) < 5000 ? "1" : "2", r.Version));
+        Assert.All(Under(results, 4), r => Assert.Equal(("2", "iris-2-b"), (r.Version, Replica(r))));
+        Assert.Equal(4, router.Revision);
     }
 
     [Fact]
