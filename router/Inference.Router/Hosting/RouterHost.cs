@@ -76,8 +76,12 @@ internal sealed class RouterHost : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Limits.MinRequestBodyDataRate = null;
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
-            kestrel.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
-            kestrel.Limits.Http2.InitialStreamWindowSize = 1024 * 1024;
+            // Request bytes an upstream has not taken yet wait here, on the (capped) managed heap: the
+            // connection window bounds them per client connection, the stream window per call. 4 MiB /
+            // 1 MiB let 32 connections of stalled large uploads exhaust the heap; unary calls of any
+            // size still stream through, as the window reopens as fast as the upstream reads.
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 1024 * 1024;
+            kestrel.Limits.Http2.InitialStreamWindowSize = 256 * 1024;
             kestrel.Listen(listenAddress, options.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
