@@ -1,30 +1,15 @@
 using System.Net;
 using System.Text.Json;
-using Inference.Router.Tests.Fakes;
 using Inference.Router.Tests.Infrastructure;
 
 namespace Inference.Router.Tests.EndToEnd;
 
 /// <summary>The admin API's guarantees beyond a plain change: persistence reported truthfully, token rotation, concurrent experimenters.</summary>
-public sealed class AdminApiTests : IAsyncLifetime
+public sealed class AdminApiTests : IrisBackendTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-    private FakeOipBackend _v1 = null!;
-    private FakeOipBackend _v2 = null!;
 
-    public async Task InitializeAsync()
-    {
-        _v1 = await FakeOipBackend.StartAsync("iris", "1");
-        _v2 = await FakeOipBackend.StartAsync("iris", "2");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _v1.DisposeAsync();
-        await _v2.DisposeAsync();
-    }
-
-    private string Config => Configs.Iris([_v1.Url], [_v2.Url], 90, 10);
+    private string Config => Configs.Iris([V1.Url], [V2.Url], 90, 10);
 
     private static async Task<JsonElement> BodyAsync(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
@@ -124,8 +109,8 @@ public sealed class AdminApiTests : IAsyncLifetime
         var tokenFile = Path.Combine(directory, "token");
         await File.WriteAllTextAsync(tokenFile, "first-token\n");
         await using var router = await TestRouter.StartAsync(Config, directory: directory, tokenFile: tokenFile);
-        using var first = Client(router, "first-token");
-        using var second = Client(router, "second-token");
+        using var first = AdminClient(router, "first-token");
+        using var second = AdminClient(router, "second-token");
         Assert.Equal(HttpStatusCode.OK, (await first.GetAsync("/admin/models")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await second.GetAsync("/admin/models")).StatusCode);
 
@@ -144,7 +129,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         File.Delete(tokenFile);
         await router.Logs.WaitForAsync(Patience, "Admin token file", "is unusable (cannot read it");
         Assert.Equal(HttpStatusCode.OK, (await second.GetAsync("/admin/models")).StatusCode);
-        using var anonymous = Client(router, null);
+        using var anonymous = AdminClient(router, null);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/admin/models")).StatusCode);
     }
 
@@ -188,7 +173,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal(1, await router.MetricAsync("router_admin_changes_total{action=\"rollback\",model=\"iris\",result=\"refused\"}"));
     }
 
-    private static HttpClient Client(TestRouter router, string? token)
+    private static HttpClient AdminClient(TestRouter router, string? token)
     {
         var client = new HttpClient { BaseAddress = router.Admin.BaseAddress };
         if (token is not null)

@@ -1,31 +1,17 @@
 using System.Net;
 using Google.Protobuf;
 using Inference.Contracts.Oip;
-using Inference.Router.Tests.Fakes;
 using Inference.Router.Tests.Infrastructure;
 
 namespace Inference.Router.Tests.EndToEnd;
 
 /// <summary>The peek leaves the body alone: what the client sent is what the model server receives, byte for byte.</summary>
-public sealed class BodyForwardingTests : IAsyncLifetime
+public sealed class BodyForwardingTests : IrisBackendTests
 {
-    private const string Infer = "/inference.GRPCInferenceService/ModelInfer";
-    private readonly GrpcTestClient _client = new();
-    private FakeOipBackend _v1 = null!;
-    private FakeOipBackend _v2 = null!;
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _v1 = await FakeOipBackend.StartAsync("iris", "1");
-        _v2 = await FakeOipBackend.StartAsync("iris", "2");
-        _v1.RecordBodies = true;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _v1.DisposeAsync();
-        await _v2.DisposeAsync();
+        await base.InitializeAsync();
+        V1.RecordBodies = true;
     }
 
     private static byte[] Body(string id, int payloadBytes)
@@ -41,14 +27,14 @@ public sealed class BodyForwardingTests : IAsyncLifetime
     [Fact]
     public async Task BodyLargerThanThePeekWindow_IsForwardedByteForByte()
     {
-        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url], 100, 0));
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0));
         var body = Body("large", 3 * 1024 * 1024 + 17);
         Assert.True(body.Length > 64 * 1024);
 
-        var result = await _client.CallRawAsync(router.GrpcUrl, Infer, body);
+        var result = await Client.CallRawAsync(router.GrpcUrl, Infer, body);
 
         Assert.Equal((0, "1"), (result.Status, result.Header("x-model-version")));
-        Assert.True(_v1.Bodies.TryGetValue("large", out var received), "the backend saw no call 'large'");
+        Assert.True(V1.Bodies.TryGetValue("large", out var received), "the backend saw no call 'large'");
         Assert.Equal(body.Length, received.Length);
         Assert.True(body.AsSpan().SequenceEqual(received), "the forwarded body differs from the one sent");
     }
@@ -59,16 +45,16 @@ public sealed class BodyForwardingTests : IAsyncLifetime
     [InlineData(1_000, 300_000)]
     public async Task BodySplitAcrossManyDataFrames_IsPeekedAndForwardedByteForByte(int chunk, int payloadBytes)
     {
-        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url], 100, 0));
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0));
         var id = $"split-{chunk}";
         var body = Body(id, payloadBytes);
         var content = new ChunkedContent(body, chunk);
 
-        var result = await _client.CallContentAsync(router.GrpcUrl, Infer, content);
+        var result = await Client.CallContentAsync(router.GrpcUrl, Infer, content);
 
         Assert.Equal((0, "1", "control"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
         Assert.True(content.Writes > 1, "the body went out in one write");
-        Assert.True(_v1.Bodies.TryGetValue(id, out var received), $"the backend saw no call '{id}'");
+        Assert.True(V1.Bodies.TryGetValue(id, out var received), $"the backend saw no call '{id}'");
         Assert.True(body.AsSpan().SequenceEqual(received), "the forwarded body differs from the one sent");
     }
 
