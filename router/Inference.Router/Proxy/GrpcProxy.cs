@@ -26,7 +26,7 @@ internal sealed class GrpcProxy
     private const int MaxAttempts = 3;
 
     /// <summary>The version label of an answer from a version the model does not configure.</summary>
-    public const string OtherVersion = "other";
+    private const string OtherVersion = "other";
 
     private static readonly Func<IHeaderDictionary, string, StringValues> GetHeader = static (headers, name) => headers[name];
 
