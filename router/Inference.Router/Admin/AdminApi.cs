@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Inference.Router.Metrics;
 using Inference.Router.Proxy;
 using Inference.Router.Routing;
@@ -55,9 +56,62 @@ internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadines
             (weights, error) = (null, $"the body is not valid JSON: {ex.Message}");
         }
 
-        return weights is null
-            ? Refuse(model, SetWeightsAction, Who(context), error!)
-            : Result(await state.SetWeightsAsync(model, weights, Who(context), context.RequestAborted));
+        if (weights is null)
+        {
+            return Refuse(model, SetWeightsAction, Who(context), error!);
+        }
+
+        if (!TryReadIfMatch(context.Request, out var ifMatch, out error))
+        {
+            return Refuse(model, SetWeightsAction, Who(context), error);
+        }
+
+        return Result(context, await state.SetWeightsAsync(model, weights, Who(context), ifMatch, context.RequestAborted));
+    }
+
+    /// <summary>
+    /// The optional precondition of a change: <c>If-Match: "&lt;revision&gt;"</c> with the revision (or
+    /// ETag) GET /admin/models returned; several tags match any of them, <c>*</c> matches anything.
+    /// </summary>
+    private static bool TryReadIfMatch(HttpRequest request, out IReadOnlyCollection<long>? revisions, out string error)
+    {
+        revisions = null;
+        error = "";
+        var values = request.Headers.IfMatch;
+        if (values.Count == 0)
+        {
+            return true;
+        }
+
+        var list = new List<long>();
+        foreach (var value in values)
+        {
+            foreach (var part in (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (part == "*")
+                {
+                    return true;
+                }
+
+                if (part.Length < 3 || part[0] != '"' || part[^1] != '"'
+                    || !long.TryParse(part.AsSpan(1, part.Length - 2), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var revision))
+                {
+                    error = $"If-Match must be the quoted revision GET /admin/models returns (its ETag), e.g. \"7\", not '{value}'";
+                    return false;
+                }
+
+                list.Add(revision);
+            }
+        }
+
+        if (list.Count == 0)
+        {
+            error = "If-Match is empty";
+            return false;
+        }
+
+        revisions = list;
+        return true;
     }
 
     private static (Dictionary<string, decimal>? Weights, string? Error) ReadWeights(JsonElement root)
@@ -94,19 +148,37 @@ internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadines
     }
 
     private async Task<IResult> RollbackAsync(HttpContext context, string model) =>
-        Result(await state.RollbackAsync(model, Who(context), context.RequestAborted));
+        TryReadIfMatch(context.Request, out var ifMatch, out var error)
+            ? Result(context, await state.RollbackAsync(model, Who(context), ifMatch, context.RequestAborted))
+            : Refuse(model, "rollback", Who(context), error);
 
     private static string Who(HttpContext context) => context.Items[nameof(AdminAuth)] as string ?? "unknown";
 
-    private static IResult Result(AdminChangeResult result) =>
-        result.Applied
-            ? Results.Json(new ChangeBody(result.Experiment!, result.Before!, result.After!, result.Revision))
-            : Results.Json(new ErrorBody(result.Error!), statusCode: result.StatusCode);
+    private static string ETag(long revision) => $"\"{revision}\"";
+
+    private static IResult Result(HttpContext context, AdminChangeResult result)
+    {
+        if (result.Applied)
+        {
+            context.Response.Headers.ETag = ETag(result.Revision);
+            return Results.Json(new ChangeBody(result.Experiment!, result.Before!, result.After!, result.Revision, result.Persisted));
+        }
+
+        if (result.StatusCode == StatusCodes.Status412PreconditionFailed)
+        {
+            context.Response.Headers.ETag = ETag(result.Revision);
+            return Results.Json(new StaleBody(result.Error!, result.Revision), statusCode: result.StatusCode);
+        }
+
+        return Results.Json(new ErrorBody(result.Error!), statusCode: result.StatusCode);
+    }
 
     private async Task WriteModelsAsync(HttpContext context)
     {
         var snapshot = state.Current;
         context.Response.ContentType = "application/json; charset=utf-8";
+        // The revision this view was taken at: a change sent with If-Match: <this> applies only if nothing changed since.
+        context.Response.Headers.ETag = ETag(snapshot?.Revision ?? 0);
         await using var writer = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Indented = true });
         var now = time.GetTimestamp();
         writer.WriteStartObject();
@@ -141,6 +213,7 @@ internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadines
                 }
 
                 writer.WriteEndArray();
+                writer.WriteBoolean("panic", pool.Panicking);
                 writer.WriteEndObject();
             }
 
@@ -195,5 +268,13 @@ internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadines
 
     private sealed record ErrorBody(string Error);
 
-    private sealed record ChangeBody(string Experiment, IReadOnlyDictionary<string, decimal> Before, IReadOnlyDictionary<string, decimal> After, long Revision);
+    private sealed record StaleBody(string Error, long Revision);
+
+    /// <param name="Persisted">Whether the state file was written; absent without --state-file.</param>
+    private sealed record ChangeBody(
+        string Experiment,
+        IReadOnlyDictionary<string, decimal> Before,
+        IReadOnlyDictionary<string, decimal> After,
+        long Revision,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Persisted);
 }

@@ -12,8 +12,8 @@ internal static class CommandLine
           --host              address to listen on (IP literal, or 'localhost'); default 0.0.0.0
           --port              gRPC port (HTTP/2 cleartext); 0 picks a free port; default 8080
           --admin-port        admin API, /metrics, /healthz, /readyz (HTTP/1.1); default 8081
-          --admin-token-file  file holding the admin bearer token (else env ROUTER_ADMIN_TOKEN);
-                              without a token the admin port listens on 127.0.0.1 only
+          --admin-token-file  file holding the admin bearer token, re-read when it changes (else env
+                              ROUTER_ADMIN_TOKEN); without a token the admin port listens on 127.0.0.1 only
           --state-file        where admin weight changes are kept across restarts
           --drain-delay-ms    after SIGTERM, keep serving this long while /readyz reports 503, so load
                               balancers stop sending first; default 0
@@ -131,7 +131,7 @@ internal static class CommandLine
             token = environment("ROUTER_ADMIN_TOKEN");
         }
 
-        return options with { AdminToken = string.IsNullOrWhiteSpace(token) ? null : token.Trim() };
+        return options with { AdminToken = string.IsNullOrWhiteSpace(token) ? null : token.Trim(), AdminTokenFile = tokenFile };
     }
 
     private static int ParsePort(string flag, string value) =>

@@ -76,8 +76,12 @@ internal sealed class RouterHost : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Limits.MinRequestBodyDataRate = null;
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
-            kestrel.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
-            kestrel.Limits.Http2.InitialStreamWindowSize = 1024 * 1024;
+            // Request bytes an upstream has not taken yet wait here, on the (capped) managed heap: the
+            // connection window bounds them per client connection, the stream window per call. 4 MiB /
+            // 1 MiB let 32 connections of stalled large uploads exhaust the heap; unary calls of any
+            // size still stream through, as the window reopens as fast as the upstream reads.
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 1024 * 1024;
+            kestrel.Limits.Http2.InitialStreamWindowSize = 256 * 1024;
             kestrel.Listen(listenAddress, options.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
@@ -107,7 +111,8 @@ internal sealed class RouterHost : IAsyncDisposable
         services.AddSingleton<RouterReadiness>();
         services.AddSingleton<LocalServices>();
         services.AddSingleton<GrpcProxy>();
-        services.AddSingleton(new AdminAuth(options.AdminToken));
+        var auth = new AdminAuth(options.AdminToken);
+        services.AddSingleton(auth);
         services.AddSingleton<AdminApi>();
         services.AddSingleton(provider => new ConfigFileWatcher(
             options.ConfigPath,
@@ -151,6 +156,12 @@ internal sealed class RouterHost : IAsyncDisposable
         var host = new RouterHost(app, grpcUrl, adminUrl);
         host._background.Add(app.Services.GetRequiredService<UpstreamRegistry>().RunAsync(host._stopping.Token));
         host._background.Add(watcher.RunAsync(host._stopping.Token));
+        if (options.AdminTokenFile is not null)
+        {
+            var tokenWatcher = new AdminTokenWatcher(options.AdminTokenFile, auth, options.Time, options.ConfigPollInterval, app.Services.GetRequiredService<ILogger<AdminTokenWatcher>>());
+            host._background.Add(RunThenDispose(tokenWatcher, tokenWatcher.RunAsync(host._stopping.Token)));
+        }
+
         HostLog.Listening(logger, grpcUrl, adminUrl);
         return host;
     }
@@ -173,6 +184,14 @@ internal sealed class RouterHost : IAsyncDisposable
 
         await _app.DisposeAsync();
         _stopping.Dispose();
+    }
+
+    private static async Task RunThenDispose(IDisposable owner, Task running)
+    {
+        using (owner)
+        {
+            await running;
+        }
     }
 
     private static IPAddress ParseHost(string host) => host switch

@@ -18,12 +18,15 @@ internal sealed record RouterOptions
     /// <summary>The admin bearer token; null means none (admin API on loopback only).</summary>
     public string? AdminToken { get; init; }
 
+    /// <summary>Where the admin token came from (--admin-token-file); re-read when it changes. Null: the token is fixed.</summary>
+    public string? AdminTokenFile { get; init; }
+
     public string? StateFile { get; init; }
 
     /// <summary>After SIGTERM, how long to keep serving while /readyz says 503 (load balancers notice first).</summary>
     public TimeSpan DrainDelay { get; init; } = TimeSpan.Zero;
 
-    /// <summary>How often the configuration file is re-read even without a change notification.</summary>
+    /// <summary>How often the configuration and admin token files are re-read even without a change notification.</summary>
     public TimeSpan ConfigPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     public TimeProvider Time { get; init; } = TimeProvider.System;

@@ -15,6 +15,8 @@ internal sealed class RouterMetrics
     private readonly Counter<long> _versionMismatches;
     private readonly Counter<long> _adminChanges;
     private readonly Counter<long> _configReloads;
+    private readonly Counter<long> _panicRouted;
+    private readonly Counter<long> _stateSaveFailures;
     private Func<RoutingSnapshot?> _snapshot = static () => null;
     private TimeProvider _time = TimeProvider.System;
 
@@ -37,6 +39,10 @@ internal sealed class RouterMetrics
             description: "Admin API weight changes and rollbacks, by model, action and result.");
         _configReloads = meter.CreateCounter<long>("router_config_reloads_total", unit: "{reload}",
             description: "Configuration file loads, by result (applied, rejected).");
+        _panicRouted = meter.CreateCounter<long>("router_panic_requests_total", unit: "{attempt}",
+            description: "Attempts sent to a passively ejected endpoint because no endpoint of the version was available (panic mode).");
+        _stateSaveFailures = meter.CreateCounter<long>("router_state_save_failures_total", unit: "{failure}",
+            description: "Admin changes applied in memory whose state file could not be written (lost on restart).");
         meter.CreateObservableGauge("router_config_revision", () => _snapshot()?.Revision ?? 0, unit: "{revision}",
             description: "Revision of the routing state; every file reload and admin change increments it.");
         meter.CreateObservableGauge("router_weight", ObserveWeights, unit: "1",
@@ -98,6 +104,16 @@ internal sealed class RouterMetrics
                 new KeyValuePair<string, object?>("actual", actual));
         }
     }
+
+    public void PanicRouted(string model, string version)
+    {
+        if (_panicRouted.Enabled)
+        {
+            _panicRouted.Add(1, new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("version", version));
+        }
+    }
+
+    public void StateSaveFailed() => _stateSaveFailures.Add(1);
 
     public void AdminChange(string model, string action, string result) =>
         _adminChanges.Add(1,

@@ -25,6 +25,9 @@ internal sealed class GrpcProxy
 {
     private const int MaxAttempts = 3;
 
+    /// <summary>The version label of an answer from a version the model does not configure.</summary>
+    private const string OtherVersion = "other";
+
     private static readonly Func<IHeaderDictionary, string, StringValues> GetHeader = static (headers, name) => headers[name];
 
     private readonly IHttpForwarder _forwarder;
@@ -264,7 +267,20 @@ internal sealed class GrpcProxy
             for (var attempt = 1; ; attempt++)
             {
                 var now = _time.GetTimestamp();
-                var endpoint = pool.Pick(_random, now, failed1, failed2);
+                var endpoint = pool.Pick(_random, now, failed1, failed2, out var panic);
+                if (panic)
+                {
+                    _metrics.PanicRouted(pool.Model, pool.Version);
+                    if (pool.EnterPanic())
+                    {
+                        UpstreamLog.PanicEntered(_logger, pool.Model, pool.Version);
+                    }
+                }
+                else if (endpoint is not null && pool.Panicking && pool.LeavePanic())
+                {
+                    UpstreamLog.PanicLeft(_logger, pool.Model, pool.Version);
+                }
+
                 if (endpoint is null)
                 {
                     var message = lastError is null
@@ -363,13 +379,16 @@ internal sealed class GrpcProxy
         call.Recorded = true;
         var decision = call.Decision;
         var pool = decision.Pool;
+        var served = pool.Version;
         if (call.MismatchedVersion is { } actual)
         {
-            _metrics.VersionMismatch(pool.Model, pool.Version, actual);
+            // Metric labels stay bounded: a version the model does not configure is "other".
+            served = decision.Model.FindVersion(actual)?.Version ?? OtherVersion;
+            _metrics.VersionMismatch(pool.Model, pool.Version, served);
             ProxyLog.VersionMismatch(_logger, pool.Model, call.Endpoint?.DestinationPrefix ?? "", pool.Version, actual);
         }
 
-        Record(pool.Model, decision.Experiment, decision.Group, pool.Version, call.GrpcCode < 0 ? GrpcStatus.Unknown : call.GrpcCode, call.Started);
+        Record(pool.Model, decision.Experiment, decision.Group, served, call.GrpcCode < 0 ? GrpcStatus.Unknown : call.GrpcCode, call.Started);
     }
 
     private static void TagAndFail(HttpContext context, ProxyCall call, int code, string message)

@@ -14,9 +14,10 @@ namespace Inference.Router.Proxy;
 /// Calls that name no model are answered by the router itself: ServerLive (the router is alive),
 /// ServerReady and grpc.health.v1 Check for the server (service "" or inference.GRPCInferenceService:
 /// the router is ready), ServerMetadata (the router's name and version), and Check for a service
-/// named like a model (SERVING when some endpoint of that model is available).
+/// named like a model (SERVING when some endpoint of that model passes its health checks: a
+/// passively ejected one still takes calls when it is all that is left).
 /// </summary>
-internal sealed class LocalServices(RouterState state, RouterReadiness readiness, TimeProvider time)
+internal sealed class LocalServices(RouterState state, RouterReadiness readiness)
 {
     // KServe/Triton-style probes ask for the OIP service by name; the router serves it as a whole.
     private const string InferenceService = "inference.GRPCInferenceService";
@@ -55,8 +56,7 @@ internal sealed class LocalServices(RouterState state, RouterReadiness readiness
         }
         else if (state.Current?.Models.TryGetValue(service, out var model) == true)
         {
-            var now = time.GetTimestamp();
-            serving = readiness.IsReady && model.Versions.Values.Any(p => p.HasAvailable(now));
+            serving = readiness.IsReady && model.Versions.Values.Any(p => p.CanServe());
         }
         else
         {

@@ -117,9 +117,12 @@ internal sealed class ProxyCall : HttpTransformer
         var headers = response.Headers;
         var version = Decision.Pool.Version;
         var upstreamVersion = headers[ResponseTags.ModelVersion];
-        if (!StringValues.IsNullOrEmpty(upstreamVersion) && !string.Equals(upstreamVersion[0], version, StringComparison.Ordinal))
+        if (!StringValues.IsNullOrEmpty(upstreamVersion) && upstreamVersion[0] is { Length: > 0 } actual && !string.Equals(actual, version, StringComparison.Ordinal))
         {
-            MismatchedVersion = upstreamVersion.ToString();
+            // A miswired endpoint: the tag names the version that actually answered, so the caller's
+            // log stays true; the group stays as assigned, and the mismatch is counted.
+            MismatchedVersion = actual;
+            version = actual;
         }
 
         headers[ResponseTags.ModelName] = Decision.Model.Name;

@@ -67,7 +67,7 @@ internal sealed class RouterState : IDisposable
                 {
                     why = "the configuration file changed this model's experiment";
                 }
-                else if (model.Experiment.Groups.Any(g => !entry.Weights.TryGetValue(g.Name, out var w) || w < 0)
+                else if (model.Experiment.Groups.Any(g => !entry.Weights.TryGetValue(g.Name, out var w) || WeightRules.CheckWeight(g.Name, w) is not null)
                     || entry.Weights.Count != model.Experiment.Groups.Count || entry.Weights.Values.Sum() <= 0)
                 {
                     why = "the saved weights do not fit the experiment's groups";
@@ -100,8 +100,9 @@ internal sealed class RouterState : IDisposable
     }
 
     /// <summary>Sets the weights of the named groups; groups not named keep theirs.</summary>
-    public Task<AdminChangeResult> SetWeightsAsync(string model, IReadOnlyDictionary<string, decimal> weights, string who, CancellationToken cancellationToken) =>
-        ChangeAsync(model, "set-weights", who, experiment =>
+    /// <param name="ifMatch">Revisions the caller based the change on (If-Match); null for no precondition.</param>
+    public Task<AdminChangeResult> SetWeightsAsync(string model, IReadOnlyDictionary<string, decimal> weights, string who, IReadOnlyCollection<long>? ifMatch, CancellationToken cancellationToken) =>
+        ChangeAsync(model, "set-weights", who, ifMatch, experiment =>
         {
             foreach (var (group, weight) in weights)
             {
@@ -126,14 +127,15 @@ internal sealed class RouterState : IDisposable
         }, cancellationToken);
 
     /// <summary>Sends all traffic to the control group.</summary>
-    public Task<AdminChangeResult> RollbackAsync(string model, string who, CancellationToken cancellationToken) =>
-        ChangeAsync(model, "rollback", who, experiment =>
+    public Task<AdminChangeResult> RollbackAsync(string model, string who, IReadOnlyCollection<long>? ifMatch, CancellationToken cancellationToken) =>
+        ChangeAsync(model, "rollback", who, ifMatch, experiment =>
             (experiment.Groups.ToDictionary(g => g.Name, g => g == experiment.Control ? 100m : 0m), null), cancellationToken);
 
     private async Task<AdminChangeResult> ChangeAsync(
         string model,
         string action,
         string who,
+        IReadOnlyCollection<long>? ifMatch,
         Func<ExperimentRoute, (Dictionary<string, decimal>? Weights, string? Error)> change,
         CancellationToken cancellationToken)
     {
@@ -146,6 +148,12 @@ internal sealed class RouterState : IDisposable
                 return Refuse(404, $"model '{model}' is not configured");
             }
 
+            // Checked under the gate, so two experimenters who read the same revision cannot both apply.
+            if (ifMatch is not null && !ifMatch.Contains(snapshot.Revision))
+            {
+                return Refuse(412, $"the routing state changed: it is at revision {snapshot.Revision}, not {string.Join(" or ", ifMatch)} (If-Match); read GET /admin/models again", snapshot.Revision);
+            }
+
             var experiment = route.Experiment;
             var (weights, error) = change(experiment);
             if (weights is null)
@@ -155,22 +163,22 @@ internal sealed class RouterState : IDisposable
 
             var before = experiment.Weights();
             _overrides[model] = new WeightOverride(model, ExperimentFingerprint.Compute(experiment.Config), weights, who, _time.GetUtcNow());
-            Save();
+            var persisted = Save();
             var published = Publish(snapshot.Config, $"{action} on model '{model}' by {who}");
             RoutingLog.Audit(_logger, who, action, model, experiment.Name, Format(before), Format(weights), published.Revision);
             _metrics.AdminChange(model, action, "applied");
-            return new AdminChangeResult(200, null, experiment.Name, before, weights, published.Revision);
+            return new AdminChangeResult(200, null, experiment.Name, before, weights, published.Revision, persisted);
         }
         finally
         {
             _gate.Release();
         }
 
-        AdminChangeResult Refuse(int status, string reason)
+        AdminChangeResult Refuse(int status, string reason, long revision = 0)
         {
             RoutingLog.AuditRefused(_logger, who, action, model, reason);
             _metrics.AdminChange(model, action, "refused");
-            return AdminChangeResult.Refused(status, reason);
+            return AdminChangeResult.Refused(status, reason, revision);
         }
     }
 
@@ -200,20 +208,28 @@ internal sealed class RouterState : IDisposable
         return snapshot;
     }
 
-    private void Save()
+    /// <summary>
+    /// Writes the admin weights to the state file: true when written, false when that failed (the
+    /// change stays applied in memory: a rollback must never be blocked by a full disk), null
+    /// without a state file.
+    /// </summary>
+    private bool? Save()
     {
         if (_store is null)
         {
-            return;
+            return null;
         }
 
         try
         {
             _store.Save(_overrides);
+            return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             RoutingLog.StateSaveFailed(_logger, _store.Path, ex);
+            _metrics.StateSaveFailed();
+            return false;
         }
     }
 

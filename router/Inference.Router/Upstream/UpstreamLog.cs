@@ -30,4 +30,10 @@ internal static partial class UpstreamLog
 
     [LoggerMessage(EventId = 308, Level = LogLevel.Debug, Message = "Stopped watching the health of {Endpoint} ({Authority})")]
     public static partial void WatchStopped(ILogger logger, string endpoint, string authority);
+
+    [LoggerMessage(EventId = 309, Level = LogLevel.Warning, Message = "No endpoint of model '{Model}' version '{Version}' is available: sending to passively ejected endpoints that pass their health checks (panic mode)")]
+    public static partial void PanicEntered(ILogger logger, string model, string version);
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "Model '{Model}' version '{Version}' has available endpoints again: panic mode over")]
+    public static partial void PanicLeft(ILogger logger, string model, string version);
 }

@@ -2,10 +2,14 @@ using System.Buffers.Binary;
 using Google.Protobuf;
 using Inference.Contracts.Oip;
 using Inference.Router.Tests.Fakes;
+using RouterBench;
 
 // router-bench.sh's helper.
 //   RouterBench backend <model> <version> [port]   serve a fake model server until stdin closes
 //   RouterBench request <file>                     write a framed ModelInferRequest (iris, FP32 [1,4])
+//   RouterBench probe <url> <request-file> [--header name=value]... [--expect name=value]... [--count n]
+//                                                  send the request, check grpc-status 0 and the expected metadata
+//   RouterBench router-metrics <admin-url>         check that every call the router counted ended OK
 switch (args.FirstOrDefault())
 {
     case "backend" when args.Length >= 3:
@@ -32,7 +36,11 @@ switch (args.FirstOrDefault())
         message.CopyTo(frame, 5);
         await File.WriteAllBytesAsync(args[1], frame);
         return 0;
+    case "probe" when args.Length >= 3:
+        return await Probe.RunAsync(args[1], args[2], args[3..]);
+    case "router-metrics" when args.Length == 2:
+        return await Probe.CheckRouterMetricsAsync(args[1]);
     default:
-        await Console.Error.WriteLineAsync("usage: RouterBench backend <model> <version> [port] | RouterBench request <file>");
+        await Console.Error.WriteLineAsync("usage: RouterBench backend <model> <version> [port] | request <file> | probe <url> <request-file> [--header k=v] [--expect k=v] [--count n] | router-metrics <admin-url>");
         return 2;
 }

@@ -3,13 +3,21 @@
 # and through nginx grpc_pass — with h2load, and prints the router's figures as ratios of the
 # others. On demand only (not a test).
 #
-#   tests/Benchmarks/RouterBench/router-bench.sh [requests] [backend-url]
+#   tests/Benchmarks/RouterBench/router-bench.sh [requests] [backend-url] [backend-v2-url]
 #
-# requests     requests per throughput run (default 200000); latency runs use a tenth.
-#              ROUNDS=n (default 3) repeats the measurements, keeping each target's best.
-# backend-url  an already running OIP model server serving model "iris" (default: start the
-#              fake one from this folder)
-# Needs: dotnet, h2load (nghttp2-client), nginx (nginx-light).
+# requests        requests per throughput run (default 200000); latency runs use a tenth.
+#                 ROUNDS=n (default 3) repeats the measurements, keeping each target's best.
+# backend-url     an already running OIP model server serving model "iris" version 1 (default:
+#                 start the fake one from this folder)
+# backend-v2-url  the same for version 2 (default: start a fake one)
+#
+# The router runs an experiment (versions 1 and 2, 90/10, sticky on x-user-id), so the measured
+# path includes assignment: every load call carries a user key that lands in the control group.
+# h2load counts any HTTP 200 as a success, gRPC errors included, so sample calls through every
+# target before and after each load check grpc-status and the response metadata, and after each
+# load through the router its own counters must show no call that ended other than OK; any
+# failure stops the run.
+# Needs: dotnet, h2load (nghttp2-client), nginx (nginx-light), python3.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -17,6 +25,8 @@ root="$(cd "$here/../../.." && pwd)"
 requests="${1:-200000}"
 latency_requests=$(( requests / 10 ))
 backend_url="${2:-}"
+backend_v2_url="${3:-}"
+experiment="iris-bench"
 
 for tool in dotnet h2load nginx; do
   command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
@@ -25,7 +35,7 @@ done
 work="$(mktemp -d)"
 pids=()
 cleanup() {
-  exec 3>&- 2>/dev/null || true
+  exec 3>&- 4>&- 2>/dev/null || true
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
@@ -50,21 +60,59 @@ bench_dll="$here/bin/Release/net10.0/RouterBench.dll"
 router_dll="$root/router/Inference.Router/bin/Release/net10.0/Inference.Router.dll"
 dotnet "$bench_dll" request "$work/request.bin"
 
-if [[ -z "$backend_url" ]]; then
-  mkfifo "$work/backend.in"
-  dotnet "$bench_dll" backend iris 1 < "$work/backend.in" > "$work/backend.log" 2>&1 &
+# A fake backend for version $1, on stdin fd $2 (closing it stops the backend); prints its URL.
+start_backend() {
+  mkfifo "$work/backend-$1.in"
+  dotnet "$bench_dll" backend iris "$1" < "$work/backend-$1.in" > "$work/backend-$1.log" 2>&1 &
   pids+=($!)
-  exec 3> "$work/backend.in"
-  backend_url="$(wait_line "$work/backend.log" 'backend listening: ' | sed -E 's/.*listening: //')"
+  eval "exec $2> \"$work/backend-$1.in\""
+}
+if [[ -z "$backend_url" ]]; then
+  start_backend 1 3
+  backend_url="$(wait_line "$work/backend-1.log" 'backend listening: ' | sed -E 's/.*listening: //')"
+fi
+if [[ -z "$backend_v2_url" ]]; then
+  start_backend 2 4
+  backend_v2_url="$(wait_line "$work/backend-2.log" 'backend listening: ' | sed -E 's/.*listening: //')"
 fi
 backend_hostport="${backend_url#http://}"
+
+# The first user key of each group under the 90/10 split (the assignment contract: SHA-256 of
+# "<experiment>:<key>", first 8 bytes big-endian, mod 10000; control owns buckets 0-8999).
+user_in() { # control|treatment
+  /usr/bin/python3 - "$experiment" "$1" <<'PY'
+import hashlib, sys
+experiment, group = sys.argv[1], sys.argv[2]
+n = 0
+while True:
+    key = f"bench-user-{n}"
+    bucket = int.from_bytes(hashlib.sha256(f"{experiment}:{key}".encode()).digest()[:8], "big") % 10000
+    if (bucket < 9000) == (group == "control"):
+        print(key)
+        break
+    n += 1
+PY
+}
+control_user="$(user_in control)"
+treatment_user="$(user_in treatment)"
 
 cat > "$work/router.json" <<JSON
 {
   "models": {
     "iris": {
       "versions": {
-        "1": { "endpoints": ["$backend_url"] }
+        "1": { "endpoints": ["$backend_url"] },
+        "2": { "endpoints": ["$backend_v2_url"] }
+      },
+      "experiment": {
+        "name": "$experiment",
+        "stickyHeader": "x-user-id",
+        "allowOverride": true,
+        "control": "control",
+        "groups": [
+          { "name": "control",   "version": "1", "weight": 90 },
+          { "name": "treatment", "version": "2", "weight": 10 }
+        ]
       }
     }
   }
@@ -73,7 +121,9 @@ JSON
 dotnet "$router_dll" --config "$work/router.json" --host 127.0.0.1 --port 0 --admin-port 0 > "$work/router.log" 2>&1 &
 router_pid=$!
 pids+=($router_pid)
-router_url="$(wait_line "$work/router.log" 'Now listening: grpc=' | sed -E 's/.*grpc=([^ ]+).*/\1/')"
+router_line="$(wait_line "$work/router.log" 'Now listening: grpc=')"
+router_url="$(sed -E 's/.*grpc=([^ ]+).*/\1/' <<<"$router_line")"
+router_admin="$(sed -E 's/.*admin=([^ ]+).*/\1/' <<<"$router_line")"
 
 nginx_port="$(free_port)"
 mkdir -p "$work/nginx"
@@ -114,8 +164,22 @@ nginx_url="http://127.0.0.1:$nginx_port"
 
 h2() { # url clients streams requests
   h2load -n "$4" -c "$2" -m "$3" -d "$work/request.bin" \
-    -H 'content-type: application/grpc' -H 'te: trailers' \
+    -H 'content-type: application/grpc' -H 'te: trailers' -H "x-user-id: $control_user" \
     "$1/inference.GRPCInferenceService/ModelInfer" 2>&1
+}
+probe() { dotnet "$bench_dll" probe "$@" || { echo "sample calls failed: $*" >&2; exit 1; }; }
+# Sample calls through one target: grpc-status 0 and the metadata that target must send.
+verify() { # target
+  case $1 in
+    direct) probe "$backend_url" "$work/request.bin" --header "x-user-id=$control_user" --expect x-model-version=1 ;;
+    nginx)  probe "$nginx_url" "$work/request.bin" --header "x-user-id=$control_user" --expect x-model-version=1 ;;
+    router)
+      probe "$router_url" "$work/request.bin" --header "x-user-id=$control_user" \
+        --expect x-model-name=iris --expect x-model-version=1 --expect x-experiment=$experiment --expect x-experiment-group=control
+      probe "$router_url" "$work/request.bin" --header "x-user-id=$treatment_user" --count 1 \
+        --expect x-model-name=iris --expect x-model-version=2 --expect x-experiment=$experiment --expect x-experiment-group=treatment
+      dotnet "$bench_dll" router-metrics "$router_admin" || { echo "the router counted failed calls" >&2; exit 1; } ;;
+  esac
 }
 rps() { sed -nE 's/^finished in .*, ([0-9.]+) req\/s.*/\1/p'; }
 mean_us() { # mean "time for request", in microseconds
@@ -136,14 +200,16 @@ best_max() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b > a ? b : a) }'; }
 best_min() { awk -v a="${1:-999999999}" -v b="$2" 'BEGIN { print (b < a ? b : a) }'; }
 for target in direct router nginx; do
   case $target in direct) url="$backend_url";; router) url="$router_url";; nginx) url="$nginx_url";; esac
+  verify "$target"
   h2 "$url" 1 64 $(( requests / 4 )) >/dev/null   # warm-up (JIT, connections)
+  verify "$target"
 done
 for round in $(seq 1 "$rounds"); do
   for target in direct router nginx; do
     case $target in direct) url="$backend_url";; router) url="$router_url";; nginx) url="$nginx_url";; esac
-    out="$(h2 "$url" 1 64 "$requests")"; check "$out" "$target"; rps64[$target]="$(best_max "${rps64[$target]:-}" "$(rps <<<"$out")")"
-    out="$(h2 "$url" 4 16 "$requests")"; check "$out" "$target"; rps4x16[$target]="$(best_max "${rps4x16[$target]:-}" "$(rps <<<"$out")")"
-    out="$(h2 "$url" 1 1 "$latency_requests")"; check "$out" "$target"; lat1[$target]="$(best_min "${lat1[$target]:-}" "$(mean_us <<<"$out")")"
+    out="$(h2 "$url" 1 64 "$requests")"; check "$out" "$target"; verify "$target"; rps64[$target]="$(best_max "${rps64[$target]:-}" "$(rps <<<"$out")")"
+    out="$(h2 "$url" 4 16 "$requests")"; check "$out" "$target"; verify "$target"; rps4x16[$target]="$(best_max "${rps4x16[$target]:-}" "$(rps <<<"$out")")"
+    out="$(h2 "$url" 1 1 "$latency_requests")"; check "$out" "$target"; verify "$target"; lat1[$target]="$(best_min "${lat1[$target]:-}" "$(mean_us <<<"$out")")"
   done
 done
 
@@ -154,6 +220,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a - b }'; }
 echo
 echo "requests per run: $requests (latency runs: $latency_requests), best of $rounds rounds; cores: $(nproc); load average: $(cut -d" " -f1-3 /proc/loadavg)"
+echo "router: experiment $experiment (90/10, sticky on x-user-id; load calls as $control_user, control); every load checked by sample calls"
 printf '%-8s %16s %16s %18s\n' target "req/s 1x64" "req/s 4x16" "mean latency 1x1"
 for target in direct router nginx; do
   printf '%-8s %16s %16s %15s us\n' "$target" "${rps64[$target]}" "${rps4x16[$target]}" "${lat1[$target]}"

@@ -161,13 +161,5 @@ public sealed class HealthWatchTests : IAsyncLifetime
         return replicas;
     }
 
-    private static async Task UntilAsync(Func<bool> condition, string what)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        while (!condition())
-        {
-            // Polling a counter of an in-process fake: there is no event to wait on.
-            await Task.Delay(TimeSpan.FromMilliseconds(20), timeout.Token).ContinueWith(t => Assert.False(t.IsCanceled, $"timed out waiting for {what}"));
-        }
-    }
+    private static Task UntilAsync(Func<bool> condition, string what) => Poll.UntilAsync(condition, what, Patience);
 }

@@ -1,49 +1,27 @@
-using System.Buffers.Binary;
 using System.IO.Compression;
-using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf;
 using Inference.Contracts.Oip;
-using Inference.Router.Tests.Fakes;
 using Inference.Router.Tests.Infrastructure;
 
 namespace Inference.Router.Tests.EndToEnd;
 
-public sealed class RoutingTests : IAsyncLifetime
+public sealed class RoutingTests : IrisBackendTests
 {
-    private const string Infer = "/inference.GRPCInferenceService/ModelInfer";
-    private readonly GrpcTestClient _client = new();
-    private FakeOipBackend _v1 = null!;
-    private FakeOipBackend _v2 = null!;
-
-    public async Task InitializeAsync()
-    {
-        _v1 = await FakeOipBackend.StartAsync("iris", "1");
-        _v2 = await FakeOipBackend.StartAsync("iris", "2");
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _v1.DisposeAsync();
-        await _v2.DisposeAsync();
-    }
-
     private static ModelInferRequest Request(string version = "") => new() { ModelName = "iris", ModelVersion = version, Id = "req" };
 
     private static KeyValuePair<string, string>[] User(string key) => [new("x-user-id", key)];
 
-    private static int ExpectedBucket(string key) =>
-        (int)(BinaryPrimitives.ReadUInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes($"iris-v2-rollout:{key}"))) % 10000);
+    private static int ExpectedBucket(string key) => ContractBucket.Of("iris-v2-rollout", key);
 
     [Fact]
     public async Task Split_WithoutStickyHeader_ReachesBothVersionsAndTagsTruthfully()
     {
-        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url], 50, 50));
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 50, 50));
         var versions = new Dictionary<string, int>();
         for (var i = 0; i < 120; i++)
         {
-            var result = await _client.CallAsync(router.GrpcUrl, Infer, Request());
+            var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());
             Assert.Equal(0, result.Status);
             var answer = ModelInferResponse.Parser.ParseFrom(result.Payload);
             Assert.Equal(answer.ModelVersion, result.Header("x-model-version"));
@@ -60,16 +38,16 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task Sticky_SameKeySameGroup_OnTwoRouterInstances_AsTheContractSays()
     {
-        var config = Configs.Iris([_v1.Url], [_v2.Url], 70, 30);
+        var config = Configs.Iris([V1.Url], [V2.Url], 70, 30);
         await using var a = await TestRouter.StartAsync(config);
         await using var b = await TestRouter.StartAsync(config);
         for (var i = 0; i < 40; i++)
         {
             var key = $"user-{i}";
             var expected = ExpectedBucket(key) < 7000 ? "control" : "treatment";
-            var fromA = await _client.CallAsync(a.GrpcUrl, Infer, Request(), User(key));
-            var fromB = await _client.CallAsync(b.GrpcUrl, Infer, Request(), User(key));
-            var again = await _client.CallAsync(a.GrpcUrl, Infer, Request(), User(key));
+            var fromA = await Client.CallAsync(a.GrpcUrl, Infer, Request(), User(key));
+            var fromB = await Client.CallAsync(b.GrpcUrl, Infer, Request(), User(key));
+            var again = await Client.CallAsync(a.GrpcUrl, Infer, Request(), User(key));
             Assert.Equal(expected, fromA.Header("x-experiment-group"));
             Assert.Equal(expected, fromB.Header("x-experiment-group"));
             Assert.Equal(expected, again.Header("x-experiment-group"));
@@ -80,12 +58,12 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task Override_PinsGroupEvenAtWeightZero_UnknownGroupIsInvalid()
     {
-        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url], 100, 0));
-        var pinned = await _client.CallAsync(router.GrpcUrl, Infer, Request(), [new("x-experiment-group", "treatment")]);
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0));
+        var pinned = await Client.CallAsync(router.GrpcUrl, Infer, Request(), [new("x-experiment-group", "treatment")]);
         Assert.Equal((0, "treatment", "2"), (pinned.Status, pinned.Header("x-experiment-group"), pinned.Header("x-model-version")));
         Assert.Equal("iris-2", ModelInferResponse.Parser.ParseFrom(pinned.Payload).Id);
 
-        var unknown = await _client.CallAsync(router.GrpcUrl, Infer, Request(), [new("x-experiment-group", "nope")]);
+        var unknown = await Client.CallAsync(router.GrpcUrl, Infer, Request(), [new("x-experiment-group", "nope")]);
         Assert.Equal(3, unknown.Status);
         Assert.Contains("no group 'nope'", unknown.Message, StringComparison.Ordinal);
         Assert.Equal("iris", unknown.Header("x-model-name"));
@@ -94,20 +72,20 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task Override_Disallowed_IsIgnored()
     {
-        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url], 100, 0, allowOverride: false));
-        var result = await _client.CallAsync(router.GrpcUrl, Infer, Request(), [new("x-experiment-group", "treatment")]);
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0, allowOverride: false));
+        var result = await Client.CallAsync(router.GrpcUrl, Infer, Request(), [new("x-experiment-group", "treatment")]);
         Assert.Equal((0, "control", "1"), (result.Status, result.Header("x-experiment-group"), result.Header("x-model-version")));
     }
 
     [Fact]
     public async Task VersionPin_BypassesExperiment_UnknownVersionIsNotFoundWithTags()
     {
-        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url], 100, 0));
-        var pinned = await _client.CallAsync(router.GrpcUrl, Infer, Request("2"), User("someone"));
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0));
+        var pinned = await Client.CallAsync(router.GrpcUrl, Infer, Request("2"), User("someone"));
         Assert.Equal((0, "pinned", "2", "iris-v2-rollout"), (pinned.Status, pinned.Header("x-experiment-group"), pinned.Header("x-model-version"), pinned.Header("x-experiment")));
         Assert.Equal("iris-2", ModelInferResponse.Parser.ParseFrom(pinned.Payload).Id);
 
-        var missing = await _client.CallAsync(router.GrpcUrl, Infer, Request("9"));
+        var missing = await Client.CallAsync(router.GrpcUrl, Infer, Request("9"));
         Assert.Equal(5, missing.Status);
         Assert.Contains("model 'iris' has no version '9'", missing.Message, StringComparison.Ordinal);
         Assert.Equal(("iris", "9", "pinned"), (missing.Header("x-model-name"), missing.Header("x-model-version"), missing.Header("x-experiment-group")));
@@ -116,11 +94,11 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task MetadataAndReady_AreRoutedByTheirNameField()
     {
-        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url], 0, 100));
-        var metadata = await _client.CallAsync(router.GrpcUrl, "/inference.GRPCInferenceService/ModelMetadata", new ModelMetadataRequest { Name = "iris" });
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 0, 100));
+        var metadata = await Client.CallAsync(router.GrpcUrl, "/inference.GRPCInferenceService/ModelMetadata", new ModelMetadataRequest { Name = "iris" });
         Assert.Equal(0, metadata.Status);
         Assert.Equal("2", Assert.Single(ModelMetadataResponse.Parser.ParseFrom(metadata.Payload).Versions));
-        var ready = await _client.CallAsync(router.GrpcUrl, "/inference.GRPCInferenceService/ModelReady", new ModelReadyRequest { Name = "iris", Version = "1" });
+        var ready = await Client.CallAsync(router.GrpcUrl, "/inference.GRPCInferenceService/ModelReady", new ModelReadyRequest { Name = "iris", Version = "1" });
         Assert.Equal((0, "1", "pinned"), (ready.Status, ready.Header("x-model-version"), ready.Header("x-experiment-group")));
         Assert.True(ModelReadyResponse.Parser.ParseFrom(ready.Payload).Ready);
     }
@@ -128,9 +106,9 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task UpstreamError_KeepsStatusAndCarriesTags()
     {
-        _v1.FailWith = 13;
-        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url], 100, 0));
-        var result = await _client.CallAsync(router.GrpcUrl, Infer, Request());
+        V1.FailWith = 13;
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0));
+        var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());
         Assert.Equal(13, result.Status);
         Assert.Contains("fails on purpose", result.Message, StringComparison.Ordinal);
         Assert.Equal(("iris", "1", "iris-v2-rollout", "control"), (result.Header("x-model-name"), result.Header("x-model-version"), result.Header("x-experiment"), result.Header("x-experiment-group")));
@@ -141,45 +119,45 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task BadRequests_GetClearStatuses_AndTheRouterStaysHealthy()
     {
-        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url]));
-        var unknown = await _client.CallAsync(router.GrpcUrl, Infer, new ModelInferRequest { ModelName = "tulip" });
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url]));
+        var unknown = await Client.CallAsync(router.GrpcUrl, Infer, new ModelInferRequest { ModelName = "tulip" });
         Assert.Equal(5, unknown.Status);
         Assert.Contains("model 'tulip'", unknown.Message, StringComparison.Ordinal);
         Assert.Equal("tulip", unknown.Header("x-model-name"));
 
-        var garbage = await _client.CallRawAsync(router.GrpcUrl, Infer, [0, 0, 0, 0, 4, 0xFF, 0xFF, 0xFF, 0xFF]);
+        var garbage = await Client.CallRawAsync(router.GrpcUrl, Infer, [0, 0, 0, 0, 4, 0xFF, 0xFF, 0xFF, 0xFF]);
         Assert.Equal(3, garbage.Status);
         Assert.Contains("malformed request message", garbage.Message, StringComparison.Ordinal);
 
-        var empty = await _client.CallRawAsync(router.GrpcUrl, Infer, []);
+        var empty = await Client.CallRawAsync(router.GrpcUrl, Infer, []);
         Assert.Equal(3, empty.Status);
 
-        var noName = await _client.CallAsync(router.GrpcUrl, Infer, new ModelInferRequest { Id = "x" });
+        var noName = await Client.CallAsync(router.GrpcUrl, Infer, new ModelInferRequest { Id = "x" });
         Assert.Equal(3, noName.Status);
         Assert.Contains("names no model", noName.Message, StringComparison.Ordinal);
 
-        var method = await _client.CallAsync(router.GrpcUrl, "/inference.GRPCInferenceService/RepositoryIndex", new ServerLiveRequest());
+        var method = await Client.CallAsync(router.GrpcUrl, "/inference.GRPCInferenceService/RepositoryIndex", new ServerLiveRequest());
         Assert.Equal(12, method.Status);
 
-        var unsupported = await _client.CallRawAsync(router.GrpcUrl, Infer, GrpcTestClient.Frame([1, 2, 3], compressed: true), [new("grpc-encoding", "snappy")]);
+        var unsupported = await Client.CallRawAsync(router.GrpcUrl, Infer, GrpcTestClient.Frame([1, 2, 3], compressed: true), [new("grpc-encoding", "snappy")]);
         Assert.Equal(12, unsupported.Status);
         Assert.Contains("snappy", unsupported.Message, StringComparison.Ordinal);
 
-        var fine = await _client.CallAsync(router.GrpcUrl, Infer, Request());
+        var fine = await Client.CallAsync(router.GrpcUrl, Infer, Request());
         Assert.Equal(0, fine.Status);
     }
 
     [Fact]
     public async Task GzipCompressedRequest_IsPeekedAndForwardedUnchanged()
     {
-        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url], 100, 0));
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0));
         using var compressed = new MemoryStream();
         using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
         {
             gzip.Write(Request("2").ToByteArray());
         }
 
-        var result = await _client.CallRawAsync(router.GrpcUrl, Infer, GrpcTestClient.Frame(compressed.ToArray(), compressed: true), [new("grpc-encoding", "gzip")]);
+        var result = await Client.CallRawAsync(router.GrpcUrl, Infer, GrpcTestClient.Frame(compressed.ToArray(), compressed: true), [new("grpc-encoding", "gzip")]);
         Assert.Equal((0, "2", "pinned"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
         Assert.Equal("iris-2", ModelInferResponse.Parser.ParseFrom(result.Payload).Id);
     }
@@ -187,34 +165,34 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task ServerLiveReadyMetadataAndHealth_AreAnsweredByTheRouter()
     {
-        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url]));
-        var live = await _client.CallAsync(router.GrpcUrl, "/inference.GRPCInferenceService/ServerLive", new ServerLiveRequest());
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url]));
+        var live = await Client.CallAsync(router.GrpcUrl, "/inference.GRPCInferenceService/ServerLive", new ServerLiveRequest());
         Assert.True(ServerLiveResponse.Parser.ParseFrom(live.Payload).Live);
-        var ready = await _client.CallAsync(router.GrpcUrl, "/inference.GRPCInferenceService/ServerReady", new ServerReadyRequest());
+        var ready = await Client.CallAsync(router.GrpcUrl, "/inference.GRPCInferenceService/ServerReady", new ServerReadyRequest());
         Assert.True(ServerReadyResponse.Parser.ParseFrom(ready.Payload).Ready);
-        var metadata = await _client.CallAsync(router.GrpcUrl, "/inference.GRPCInferenceService/ServerMetadata", new ServerMetadataRequest());
+        var metadata = await Client.CallAsync(router.GrpcUrl, "/inference.GRPCInferenceService/ServerMetadata", new ServerMetadataRequest());
         Assert.Equal("inference-router", ServerMetadataResponse.Parser.ParseFrom(metadata.Payload).Name);
-        Assert.Equal(0, _v1.Requests + _v2.Requests);
+        Assert.Equal(0, V1.Requests + V2.Requests);
 
-        var health = await _client.CallRawAsync(router.GrpcUrl, "/grpc.health.v1.Health/Check", [0, 0, 0, 0, 0]);
+        var health = await Client.CallRawAsync(router.GrpcUrl, "/grpc.health.v1.Health/Check", [0, 0, 0, 0, 0]);
         Assert.Equal(0, health.Status);
         Assert.Equal([0x08, 1], health.Payload);
-        var model = await _client.CallRawAsync(router.GrpcUrl, "/grpc.health.v1.Health/Check", GrpcTestClient.Frame([0x0A, 4, (byte)'i', (byte)'r', (byte)'i', (byte)'s']));
+        var model = await Client.CallRawAsync(router.GrpcUrl, "/grpc.health.v1.Health/Check", GrpcTestClient.Frame([0x0A, 4, (byte)'i', (byte)'r', (byte)'i', (byte)'s']));
         Assert.Equal(0, model.Status);
         Assert.Equal([0x08, 1], model.Payload);
-        var unknown = await _client.CallRawAsync(router.GrpcUrl, "/grpc.health.v1.Health/Check", GrpcTestClient.Frame([0x0A, 1, (byte)'x']));
+        var unknown = await Client.CallRawAsync(router.GrpcUrl, "/grpc.health.v1.Health/Check", GrpcTestClient.Frame([0x0A, 1, (byte)'x']));
         Assert.Equal(5, unknown.Status);
     }
 
     [Fact]
     public async Task HealthCheck_ForTheInferenceService_AnswersForTheRouter_NotServingWhileStopping()
     {
-        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url]));
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url]));
         async Task<(int Status, byte[]? Payload)> CheckAsync(string service)
         {
             // HealthCheckRequest { string service = 1; }
             var name = Encoding.UTF8.GetBytes(service);
-            var result = await _client.CallRawAsync(router.GrpcUrl, "/grpc.health.v1.Health/Check", GrpcTestClient.Frame([0x0A, (byte)name.Length, .. name]));
+            var result = await Client.CallRawAsync(router.GrpcUrl, "/grpc.health.v1.Health/Check", GrpcTestClient.Frame([0x0A, (byte)name.Length, .. name]));
             return (result.Status, result.Payload);
         }
 
@@ -239,26 +217,48 @@ public sealed class RoutingTests : IAsyncLifetime
         Assert.Equal(notServing, await PayloadAsync("inference.GRPCInferenceService"));
         Assert.Equal(notServing, await PayloadAsync(""));
         Assert.Equal(notServing, await PayloadAsync("iris"));
-        Assert.Equal(0, _v1.Requests + _v2.Requests);
+        Assert.Equal(0, V1.Requests + V2.Requests);
     }
 
     [Fact]
-    public async Task VersionMismatch_IsCountedAndTheChosenVersionIsReported()
+    public async Task VersionMismatch_TagsTheVersionThatAnswered_KeepsTheGroup_AndCountsIt()
     {
-        _v1.ReportedVersion = "1-rogue";
-        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url], 100, 0));
-        var result = await _client.CallAsync(router.GrpcUrl, Infer, Request());
-        Assert.Equal((0, "1"), (result.Status, result.Header("x-model-version")));
+        // Version 1's endpoint is really a version 2 server: the tag must say who served the call.
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V2.Url], [V2.Url], 100, 0));
+        var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());
+        Assert.Equal((0, "2", "control"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
+        Assert.Equal("2", ModelInferResponse.Parser.ParseFrom(result.Payload).ModelVersion);
+        var line = await router.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "answered as version '2'", "version '1' was chosen");
+        Assert.StartsWith("Warning:", line, StringComparison.Ordinal);
+        Assert.Equal(1, await router.MetricAsync("router_version_mismatch_total{actual=\"2\",expected=\"1\",model=\"iris\"}"));
+        // The request counter names the version that served it, under the group it was assigned to.
+        Assert.Equal(1, await router.MetricAsync("router_requests_total{experiment=\"iris-v2-rollout\",group=\"control\",grpc_code=\"OK\",model=\"iris\",version=\"2\"}"));
+        Assert.Null(await router.MetricAsync("router_requests_total{experiment=\"iris-v2-rollout\",group=\"control\",grpc_code=\"OK\",model=\"iris\",version=\"1\"}"));
+    }
+
+    [Fact]
+    public async Task VersionMismatch_WithAnUnconfiguredVersion_IsTaggedAsReported_AndLabelledOther()
+    {
+        V1.ReportedVersion = "1-rogue";
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0));
+        for (var i = 0; i < 3; i++)
+        {
+            var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());
+            Assert.Equal((0, "1-rogue", "control"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
+        }
+
         await router.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "answered as version '1-rogue'");
-        var metrics = await router.Admin.GetStringAsync("/metrics");
-        Assert.Contains("router_version_mismatch_total{actual=\"1-rogue\",expected=\"1\",model=\"iris\"} 1", metrics, StringComparison.Ordinal);
+        // Whatever a server reports, the metric labels stay within the configured versions plus "other".
+        Assert.Equal(3, await router.MetricAsync("router_version_mismatch_total{actual=\"other\",expected=\"1\",model=\"iris\"}"));
+        Assert.Equal(3, await router.MetricAsync("router_requests_total{experiment=\"iris-v2-rollout\",group=\"control\",grpc_code=\"OK\",model=\"iris\",version=\"other\"}"));
+        Assert.DoesNotContain("1-rogue", await router.Admin.GetStringAsync("/metrics"), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Metrics_ExposeRequestsWeightsAndRevision()
     {
-        await using var router = await TestRouter.StartAsync(Configs.Iris([_v1.Url], [_v2.Url], 100, 0));
-        Assert.Equal(0, (await _client.CallAsync(router.GrpcUrl, Infer, Request())).Status);
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0));
+        Assert.Equal(0, (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Status);
         var metrics = await router.Admin.GetStringAsync("/metrics");
         Assert.Contains("router_requests_total{experiment=\"iris-v2-rollout\",group=\"control\",grpc_code=\"OK\",model=\"iris\",version=\"1\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("router_weight{experiment=\"iris-v2-rollout\",group=\"treatment\",model=\"iris\"} 0", metrics, StringComparison.Ordinal);

@@ -28,7 +28,11 @@ public sealed class FakeOipBackend : IAsyncDisposable
     private int _checks;
     private int _watches;
     private volatile bool _serving = true;
-    private TaskCompletionSource _checkRelease = CompletedSource();
+    private readonly Gate _checkGate = new();
+    private readonly Gate _bodyGate = new();
+    private readonly Gate _heldCallGate = new();
+    private int _bodiesWaiting;
+    private int _heldCalls;
 
     private FakeOipBackend(WebApplication app, string model, string version, string replica)
     {
@@ -68,27 +72,41 @@ public sealed class FakeOipBackend : IAsyncDisposable
     /// <summary>When false, Watch answers UNIMPLEMENTED (a server with Check only).</summary>
     public bool WatchSupported { get; set; } = true;
 
-    /// <summary>When true, Check calls get no answer until <see cref="AnswerChecks"/> (a busy replica).</summary>
+    /// <summary>When true, Check calls get no answer until it is set back to false (a busy replica).</summary>
     public bool HoldChecks
     {
-        get => !_checkRelease.Task.IsCompleted;
-        set
-        {
-            if (value == HoldChecks)
-            {
-                return;
-            }
-
-            if (value)
-            {
-                _checkRelease = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-            else
-            {
-                _checkRelease.TrySetResult();
-            }
-        }
+        get => _checkGate.Closed;
+        set => _checkGate.Closed = value;
     }
+
+    /// <summary>When true, calls wait before reading their request body until it is set back to false (a slow reader).</summary>
+    public bool HoldBodies
+    {
+        get => _bodyGate.Closed;
+        set => _bodyGate.Closed = value;
+    }
+
+    /// <summary>Calls that arrived and wait for <see cref="HoldBodies"/> to open.</summary>
+    public int BodiesWaiting => Volatile.Read(ref _bodiesWaiting);
+
+    /// <summary>
+    /// When true, ModelInfer calls whose id starts with <c>hold-</c> are read but not answered until it is
+    /// set back to false: calls kept in flight on purpose.
+    /// </summary>
+    public bool HoldTaggedCalls
+    {
+        get => _heldCallGate.Closed;
+        set => _heldCallGate.Closed = value;
+    }
+
+    /// <summary>ModelInfer calls held by <see cref="HoldTaggedCalls"/> so far.</summary>
+    public int HeldCalls => Volatile.Read(ref _heldCalls);
+
+    /// <summary>When true, the raw request body of every ModelInfer call is kept in <see cref="Bodies"/> by request id.</summary>
+    public bool RecordBodies { get; set; }
+
+    /// <summary>Request bodies exactly as received (gRPC frames included), by ModelInferRequest.id.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> Bodies { get; } = new();
 
     /// <summary>Check calls received (answered or not).</summary>
     public int Checks => Volatile.Read(ref _checks);
@@ -113,22 +131,27 @@ public sealed class FakeOipBackend : IAsyncDisposable
 
     public int Port { get; private set; }
 
-    public string Url => $"http://127.0.0.1:{Port}";
+    public IPAddress Address { get; private set; } = IPAddress.Loopback;
+
+    public string Url => $"http://{Address}:{Port}";
 
     /// <summary>Calls received other than health Checks and Watches (those are in <see cref="Checks"/> and <see cref="Watches"/>).</summary>
     public int Requests => Volatile.Read(ref _requests);
 
-    public static async Task<FakeOipBackend> StartAsync(string model, string version, string? replica = null, int port = 0)
+    /// <param name="address">A loopback address (default 127.0.0.1); replicas behind one DNS name share a port on different ones.</param>
+    public static async Task<FakeOipBackend> StartAsync(string model, string version, string? replica = null, int port = 0, IPAddress? address = null)
     {
+        address ??= IPAddress.Loopback;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.Http2.MaxStreamsPerConnection = 1000;
-            k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2);
+            k.Limits.MaxRequestBodySize = null;
+            k.Listen(address, port, l => l.Protocols = HttpProtocols.Http2);
         });
         var app = builder.Build();
-        var backend = new FakeOipBackend(app, model, version, replica ?? $"{model}-{version}");
+        var backend = new FakeOipBackend(app, model, version, replica ?? $"{model}-{version}") { Address = address };
         app.Run(backend.HandleAsync);
         await app.StartAsync();
         backend.Port = new Uri(app.Urls.First()).Port;
@@ -139,7 +162,7 @@ public sealed class FakeOipBackend : IAsyncDisposable
     public Task StopAsync()
     {
         EndWatches();
-        HoldChecks = false;
+        OpenGates();
         return _app.StopAsync();
     }
 
@@ -155,12 +178,6 @@ public sealed class FakeOipBackend : IAsyncDisposable
         }
     }
 
-    private static TaskCompletionSource CompletedSource()
-    {
-        var source = new TaskCompletionSource();
-        source.SetResult();
-        return source;
-    }
 
     private async Task WatchAsync(HttpResponse response, CancellationToken cancellationToken)
     {
@@ -201,10 +218,17 @@ public sealed class FakeOipBackend : IAsyncDisposable
         }
     }
 
+    private void OpenGates()
+    {
+        HoldChecks = false;
+        HoldBodies = false;
+        HoldTaggedCalls = false;
+    }
+
     public async ValueTask DisposeAsync()
     {
         EndWatches();
-        HoldChecks = false;
+        OpenGates();
         await _app.DisposeAsync();
     }
 
@@ -216,7 +240,13 @@ public sealed class FakeOipBackend : IAsyncDisposable
             Interlocked.Increment(ref _requests);
         }
 
-        var body = await ReadMessageAsync(context.Request);
+        if (path is not (GrpcHealthCheck or GrpcHealthWatch) && _bodyGate.Closed)
+        {
+            Interlocked.Increment(ref _bodiesWaiting);
+            await _bodyGate.WaitAsync(context.RequestAborted);
+        }
+
+        var (raw, body) = await ReadMessageAsync(context.Request);
         var response = context.Response;
         response.ContentType = "application/grpc";
         response.Headers["x-model-name"] = Model;
@@ -225,7 +255,7 @@ public sealed class FakeOipBackend : IAsyncDisposable
         {
             case GrpcHealthCheck:
                 Interlocked.Increment(ref _checks);
-                await _checkRelease.Task.WaitAsync(context.RequestAborted).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await _checkGate.WaitAsync(context.RequestAborted);
                 if (context.RequestAborted.IsCancellationRequested)
                 {
                     return;
@@ -238,9 +268,20 @@ public sealed class FakeOipBackend : IAsyncDisposable
                 return;
             case "/inference.GRPCInferenceService/ModelInfer":
                 var infer = ModelInferRequest.Parser.ParseFrom(body);
+                if (RecordBodies)
+                {
+                    Bodies[infer.Id] = raw;
+                }
+
                 if (!CheckModel(response, infer.ModelName, infer.ModelVersion))
                 {
                     return;
+                }
+
+                if (infer.Id.StartsWith("hold-", StringComparison.Ordinal) && _heldCallGate.Closed)
+                {
+                    Interlocked.Increment(ref _heldCalls);
+                    await _heldCallGate.WaitAsync(context.RequestAborted);
                 }
 
                 if (FailWith is { } code)
@@ -309,14 +350,15 @@ public sealed class FakeOipBackend : IAsyncDisposable
         return frame;
     }
 
-    private static async Task<byte[]> ReadMessageAsync(HttpRequest request)
+    /// <summary>The body as received and its first message (decompressed).</summary>
+    private static async Task<(byte[] Raw, byte[] Message)> ReadMessageAsync(HttpRequest request)
     {
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer);
         var all = buffer.ToArray();
         if (all.Length < 5)
         {
-            return [];
+            return (all, []);
         }
 
         var length = (int)BinaryPrimitives.ReadUInt32BigEndian(all.AsSpan(1));
@@ -326,9 +368,54 @@ public sealed class FakeOipBackend : IAsyncDisposable
             using var inflater = new System.IO.Compression.GZipStream(new MemoryStream(message), System.IO.Compression.CompressionMode.Decompress);
             using var plain = new MemoryStream();
             await inflater.CopyToAsync(plain);
-            return plain.ToArray();
+            return (all, plain.ToArray());
         }
 
-        return message;
+        return (all, message);
+    }
+
+    /// <summary>Open by default; while closed, waiters park until it opens (or their call is aborted).</summary>
+    private sealed class Gate
+    {
+        private readonly Lock _lock = new();
+        private TaskCompletionSource? _closed;
+
+        public bool Closed
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _closed is not null;
+                }
+            }
+
+            set
+            {
+                lock (_lock)
+                {
+                    if (value && _closed is null)
+                    {
+                        _closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    }
+                    else if (!value && _closed is not null)
+                    {
+                        _closed.TrySetResult();
+                        _closed = null;
+                    }
+                }
+            }
+        }
+
+        public Task WaitAsync(CancellationToken cancellationToken)
+        {
+            Task wait;
+            lock (_lock)
+            {
+                wait = _closed?.Task ?? Task.CompletedTask;
+            }
+
+            return wait.WaitAsync(cancellationToken).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
     }
 }

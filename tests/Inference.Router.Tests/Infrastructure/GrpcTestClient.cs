@@ -29,13 +29,17 @@ public sealed class GrpcTestClient : IDisposable
     public Task<GrpcCallResult> CallAsync(string baseUrl, string method, IMessage request, IEnumerable<KeyValuePair<string, string>>? headers = null, CancellationToken cancellationToken = default) =>
         CallRawAsync(baseUrl, method, Frame(request), headers, cancellationToken);
 
-    public async Task<GrpcCallResult> CallRawAsync(string baseUrl, string method, byte[] body, IEnumerable<KeyValuePair<string, string>>? headers = null, CancellationToken cancellationToken = default)
+    public Task<GrpcCallResult> CallRawAsync(string baseUrl, string method, byte[] body, IEnumerable<KeyValuePair<string, string>>? headers = null, CancellationToken cancellationToken = default) =>
+        CallContentAsync(baseUrl, method, new ByteArrayContent(body), headers, cancellationToken);
+
+    /// <summary>Sends <paramref name="content"/> as the request body (it may stream); the call times out after <paramref name="timeout"/> (default 30 s).</summary>
+    public async Task<GrpcCallResult> CallContentAsync(string baseUrl, string method, HttpContent content, IEnumerable<KeyValuePair<string, string>>? headers = null, CancellationToken cancellationToken = default, TimeSpan? timeout = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, baseUrl + method)
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new ByteArrayContent(body),
+            Content = content,
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
         request.Headers.TryAddWithoutValidation("te", "trailers");
@@ -44,10 +48,10 @@ public sealed class GrpcTestClient : IDisposable
             request.Headers.TryAddWithoutValidation(name, value);
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        using var response = await _invoker.SendAsync(request, timeout.Token);
-        var bytes = await response.Content.ReadAsByteArrayAsync(timeout.Token);
+        using var expiry = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        expiry.CancelAfter(timeout ?? TimeSpan.FromSeconds(30));
+        using var response = await _invoker.SendAsync(request, expiry.Token);
+        var bytes = await response.Content.ReadAsByteArrayAsync(expiry.Token);
         var all = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var header in response.Headers.NonValidated)
         {

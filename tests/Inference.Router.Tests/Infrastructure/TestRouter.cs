@@ -43,7 +43,9 @@ internal sealed class TestRouter : IAsyncDisposable
         string? directory = null,
         string? stateFile = null,
         IRandomSource? random = null,
-        string host = "127.0.0.1")
+        string host = "127.0.0.1",
+        string? tokenFile = null,
+        Func<string, CancellationToken, Task<System.Net.IPAddress[]>>? resolve = null)
     {
         directory ??= TempDirectory.Create();
         var configPath = Path.Combine(directory, "router.json");
@@ -59,8 +61,10 @@ internal sealed class TestRouter : IAsyncDisposable
             Host = host,
             Port = 0,
             AdminPort = 0,
-            AdminToken = token,
+            AdminToken = tokenFile is null ? token : File.ReadAllText(tokenFile).Trim(),
+            AdminTokenFile = tokenFile,
             StateFile = stateFile,
+            Resolve = resolve,
             ConfigPollInterval = TimeSpan.FromMilliseconds(500),
             Random = random ?? SharedRandomSource.Instance,
             ConfigureLogging = logging =>
@@ -70,7 +74,7 @@ internal sealed class TestRouter : IAsyncDisposable
             },
         };
         var routerHost = await RouterHost.StartAsync(options, CancellationToken.None);
-        return new TestRouter(routerHost, logs, directory, configPath, token);
+        return new TestRouter(routerHost, logs, directory, configPath, options.AdminToken);
     }
 
     /// <summary>Rewrites the configuration file the way an editor or a ConfigMap update would: a new file renamed over the old.</summary>
@@ -89,11 +93,44 @@ internal sealed class TestRouter : IAsyncDisposable
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    public Task<HttpResponseMessage> PutWeightsAsync(string model, string json) =>
-        Admin.PutAsync($"/admin/models/{model}/experiment/weights", new StringContent(json, Encoding.UTF8, "application/json"));
+    public Task<HttpResponseMessage> PutWeightsAsync(string model, string json, string? ifMatch = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, $"/admin/models/{model}/experiment/weights")
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json"),
+        };
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
 
-    public Task<HttpResponseMessage> RollbackAsync(string model) =>
-        Admin.PostAsync($"/admin/models/{model}/experiment/rollback", null);
+        return Admin.SendAsync(request);
+    }
+
+    public Task<HttpResponseMessage> RollbackAsync(string model, string? ifMatch = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/admin/models/{model}/experiment/rollback");
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
+        return Admin.SendAsync(request);
+    }
+
+    /// <summary>The value of the router's <c>router_*</c> sample with exactly these labels (Prometheus text order), or null.</summary>
+    public async Task<double?> MetricAsync(string sample)
+    {
+        foreach (var line in (await Admin.GetStringAsync("/metrics")).Split('\n'))
+        {
+            if (line.StartsWith(sample + " ", StringComparison.Ordinal))
+            {
+                return double.Parse(line[(sample.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return null;
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -104,4 +104,56 @@ public sealed class BucketAssignerTests
 
         Assert.All(previous, g => Assert.Equal(1, g));
     }
+
+    [Fact]
+    public void GrowingTheLastGroup_MovesEveryBucketToTheSameOrALaterGroup_ForAnyNumberOfGroups()
+    {
+        // Contiguous ranges in configuration order: when only the last group grows, every other group's
+        // upper bound can only fall, so no bucket moves to an earlier group.
+        var random = new Random(20261123);
+        for (var trial = 0; trial < 400; trial++)
+        {
+            var count = random.Next(2, 7);
+            var before = Enumerable.Range(0, count).Select(_ => random.Next(4) == 0 ? 0m : random.Next(1, 10_000) / 100m).ToArray();
+            if (before.Sum() == 0)
+            {
+                before[0] = 1m;
+            }
+
+            var after = before.ToArray();
+            after[^1] += random.Next(1, 100_000) / 100m;
+            var oldBounds = BucketAssigner.UpperBounds(before);
+            var newBounds = BucketAssigner.UpperBounds(after);
+            for (var bucket = 0; bucket < BucketAssigner.BucketCount; bucket++)
+            {
+                var from = BucketAssigner.GroupOf(oldBounds, bucket);
+                var to = BucketAssigner.GroupOf(newBounds, bucket);
+                Assert.True(to >= from, $"bucket {bucket} moved from group {from} back to group {to}: [{string.Join(", ", before)}] -> [{string.Join(", ", after)}]");
+            }
+        }
+    }
+
+    [Fact]
+    public void GrowingTheLastOfThreeGroups_AlsoMovesUsersBetweenTheOtherGroups()
+    {
+        // What the property above does not promise: 50/25/25 -> 50/25/50 moves buckets 4000-4999 from
+        // the first group to the second, which did not grow.
+        var oldBounds = BucketAssigner.UpperBounds([50m, 25m, 25m]);
+        var newBounds = BucketAssigner.UpperBounds([50m, 25m, 50m]);
+        Assert.Equal([5000, 7500, 10000], oldBounds);
+        Assert.Equal([4000, 6000, 10000], newBounds);
+        for (var bucket = 4000; bucket < 5000; bucket++)
+        {
+            Assert.Equal((0, 1), (BucketAssigner.GroupOf(oldBounds, bucket), BucketAssigner.GroupOf(newBounds, bucket)));
+        }
+    }
+
+    [Fact]
+    public void LoweringAMiddleGroup_CanMoveUsersToAnEarlierGroup()
+    {
+        // 25/25/50 -> 25/5/50: the first group's range grows from [0, 2500) to [0, 3125).
+        var oldBounds = BucketAssigner.UpperBounds([25m, 25m, 50m]);
+        var newBounds = BucketAssigner.UpperBounds([25m, 5m, 50m]);
+        Assert.Equal((1, 0), (BucketAssigner.GroupOf(oldBounds, 3000), BucketAssigner.GroupOf(newBounds, 3000)));
+    }
 }

@@ -13,6 +13,8 @@ public sealed class CommandLineTests
             ["--config", "r.json", "--host", "127.0.0.1", "--port=0", "--admin-port", "9", "--admin-token-file", tokenFile, "--state-file", "s.json"],
             _ => "from-env");
         Assert.Equal(("r.json", "127.0.0.1", 0, 9, "from-file", "s.json"), (options.ConfigPath, options.Host, options.Port, options.AdminPort, options.AdminToken, options.StateFile));
+        // Kept so the running router re-reads it when the Secret behind it is rotated.
+        Assert.Equal(tokenFile, options.AdminTokenFile);
     }
 
     [Fact]
@@ -23,6 +25,7 @@ public sealed class CommandLineTests
         Assert.Equal(TimeSpan.Zero, options.DrainDelay);
         Assert.Equal(TimeSpan.FromSeconds(5), CommandLine.Parse(["--config", "r.json", "--drain-delay-ms", "5000"], _ => null).DrainDelay);
         Assert.Null(CommandLine.Parse(["--config", "r.json"], _ => null).AdminToken);
+        Assert.Null(options.AdminTokenFile);
     }
 
     [Theory]

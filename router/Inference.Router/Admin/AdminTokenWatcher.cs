@@ -1,0 +1,68 @@
+using Inference.Router.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Inference.Router.Admin;
+
+/// <summary>
+/// Re-reads <c>--admin-token-file</c> when it changes, so a rotated Kubernetes Secret (updated in
+/// place through a symlink swap) takes effect without a restart. An empty or unreadable file keeps
+/// the previous token: locking everyone out of the admin API would block a rollback.
+/// </summary>
+internal sealed class AdminTokenWatcher : IDisposable
+{
+    private readonly WatchedFile _file;
+    private readonly AdminAuth _auth;
+    private readonly ILogger _logger;
+    private string? _lastProblem;
+
+    public AdminTokenWatcher(string path, AdminAuth auth, TimeProvider time, TimeSpan pollInterval, ILogger<AdminTokenWatcher> logger)
+    {
+        _file = new WatchedFile(path, time, pollInterval, logger);
+        _auth = auth;
+        _logger = logger;
+    }
+
+    public Task RunAsync(CancellationToken stoppingToken) => _file.RunAsync(ReloadIfChangedAsync, stoppingToken);
+
+    /// <summary>Reads the file and replaces the token if it holds a different, non-empty one.</summary>
+    public async Task ReloadIfChangedAsync(CancellationToken cancellationToken)
+    {
+        string token;
+        try
+        {
+            token = (await File.ReadAllTextAsync(_file.Path, cancellationToken)).Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Problem($"cannot read it: {ex.Message}");
+            return;
+        }
+
+        if (token.Length == 0)
+        {
+            Problem("it is empty");
+            return;
+        }
+
+        _lastProblem = null;
+        if (_auth.IsCurrent(token))
+        {
+            return;
+        }
+
+        _auth.Replace(token);
+        AdminLog.TokenReloaded(_logger, _file.Path, _auth.Identity);
+    }
+
+    // Polled every few seconds: a lasting problem is logged once, not on every poll.
+    private void Problem(string reason)
+    {
+        if (reason != _lastProblem)
+        {
+            _lastProblem = reason;
+            AdminLog.TokenFileUnusable(_logger, _file.Path, reason);
+        }
+    }
+
+    public void Dispose() => _file.Dispose();
+}
