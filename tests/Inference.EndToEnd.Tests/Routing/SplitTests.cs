@@ -69,8 +69,8 @@ public sealed class SplitTests(IrisStack stack)
         var response = await router.Client.ModelInferAsync(IrisCalls.Request(0, 10),
             new Grpc.Client.CallOptions { Headers = new Grpc.Metadata().Add("x-experiment-group", "control") });
 
-        // The router tags the version it chose; the server's own answer and the outputs say version 2.
-        Assert.Equal(("1", "control"), (response.Tags.ModelVersion, response.Tags.ExperimentGroup));
+        // The tag tells the truth: version 2 served the call (its own answer and the outputs agree); the group stays as assigned.
+        Assert.Equal(("2", "control"), (response.Tags.ModelVersion, response.Tags.ExperimentGroup));
         Assert.Equal("2", response.Message.ModelVersion);
         Assert.Equal("2", IrisCalls.VersionOfOutputs(response.Message, 0));
         await Wait.CountAsync(1, async () => (await router.ScrapeAsync()).Find("router_version_mismatch_total", ("model", "iris"), ("expected", "1"), ("actual", "2")) ?? 0, "mismatches counted");
