@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Inference.Helm.Tests.Support;
@@ -9,8 +8,11 @@ namespace Inference.Helm.Tests;
 /// <summary>The router: its config as the router itself parses it, its command line, its secret and modes.</summary>
 public sealed class RouterTests
 {
-    private static readonly string[] RouterArgs =
-        ["--config", "/etc/inference-router/router.json", "--port", "8080", "--admin-port", "8081", "--state-file", "/var/lib/inference-router/state.json", "--drain-delay-ms", "5000"];
+    private const string AdminTokenFolder = "/etc/inference-router-admin";
+
+    private static string[] RouterArgs(string adminTokenKey) =>
+        ["--config", "/etc/inference-router/router.json", "--port", "8080", "--admin-port", "8081", "--admin-token-file", $"{AdminTokenFolder}/{adminTokenKey}",
+         "--state-file", "/var/lib/inference-router/state.json", "--drain-delay-ms", "5000"];
 
     [HelmTheory]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
@@ -82,21 +84,21 @@ public sealed class RouterTests
         var pod = await RouterPodAsync(chart);
         var container = Assert.Single(pod.LongRunningContainers, c => c["name"]!.GetValue<string>() == "router");
 
-        Assert.Equal(RouterArgs, container["args"]!.AsArray().Select(a => a!.GetValue<string>()));
-
-        var token = Assert.Single(container["env"]!.AsArray(), e => e!["name"]!.GetValue<string>() == "ROUTER_ADMIN_TOKEN")!["valueFrom"]!["secretKeyRef"]!;
         var tokenValues = chart.Values["router"]!["adminToken"]!;
-        Assert.Equal(tokenValues["existingSecretKey"]!.GetValue<string>(), token["key"]!.GetValue<string>());
+        var key = tokenValues["existingSecretKey"]!.GetValue<string>();
+        Assert.Equal(RouterArgs(key), container["args"]!.AsArray().Select(a => a!.GetValue<string>()));
+
+        var secretName = AssertAdminTokenMountedAsFile(pod, container, key);
         var existing = tokenValues["existingSecret"]!.GetValue<string>();
         if (existing.Length > 0)
         {
-            Assert.Equal(existing, token["name"]!.GetValue<string>());
+            Assert.Equal(existing, secretName);
             Assert.Empty(chart.OfKind("Secret"));
         }
         else
         {
-            var secret = chart.Single("Secret", token["name"]!.GetValue<string>());
-            Assert.NotNull(secret.Object["data"]![token["key"]!.GetValue<string>()]);
+            var secret = chart.Single("Secret", secretName);
+            Assert.NotNull(secret.Object["data"]![key]);
         }
 
         // router.json comes from the rendered ConfigMap, mounted as a directory (a subPath mount is never updated).
@@ -108,8 +110,8 @@ public sealed class RouterTests
         Assert.Null(mount["subPath"]);
         Assert.Contains(container["volumeMounts"]!.AsArray(), m => m!["mountPath"]!.GetValue<string>() == "/var/lib/inference-router");
 
-        // The router reloads its config live: no checksum of it may restart the pods.
-        Assert.DoesNotContain(pod.Annotations, a => a.Key.StartsWith("checksum/config", StringComparison.Ordinal));
+        // The router reloads its config and its token live: no checksum of either may restart the pods.
+        Assert.DoesNotContain(pod.Annotations, a => a.Key.StartsWith("checksum/", StringComparison.Ordinal));
     }
 
     [HelmFact]
@@ -142,27 +144,45 @@ public sealed class RouterTests
         Assert.NotEqual(SecretToken(first), SecretToken(second));
         var firstPod = RouterPodTemplate(first);
         Assert.True(JsonNode.DeepEquals(firstPod, RouterPodTemplate(second)), "the router's pod template differs between two renders");
-        Assert.Null(firstPod["metadata"]!["annotations"]?["checksum/admin-token"]);
-
-        // Nor with a Secret the chart does not own.
-        var existing = await ChartRenderer.RenderYamlAsync("router: {adminToken: {existingSecret: ops-router-token}}\n", gateway);
-        Assert.Null(RouterPodTemplate(existing)["metadata"]!["annotations"]?["checksum/admin-token"]);
+        Assert.Null(firstPod["metadata"]!["annotations"]);
     }
 
     [HelmFact]
-    public async Task An_admin_token_given_in_values_is_the_Secret_value_and_its_hash_restarts_the_pods_when_it_changes()
+    public async Task An_admin_token_given_in_values_is_the_Secret_value_and_changing_it_leaves_the_router_pods_unchanged()
     {
+        // The router re-reads the mounted token file: a new token must not replace the pods (and
+        // lose the admin weights kept on their emptyDirs).
         var gateway = Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml");
         var chart = await ChartRenderer.RenderYamlAsync("router: {adminToken: {value: s3cret-token}, podAnnotations: {team: ml}}\n", gateway);
         var rotated = await ChartRenderer.RenderYamlAsync("router: {adminToken: {value: n3w-token}, podAnnotations: {team: ml}}\n", gateway);
 
         Assert.Equal("s3cret-token", SecretToken(chart));
-        var annotations = RouterPodTemplate(chart)["metadata"]!["annotations"]!;
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(SecretToken(chart)))), annotations["checksum/admin-token"]!.GetValue<string>());
+        Assert.Equal("n3w-token", SecretToken(rotated));
+        var pod = RouterPodTemplate(chart);
+        Assert.True(JsonNode.DeepEquals(pod, RouterPodTemplate(rotated)), "the router's pod template changes with the token");
+        var annotations = pod["metadata"]!["annotations"]!.AsObject();
+        Assert.Equal(["team"], annotations.Select(a => a.Key));
         Assert.Equal("ml", annotations["team"]!.GetValue<string>());
-        var rotatedChecksum = RouterPodTemplate(rotated)["metadata"]!["annotations"]!["checksum/admin-token"]!.GetValue<string>();
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(SecretToken(rotated)))), rotatedChecksum);
-        Assert.NotEqual(annotations["checksum/admin-token"]!.GetValue<string>(), rotatedChecksum);
+
+        var router = await RouterPodAsync(chart);
+        var container = Assert.Single(router.Containers);
+        Assert.Equal("prod-inference-router-admin-token", AssertAdminTokenMountedAsFile(router, container, "admin-token"));
+        Assert.DoesNotContain("s3cret-token", pod.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [HelmFact]
+    public async Task An_existing_Secret_with_a_custom_key_is_mounted_and_its_key_is_the_token_file()
+    {
+        var chart = await ChartRenderer.RenderYamlAsync(
+            "router: {adminToken: {existingSecret: ops-router-token, existingSecretKey: rotating.token}}\n",
+            Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml"));
+
+        Assert.Empty(chart.OfKind("Secret"));
+        var pod = await RouterPodAsync(chart);
+        var container = Assert.Single(pod.Containers);
+        Assert.Equal(RouterArgs("rotating.token"), container["args"]!.AsArray().Select(a => a!.GetValue<string>()));
+        Assert.Equal("ops-router-token", AssertAdminTokenMountedAsFile(pod, container, "rotating.token"));
+        Assert.Null(RouterPodTemplate(chart)["metadata"]!["annotations"]);
     }
 
     [HelmFact]
@@ -261,6 +281,33 @@ public sealed class RouterTests
         Assert.Contains(grpcRule["from"]!.AsArray(), peer => LabelSelector.Selects(peer!["podSelector"]?.AsObject(), routerPod.Labels));
         // Only the router (and explicitly listed clients): no model server pod or foreign selector sneaks in.
         Assert.Equal(1 + chart.Values["networkPolicy"]!["modelServerClients"]!.AsArray().Count, grpcRule["from"]!.AsArray().Count);
+    }
+
+    /// <summary>
+    /// Asserts that the router reads the admin token from a Secret volume mounted as a read-only
+    /// folder (a subPath mount is never updated by the kubelet), with the key as the file, and
+    /// from no environment variable. Returns the Secret's name.
+    /// </summary>
+    private static string AssertAdminTokenMountedAsFile(PodTemplate pod, JsonObject container, string key)
+    {
+        var args = container["args"]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
+        var file = args[args.IndexOf("--admin-token-file") + 1];
+        Assert.Equal($"{AdminTokenFolder}/{key}", file);
+
+        var mount = Assert.Single(container["volumeMounts"]!.AsArray(), m => m!["mountPath"]!.GetValue<string>() == AdminTokenFolder)!;
+        Assert.True(mount["readOnly"]?.GetValue<bool>(), "the admin token's mount is not read-only");
+        Assert.Null(mount["subPath"]);
+        Assert.Null(mount["subPathExpr"]);
+        var volume = Assert.Single(pod.Volumes, v => v["name"]!.GetValue<string>() == mount["name"]!.GetValue<string>());
+        var secret = volume["secret"]!;
+        var item = Assert.Single(secret["items"]!.AsArray())!;
+        Assert.Equal(key, item["key"]!.GetValue<string>());
+        Assert.Equal(key, item["path"]!.GetValue<string>());
+
+        var env = container["env"]?.AsArray() ?? [];
+        Assert.DoesNotContain(env, e => e!["name"]!.GetValue<string>() == "ROUTER_ADMIN_TOKEN" || e["valueFrom"]?["secretKeyRef"] is not null);
+        Assert.Null(container["envFrom"]);
+        return secret["secretName"]!.GetValue<string>();
     }
 
     private static string SecretToken(RenderedChart chart) =>

@@ -36,6 +36,8 @@ public sealed class ValuesValidationTests
         { Iris.Replace("  iris:", "  Iris_Model:"), "models.Iris_Model (name): \"Iris_Model\" does not match pattern" },
         { Iris.Replace("      name: rollout\n", ""), "models.iris.experiment: missing property \"name\"" },
         { Iris + "router: {mode: mesh}\n", "router.mode: must be one of [\"gateway\",\"sidecar\"]" },
+        // The key is also the token file's name under the mounted Secret folder.
+        { Iris + "router: {adminToken: {existingSecret: ops, existingSecretKey: tokens/admin}}\n", "router.adminToken.existingSecretKey: \"tokens/admin\" does not match pattern" },
         { Iris + "router: {state: {persistence: {enabled: true}}}\n", "router.state.persistence needs router.replicas: 1" },
         { Iris + "networkPolicy: {enabled: true, routerClients: [{}]}\n", "networkPolicy.routerClients[0]: must have at least 1 properties" },
         { Iris + "router: {drainDelaySeconds: 10, terminationGracePeriodSeconds: 30}\n", "router.terminationGracePeriodSeconds (30) must be at least router.drainDelaySeconds + 25 (35)" },

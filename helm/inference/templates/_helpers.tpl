@@ -58,6 +58,16 @@ Usage: include "inference.dnsName" (list "a" "b" "c")
 {{- end }}
 {{- end }}
 
+{{/* Where the router's container mounts the admin token's Secret (a directory). */}}
+{{- define "inference.router.adminTokenDir" -}}
+/etc/inference-router-admin
+{{- end }}
+
+{{/* The admin token file the router reads (--admin-token-file). */}}
+{{- define "inference.router.adminTokenFile" -}}
+{{- printf "%s/%s" (include "inference.router.adminTokenDir" .) .Values.router.adminToken.existingSecretKey }}
+{{- end }}
+
 {{/* The headless Service's in-cluster address, as the router's endpoint. */}}
 {{- define "inference.modelServer.endpoint" -}}
 {{- printf "http://%s.%s.svc.%s:%d" (include "inference.modelServer.fullname" .) .root.Release.Namespace .root.Values.clusterDomain 8001 }}
@@ -327,6 +337,8 @@ and the sidecar snippet. Context: the root.
     - {{ $r.ports.grpc | int | quote }}
     - --admin-port
     - {{ $r.ports.admin | int | quote }}
+    - --admin-token-file
+    - {{ include "inference.router.adminTokenFile" . | quote }}
     - --state-file
     - /var/lib/inference-router/state.json
     - --drain-delay-ms
@@ -334,15 +346,10 @@ and the sidecar snippet. Context: the root.
     {{- range $r.extraArgs }}
     - {{ . | quote }}
     {{- end }}
+  {{- with $r.env }}
   env:
-    - name: ROUTER_ADMIN_TOKEN
-      valueFrom:
-        secretKeyRef:
-          name: {{ include "inference.router.adminSecretName" . }}
-          key: {{ $r.adminToken.existingSecretKey }}
-    {{- with $r.env }}
     {{- toYaml . | nindent 4 }}
-    {{- end }}
+  {{- end }}
   ports:
     - name: router-grpc
       containerPort: {{ $r.ports.grpc | int }}
@@ -374,6 +381,11 @@ and the sidecar snippet. Context: the root.
     - name: router-config
       mountPath: /etc/inference-router
       readOnly: true
+    # Likewise the admin token's Secret: the router re-reads the token file when a rotated Secret
+    # reaches the volume (an environment variable would be fixed for the pod's life).
+    - name: router-admin-token
+      mountPath: {{ include "inference.router.adminTokenDir" . }}
+      readOnly: true
     - name: router-state
       mountPath: /var/lib/inference-router
     - name: router-tmp
@@ -386,6 +398,13 @@ and the sidecar snippet. Context: the root.
 - name: router-config
   configMap:
     name: {{ include "inference.router.configName" . }}
+- name: router-admin-token
+  secret:
+    secretName: {{ include "inference.router.adminSecretName" . }}
+    # Only the token's key: other keys of a Secret the chart does not own stay out of the pod.
+    items:
+      - key: {{ $r.adminToken.existingSecretKey | quote }}
+        path: {{ $r.adminToken.existingSecretKey | quote }}
 - name: router-state
   {{- if and (eq $r.mode "gateway") $r.state.persistence.enabled }}
   persistentVolumeClaim:
