@@ -19,6 +19,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
     private readonly CallOptions _options;
     private readonly CancellationTokenSource _cts = new();
     private readonly CancellationTokenRegistration _userRegistration;
+    private readonly CancellationTokenRegistration _abortRegistration;
     private readonly ITimer? _deadlineTimer;
     private readonly TimeSpan? _timeout;
     private readonly bool _requestGzip;
@@ -66,6 +67,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
             }
         }
 
+        _abortRegistration = _cts.Token.UnsafeRegister(static state => ((GrpcCall<TRequest, TResponse>)state!).ResetStream(), this);
         if (options.CancellationToken.CanBeCanceled)
         {
             _userRegistration = options.CancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _cts);
@@ -272,10 +274,22 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
         _requestContent?.Abort();
         _deadlineTimer?.Dispose();
         _userRegistration.Dispose();
+        _abortRegistration.Dispose();
         _response?.Dispose();
     }
 
     private Task<HttpResponseMessage> SendTask => _sendTask ?? throw new InvalidOperationException("The call was not started.");
+
+    /// <summary>
+    /// Ends the HTTP/2 stream when the call is cancelled (token, deadline, local failure). HttpClient resets it
+    /// for a cancelled pending read, but a streaming call may have none pending (a duplex call between
+    /// messages): disposing the response resets it at once, so the server sees the call end.
+    /// </summary>
+    private void ResetStream()
+    {
+        Volatile.Read(ref _response)?.Dispose();
+        _requestContent?.Abort();
+    }
 
     private void OnDeadline()
     {
@@ -349,7 +363,13 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
             throw Fail(ex);
         }
 
-        _response = response;
+        Volatile.Write(ref _response, response);
+        if (_cts.IsCancellationRequested)
+        {
+            // Cancelled while the headers were on their way: ResetStream found no response yet.
+            response.Dispose();
+        }
+
         if (response.StatusCode != HttpStatusCode.OK)
         {
             throw Fail(new GrpcException(GrpcProtocol.StatusFromHttpStatus((int)response.StatusCode),

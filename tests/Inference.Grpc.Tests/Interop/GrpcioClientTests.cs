@@ -34,6 +34,6 @@ public sealed class GrpcioClientTests(GrpcioClientFixture fixture) : IClassFixtu
     {
         fixture.AssertCase("cancellation");
         // The handler saw its token cancelled by the client's RST_STREAM (no deadline was set).
-        Assert.True(await fixture.Server.Probe.HandlerCancelledByClient.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(EchoProbe.CancelledBy.Client, await fixture.Server.Probe.HandlerCancelledByClient.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 }
