@@ -43,7 +43,7 @@ public sealed class DeadlineTests(TestServerFixture fixture) : IClassFixture<Tes
         Assert.False(Probe.LateWrite.IsCompleted);
 
         Probe.ReleaseStubborn();
-        Assert.IsType<OperationCanceledException>(await Probe.LateWrite.WaitAsync(Wait));
+        await Probe.AssertLateWriteRefusedByDeadlineAsync();
 
         // The same connection serves the next call.
         using var next = await client.SendAsync(RawGrpc.Request(fixture.Server.H2cAddress, EchoService.Unary, new EchoRequest { Message = "after" }));
@@ -64,7 +64,7 @@ public sealed class DeadlineTests(TestServerFixture fixture) : IClassFixture<Tes
         Assert.Equal("Deadline Exceeded", ex.Detail);
         Assert.False(Probe.LateWrite.IsCompleted);
         Probe.ReleaseStubborn();
-        Assert.IsType<OperationCanceledException>(await Probe.LateWrite.WaitAsync(Wait));
+        await Probe.AssertLateWriteRefusedByDeadlineAsync();
         Assert.Equal("next", (await _channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, new EchoRequest { Message = "next" })).Message);
     }
 
@@ -89,7 +89,7 @@ public sealed class DeadlineTests(TestServerFixture fixture) : IClassFixture<Tes
         Assert.Null(call.GetTrailers().GetValue("x-trailer"));
 
         Probe.ReleaseStubborn();
-        Assert.IsType<OperationCanceledException>(await Probe.LateWrite.WaitAsync(Wait));
+        await Probe.AssertLateWriteRefusedByDeadlineAsync();
     }
 
     [Fact]
@@ -109,7 +109,7 @@ public sealed class DeadlineTests(TestServerFixture fixture) : IClassFixture<Tes
         Assert.Equal(StatusCode.DeadlineExceeded, write.StatusCode);
 
         Probe.ReleaseStubborn();
-        Assert.IsType<OperationCanceledException>(await Probe.LateWrite.WaitAsync(Wait));
+        await Probe.AssertLateWriteRefusedByDeadlineAsync();
     }
 
     [Fact]

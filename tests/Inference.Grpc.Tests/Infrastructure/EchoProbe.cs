@@ -97,6 +97,14 @@ internal sealed class EchoProbe
         }
     }
 
+    /// <summary>Waits for a released <c>stubborn</c> handler's write and checks the runtime refused it for the deadline.</summary>
+    public async Task AssertLateWriteRefusedByDeadlineAsync()
+    {
+        var exception = await LateWrite.WaitAsync(TimeSpan.FromSeconds(60));
+        var refused = Assert.IsType<OperationCanceledException>(exception);
+        Assert.Contains("deadline passed", refused.Message, StringComparison.Ordinal);
+    }
+
     public void LateWriteDone(Exception? exception)
     {
         lock (_lock)

@@ -29,6 +29,21 @@ public sealed class GrpcioClientTests(GrpcioClientFixture fixture) : IClassFixtu
 
     [PeerFact] public void HealthCheck() => fixture.AssertCase("health_check");
 
+    [PeerFact] public void HealthWatch_SeesEachChange() => fixture.AssertCase("health_watch");
+
+    [PeerFact]
+    public async Task DeadlineExceeded_HandlerIgnoringItsToken_CallEndsAndLaterWritesFail()
+    {
+        // grpcio saw DEADLINE_EXCEEDED after the first message, then used the same connection again. (Its own
+        // timer fires at the same moment as the server's, so which one it heard first is not told apart here;
+        // DeadlineTests prove the server's side with a client that never enforces deadlines itself.)
+        fixture.AssertCase("deadline_stubborn");
+
+        // The handler, released now, finds the call over: its write is refused.
+        fixture.Server.Probe.ReleaseStubborn();
+        await fixture.Server.Probe.AssertLateWriteRefusedByDeadlineAsync();
+    }
+
     [PeerFact]
     public async Task ClientCancellation_ReachesTheHandler()
     {
