@@ -244,16 +244,45 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
             await stream.WriteAsync(buffer.WrittenMemory, _cts.Token).ConfigureAwait(false);
             await stream.FlushAsync(_cts.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not InvalidOperationException)
+        catch (Exception ex) when (ex is not InvalidOperationException or ObjectDisposedException)
         {
+            // Usage errors (InvalidOperationException) pass as they are; a disposed HTTP/2 request stream is the
+            // transport's, like any other write failure.
             throw ex is GrpcException { StatusCode: StatusCode.ResourceExhausted } sizeError && _status is null
                 ? sizeError
-                : Fail(ex);
+                : await WriteFailureAsync(ex).ConfigureAwait(false);
         }
         finally
         {
             Volatile.Write(ref _writing, 0);
         }
+    }
+
+    /// <summary>
+    /// A write fails when the request stream is gone. When the server ended the call, that is why, and its
+    /// status is the answer: a trailers-only status at once; a status still to come after response messages
+    /// stays for the response stream (the call is not failed here, which would reset it and lose that status).
+    /// </summary>
+    private async Task<GrpcException> WriteFailureAsync(Exception exception)
+    {
+        if (_status is not null || _callerCancelled || _deadlineHit || _disposed)
+        {
+            return Fail(exception);
+        }
+
+        try
+        {
+            // Bounded: with the request stream gone, HttpClient answers or fails the response.
+            await SendTask.ConfigureAwait(false);
+        }
+        catch (GrpcException failed)
+        {
+            return failed;
+        }
+
+        return _status is not null
+            ? CreateException(null)
+            : new GrpcException(StatusCode.Unavailable, "The request stream was closed; the call's status comes with the response stream.", exception);
     }
 
     public ValueTask CompleteAsync()

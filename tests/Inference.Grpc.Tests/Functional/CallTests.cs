@@ -261,6 +261,38 @@ public sealed class CallTests(TestServerFixture fixture) : IClassFixture<TestSer
     }
 
     [Fact]
+    public async Task Duplex_ServerFailsBeforeAnswering_WritesAndReadsGetItsStatus()
+    {
+        using var call = _channel.DuplexStreaming<EchoRequest, EchoReply>(EchoService.Duplex);
+        await call.RequestStream.WriteAsync(new EchoRequest { Message = "fail:9:stop" });
+
+        // The server ended the call: writing on fails (once the client learns it) with the server's status.
+        var write = await WriteUntilRefusedAsync(call.RequestStream);
+        Assert.Equal(StatusCode.FailedPrecondition, write.StatusCode);
+        Assert.Equal("stop", write.Detail);
+        var read = await Assert.ThrowsAsync<GrpcException>(async () => await call.ResponseStream.MoveNextAsync());
+        Assert.Equal(StatusCode.FailedPrecondition, read.StatusCode);
+        Assert.Equal("stop", read.Detail);
+    }
+
+    [Fact]
+    public async Task Duplex_ServerFailsAfterAnswering_AFailedWriteLeavesItsStatusToTheResponseStream()
+    {
+        using var call = _channel.DuplexStreaming<EchoRequest, EchoReply>(EchoService.Duplex);
+        await call.RequestStream.WriteAsync(new EchoRequest { Message = "first" });
+        Assert.True(await call.ResponseStream.MoveNextAsync());
+        await call.RequestStream.WriteAsync(new EchoRequest { Message = "fail:9:stop" });
+
+        var write = await WriteUntilRefusedAsync(call.RequestStream);
+        Assert.True(write.StatusCode is StatusCode.FailedPrecondition or StatusCode.Unavailable, write.ToString());
+
+        // The status came after a message, in the trailers: the failed write did not reset the call.
+        var read = await Assert.ThrowsAsync<GrpcException>(async () => await call.ResponseStream.MoveNextAsync());
+        Assert.Equal(StatusCode.FailedPrecondition, read.StatusCode);
+        Assert.Equal("stop", read.Detail);
+    }
+
+    [Fact]
     public async Task Gzip_RequestAndResponseCompression_RoundTrip()
     {
         using var channel = GrpcChannel.ForAddress(fixture.Server.H2cAddress, new GrpcChannelOptions { RequestCompression = "gzip" });
@@ -319,6 +351,26 @@ public sealed class CallTests(TestServerFixture fixture) : IClassFixture<TestSer
 
         var reply = await channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, new EchoRequest { Message = "secure" });
         Assert.Equal("secure", reply.Message);
+    }
+
+    /// <summary>Writes until the client learns the server ended the call (a write fails), bounded in count and time.</summary>
+    private static async Task<GrpcException> WriteUntilRefusedAsync(IClientStreamWriter<EchoRequest> writer)
+    {
+        var message = new EchoRequest { Message = "more", Payload = ByteString.CopyFrom(new byte[1000]) };
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        for (var i = 0; i < 100_000 && !timeout.IsCancellationRequested; i++)
+        {
+            try
+            {
+                await writer.WriteAsync(message);
+            }
+            catch (GrpcException ex)
+            {
+                return ex;
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException("Every write succeeded although the server had ended the call.");
     }
 
     [Fact]
