@@ -267,7 +267,7 @@ public sealed class CallTests(TestServerFixture fixture) : IClassFixture<TestSer
         await call.RequestStream.WriteAsync(new EchoRequest { Message = "fail:9:stop" });
 
         // The server ended the call: writing on fails (once the client learns it) with the server's status.
-        var write = await WriteUntilRefusedAsync(call.RequestStream);
+        var write = await ClientStreams.WriteUntilRefusedAsync(call.RequestStream);
         Assert.Equal(StatusCode.FailedPrecondition, write.StatusCode);
         Assert.Equal("stop", write.Detail);
         var read = await Assert.ThrowsAsync<GrpcException>(async () => await call.ResponseStream.MoveNextAsync());
@@ -283,7 +283,7 @@ public sealed class CallTests(TestServerFixture fixture) : IClassFixture<TestSer
         Assert.True(await call.ResponseStream.MoveNextAsync());
         await call.RequestStream.WriteAsync(new EchoRequest { Message = "fail:9:stop" });
 
-        var write = await WriteUntilRefusedAsync(call.RequestStream);
+        var write = await ClientStreams.WriteUntilRefusedAsync(call.RequestStream);
         Assert.True(write.StatusCode is StatusCode.FailedPrecondition or StatusCode.Unavailable, write.ToString());
 
         // The status came after a message, in the trailers: the failed write did not reset the call.
@@ -351,26 +351,6 @@ public sealed class CallTests(TestServerFixture fixture) : IClassFixture<TestSer
 
         var reply = await channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, new EchoRequest { Message = "secure" });
         Assert.Equal("secure", reply.Message);
-    }
-
-    /// <summary>Writes until the client learns the server ended the call (a write fails), bounded in count and time.</summary>
-    private static async Task<GrpcException> WriteUntilRefusedAsync(IClientStreamWriter<EchoRequest> writer)
-    {
-        var message = new EchoRequest { Message = "more", Payload = ByteString.CopyFrom(new byte[1000]) };
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        for (var i = 0; i < 100_000 && !timeout.IsCancellationRequested; i++)
-        {
-            try
-            {
-                await writer.WriteAsync(message);
-            }
-            catch (GrpcException ex)
-            {
-                return ex;
-            }
-        }
-
-        throw new Xunit.Sdk.XunitException("Every write succeeded although the server had ended the call.");
     }
 
     [Fact]

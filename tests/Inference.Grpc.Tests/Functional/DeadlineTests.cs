@@ -113,6 +113,26 @@ public sealed class DeadlineTests(TestServerFixture fixture) : IClassFixture<Tes
     }
 
     [Fact]
+    public async Task StubbornDuplex_AClientThatKeepsWriting_IsStoppedByTheServersReset()
+    {
+        Probe.Reset();
+        using var call = _channel.DuplexStreaming<EchoRequest, EchoReply>(EchoService.Duplex,
+            new CallOptions { Timeout = TimeSpan.FromSeconds(2) });
+        await call.RequestStream.WriteAsync(new EchoRequest { Message = "first" });
+        Assert.True(await call.ResponseStream.MoveNextAsync().AsTask().WaitAsync(Wait));
+        await call.RequestStream.WriteAsync(new EchoRequest { Message = "stubborn" });
+        await Probe.StubbornStarted.WaitAsync(Wait);
+
+        // The handler reads nothing more: without the server's RST_STREAM(NO_ERROR) after its status, these
+        // writes would fill the flow-control window and block until the helper cancels them (CANCELLED).
+        var write = await ClientStreams.WriteUntilRefusedAsync(call.RequestStream);
+        Assert.NotEqual(StatusCode.Cancelled, write.StatusCode);
+
+        var read = await Assert.ThrowsAsync<GrpcException>(async () => await call.ResponseStream.MoveNextAsync().AsTask().WaitAsync(Wait));
+        Assert.Equal(StatusCode.DeadlineExceeded, read.StatusCode);
+    }
+
+    [Fact]
     public async Task Deadline_HandlerThatHonoursItsToken_StillGetsItCancelled()
     {
         Probe.Reset();

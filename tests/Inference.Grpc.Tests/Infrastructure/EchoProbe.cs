@@ -87,14 +87,23 @@ internal sealed class EchoProbe
         }
     }
 
-    /// <summary>What a <c>stubborn</c> handler does: waits for the release, deaf to its token.</summary>
-    public Task WaitStubbornAsync()
+    /// <summary>
+    /// What a <c>stubborn</c> handler does: waits for the release, deaf to its token. Returns where to report
+    /// its late write: the source current when it started, not that of a later test.
+    /// </summary>
+    public async Task<TaskCompletionSource<Exception?>> WaitStubbornAsync()
     {
+        Task release;
+        TaskCompletionSource<Exception?> lateWrite;
         lock (_lock)
         {
             _stubbornStarted.TrySetResult();
-            return _stubbornRelease.Task;
+            release = _stubbornRelease.Task;
+            lateWrite = _lateWrite;
         }
+
+        await release;
+        return lateWrite;
     }
 
     /// <summary>Waits for a released <c>stubborn</c> handler's write and checks the runtime refused it for the deadline.</summary>
@@ -103,14 +112,6 @@ internal sealed class EchoProbe
         var exception = await LateWrite.WaitAsync(TimeSpan.FromSeconds(60));
         var refused = Assert.IsType<OperationCanceledException>(exception);
         Assert.Contains("deadline passed", refused.Message, StringComparison.Ordinal);
-    }
-
-    public void LateWriteDone(Exception? exception)
-    {
-        lock (_lock)
-        {
-            _lateWrite.TrySetResult(exception);
-        }
     }
 
     /// <summary><c>gather</c> calls wait until <paramref name="count"/> of them are in flight at once.</summary>

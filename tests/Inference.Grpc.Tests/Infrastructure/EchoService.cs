@@ -134,15 +134,15 @@ internal static class EchoService
                 break;
             case "stubborn":
                 // Deaf to its token: only the test lets it go on. Then it tries to write once more.
-                await probe.WaitStubbornAsync();
+                var outcome = await probe.WaitStubbornAsync();
                 try
                 {
                     await lateWrite();
-                    probe.LateWriteDone(null);
+                    outcome.TrySetResult(null);
                 }
                 catch (Exception ex)
                 {
-                    probe.LateWriteDone(ex);
+                    outcome.TrySetResult(ex);
                     throw;
                 }
 

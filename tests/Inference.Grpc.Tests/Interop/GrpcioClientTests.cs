@@ -34,14 +34,15 @@ public sealed class GrpcioClientTests(GrpcioClientFixture fixture) : IClassFixtu
     [PeerFact]
     public async Task DeadlineExceeded_HandlerIgnoringItsToken_CallEndsAndLaterWritesFail()
     {
-        // grpcio saw DEADLINE_EXCEEDED after the first message, then used the same connection again. (Its own
-        // timer fires at the same moment as the server's, so which one it heard first is not told apart here;
-        // DeadlineTests prove the server's side with a client that never enforces deadlines itself.)
+        // grpcio saw DEADLINE_EXCEEDED after the first message, then used the same connection again. Its own
+        // timer runs alongside the server's and may fire first (its RST_STREAM then ends the call), so which
+        // side ended it is not told apart here: DeadlineTests prove the server's side with a client that never
+        // enforces deadlines itself.
         fixture.AssertCase("deadline_stubborn");
 
-        // The handler, released now, finds the call over: its write is refused.
+        // The handler, released now, finds the call over either way: its write fails.
         fixture.Server.Probe.ReleaseStubborn();
-        await fixture.Server.Probe.AssertLateWriteRefusedByDeadlineAsync();
+        Assert.IsAssignableFrom<OperationCanceledException>(await fixture.Server.Probe.LateWrite.WaitAsync(TimeSpan.FromSeconds(60)));
     }
 
     [PeerFact]
