@@ -55,14 +55,7 @@ public sealed class CallTests(TestServerFixture fixture) : IClassFixture<TestSer
     {
         using var call = _channel.ServerStreaming<EchoRequest, EchoReply>(EchoService.ServerStream,
             new EchoRequest { Message = "fail:9:stopped midway", Count = 2 });
-        var received = 0;
-        var ex = await Assert.ThrowsAsync<GrpcException>(async () =>
-        {
-            while (await call.ResponseStream.MoveNextAsync())
-            {
-                received++;
-            }
-        });
+        var (received, ex) = await ClientStreams.ReadUntilFailureAsync(call.ResponseStream);
 
         Assert.Equal(2, received);
         Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
@@ -174,14 +167,7 @@ public sealed class CallTests(TestServerFixture fixture) : IClassFixture<TestSer
     {
         using var call = _channel.ServerStreaming<EchoRequest, EchoReply>(EchoService.ServerStream,
             new EchoRequest { Message = "fail-trailers", Count = 2 });
-        var received = 0;
-        var ex = await Assert.ThrowsAsync<GrpcException>(async () =>
-        {
-            while (await call.ResponseStream.MoveNextAsync())
-            {
-                received++;
-            }
-        });
+        var (received, ex) = await ClientStreams.ReadUntilFailureAsync(call.ResponseStream);
 
         Assert.Equal(2, received);
         Assert.Equal(StatusCode.Aborted, ex.StatusCode);

@@ -74,14 +74,7 @@ public sealed class DeadlineTests(TestServerFixture fixture) : IClassFixture<Tes
         Probe.Reset();
         using var call = _channel.ServerStreaming<EchoRequest, EchoReply>(EchoService.ServerStream,
             new EchoRequest { Message = "stubborn", Count = 2 }, new CallOptions { Timeout = TimeSpan.FromMilliseconds(200) });
-        var received = 0;
-        var ex = await Assert.ThrowsAsync<GrpcException>(async () =>
-        {
-            while (await call.ResponseStream.MoveNextAsync().AsTask().WaitAsync(Wait))
-            {
-                received++;
-            }
-        });
+        var (received, ex) = await ClientStreams.ReadUntilFailureAsync(call.ResponseStream);
 
         Assert.Equal(2, received);
         Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
@@ -95,13 +88,7 @@ public sealed class DeadlineTests(TestServerFixture fixture) : IClassFixture<Tes
     [Fact]
     public async Task StubbornDuplex_ServerEndsBothDirectionsAtTheDeadline()
     {
-        Probe.Reset();
-        using var call = _channel.DuplexStreaming<EchoRequest, EchoReply>(EchoService.Duplex,
-            new CallOptions { Timeout = TimeSpan.FromSeconds(2) });
-        await call.RequestStream.WriteAsync(new EchoRequest { Message = "first" });
-        Assert.True(await call.ResponseStream.MoveNextAsync().AsTask().WaitAsync(Wait));
-        await call.RequestStream.WriteAsync(new EchoRequest { Message = "stubborn" });
-        await Probe.StubbornStarted.WaitAsync(Wait);
+        using var call = await StartStubbornDuplexAsync();
 
         var ex = await Assert.ThrowsAsync<GrpcException>(async () => await call.ResponseStream.MoveNextAsync().AsTask().WaitAsync(Wait));
         Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
@@ -115,13 +102,7 @@ public sealed class DeadlineTests(TestServerFixture fixture) : IClassFixture<Tes
     [Fact]
     public async Task StubbornDuplex_AClientThatKeepsWriting_IsStoppedByTheServersReset()
     {
-        Probe.Reset();
-        using var call = _channel.DuplexStreaming<EchoRequest, EchoReply>(EchoService.Duplex,
-            new CallOptions { Timeout = TimeSpan.FromSeconds(2) });
-        await call.RequestStream.WriteAsync(new EchoRequest { Message = "first" });
-        Assert.True(await call.ResponseStream.MoveNextAsync().AsTask().WaitAsync(Wait));
-        await call.RequestStream.WriteAsync(new EchoRequest { Message = "stubborn" });
-        await Probe.StubbornStarted.WaitAsync(Wait);
+        using var call = await StartStubbornDuplexAsync();
 
         // The handler reads nothing more: without the server's RST_STREAM(NO_ERROR) after its status, these
         // writes would fill the flow-control window and block until the helper cancels them (CANCELLED).
@@ -142,6 +123,18 @@ public sealed class DeadlineTests(TestServerFixture fixture) : IClassFixture<Tes
 
         Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
         Assert.Equal(EchoProbe.CancelledBy.Deadline, await Probe.HandlerCancelled.WaitAsync(Wait));
+    }
+
+    /// <summary>A duplex call with a 2 s deadline that got one answer, then a message the handler sits on.</summary>
+    private async Task<DuplexStreamingCall<EchoRequest, EchoReply>> StartStubbornDuplexAsync()
+    {
+        Probe.Reset();
+        var call = _channel.DuplexStreaming<EchoRequest, EchoReply>(EchoService.Duplex, new CallOptions { Timeout = TimeSpan.FromSeconds(2) });
+        await call.RequestStream.WriteAsync(new EchoRequest { Message = "first" });
+        Assert.True(await call.ResponseStream.MoveNextAsync().AsTask().WaitAsync(Wait));
+        await call.RequestStream.WriteAsync(new EchoRequest { Message = "stubborn" });
+        await Probe.StubbornStarted.WaitAsync(Wait);
+        return call;
     }
 
     [Fact]
