@@ -158,14 +158,14 @@ public sealed class ServerCallContext : IDisposable
 
     public void Dispose()
     {
-        lock (_lock)
-        {
-            // A deadline timer that fires from now on finds the call over and leaves the HttpContext alone.
-            _ended = true;
-        }
-
         if (_callCts is not null)
         {
+            lock (_lock)
+            {
+                // A deadline timer that fires from now on finds the call over and leaves the HttpContext alone.
+                _ended = true;
+            }
+
             _deadlineTimer!.Dispose();
             _abortRegistration.Dispose();
             _callCts.Dispose();
@@ -222,6 +222,13 @@ public sealed class ServerCallContext : IDisposable
     /// </summary>
     internal Task SealAsync()
     {
+        if (_deadlineTimer is null)
+        {
+            // No deadline: no other thread can end the call.
+            _ended = true;
+            return Task.CompletedTask;
+        }
+
         lock (_lock)
         {
             _ended = true;
