@@ -108,13 +108,24 @@ public sealed class GrpcChannel : CallInvoker, IDisposable
             throw new ArgumentException($"'{method}' is not a gRPC method path like '/package.Service/Method'.", nameof(method));
         }
 
-        uri = new Uri(Address, method);
+        uri = CombineMethodUri(Address, method);
         return _methodUris.GetOrAdd(method, uri);
     }
 
-    private static SocketsHttpHandler CreateHandler(GrpcChannelOptions options)
+    /// <summary>
+    /// The method path goes under the address's own path: a server behind a gateway at <c>http://host/prefix/</c>
+    /// (or <c>/prefix</c>) serves <c>/pkg.Svc/M</c> at <c>/prefix/pkg.Svc/M</c>.
+    /// </summary>
+    internal static Uri CombineMethodUri(Uri address, string method)
     {
-        var ssl = options.SslOptions ?? new SslClientAuthenticationOptions();
+        var prefix = address.AbsolutePath.TrimEnd('/');
+        return new UriBuilder(address) { Path = prefix + method, Query = string.Empty, Fragment = string.Empty }.Uri;
+    }
+
+    internal static SocketsHttpHandler CreateHandler(GrpcChannelOptions options)
+    {
+        // A copy: the caller's options object may be shared with other channels or handlers.
+        var ssl = options.SslOptions is { } given ? Copy(given) : new SslClientAuthenticationOptions();
         ssl.ApplicationProtocols ??= [SslApplicationProtocol.Http2];
         return new SocketsHttpHandler
         {
@@ -130,5 +141,36 @@ public sealed class GrpcChannel : CallInvoker, IDisposable
             UseProxy = false,
             SslOptions = ssl,
         };
+    }
+
+    /// <summary>Every settable property (a test checks none is missed); the protocol list is copied too.</summary>
+    internal static SslClientAuthenticationOptions Copy(SslClientAuthenticationOptions source)
+    {
+        var copy = new SslClientAuthenticationOptions
+        {
+            AllowRenegotiation = source.AllowRenegotiation,
+            AllowTlsResume = source.AllowTlsResume,
+            ApplicationProtocols = source.ApplicationProtocols is { } protocols ? [.. protocols] : null,
+            CertificateChainPolicy = source.CertificateChainPolicy,
+            CertificateRevocationCheckMode = source.CertificateRevocationCheckMode,
+            CipherSuitesPolicy = source.CipherSuitesPolicy,
+            ClientCertificateContext = source.ClientCertificateContext,
+            ClientCertificates = source.ClientCertificates,
+            EnabledSslProtocols = source.EnabledSslProtocols,
+#pragma warning disable SYSLIB0040 // Obsolete, but a caller may still have set it: the copy keeps it.
+            EncryptionPolicy = source.EncryptionPolicy,
+#pragma warning restore SYSLIB0040
+            LocalCertificateSelectionCallback = source.LocalCertificateSelectionCallback,
+            RemoteCertificateValidationCallback = source.RemoteCertificateValidationCallback,
+            TargetHost = source.TargetHost,
+        };
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows())
+        {
+            // Settable only where the platform's TLS supports the choice.
+            copy.AllowRsaPssPadding = source.AllowRsaPssPadding;
+            copy.AllowRsaPkcs1Padding = source.AllowRsaPkcs1Padding;
+        }
+
+        return copy;
     }
 }

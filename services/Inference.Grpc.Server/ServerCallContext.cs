@@ -1,33 +1,59 @@
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
 
 namespace Inference.Grpc.Server;
 
 /// <summary>What a handler knows about its call and what it may add to the response.</summary>
+/// <remarks>
+/// A call ends once: with the handler's outcome, or at its deadline, whichever comes first. Every write to
+/// the response takes one lock and checks that the call has not ended, so a handler that ignores its token
+/// cannot write into a response the deadline has already finished.
+/// </remarks>
 public sealed class ServerCallContext : IDisposable
 {
+    private const int Http2NoError = 0;
+
+    // The longest delay a timer takes (about 49 days); a longer grpc-timeout is clamped to it.
+    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     private readonly HttpContext _http;
-    private readonly CancellationTokenSource? _deadlineCts;
+    private readonly ILogger _logger;
+    private readonly Lock _lock = new();
+    private readonly CancellationTokenSource? _callCts;
     private readonly CancellationTokenRegistration _abortRegistration;
+    private readonly ITimer? _deadlineTimer;
     private Metadata? _requestHeaders;
     private Metadata? _responseTrailers;
     private string? _peer;
+    private bool _ended;
 
-    internal ServerCallContext(HttpContext http, GrpcServerOptions options, bool requestGzip, TimeSpan? timeout, TimeProvider timeProvider)
+    // Whether response messages are gzip-compressed; decided (and advertised) before the first byte.
+    private bool _responseGzip;
+    private TaskCompletionSource? _deadlineCompletion;
+
+    internal ServerCallContext(HttpContext http, GrpcServerOptions options, bool requestGzip, TimeSpan? timeout, TimeProvider timeProvider, ILogger logger)
     {
         _http = http;
+        _logger = logger;
         Options = options;
         RequestGzip = requestGzip;
         ResponseCompression = options.ResponseCompression;
         if (timeout is { } value)
         {
+            value = value > MaxTimerDelay ? MaxTimerDelay : value;
             Deadline = timeProvider.GetUtcNow().UtcDateTime + value;
-            _deadlineCts = new CancellationTokenSource(value, timeProvider);
-            _abortRegistration = http.RequestAborted.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _deadlineCts);
-            CancellationToken = _deadlineCts.Token;
+            _callCts = new CancellationTokenSource();
+            _abortRegistration = http.RequestAborted.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _callCts);
+            CancellationToken = _callCts.Token;
+            // Last: with a tiny timeout the callback may run at once, and it needs the fields above.
+            _deadlineTimer = timeProvider.CreateTimer(static state => ((ServerCallContext)state!).OnDeadline(), this, value, Timeout.InfiniteTimeSpan);
         }
         else
         {
@@ -51,7 +77,10 @@ public sealed class ServerCallContext : IDisposable
     /// <summary>When the client stops waiting (UTC); <see cref="DateTime.MaxValue"/> without a grpc-timeout.</summary>
     public DateTime Deadline { get; }
 
-    /// <summary>Cancelled when the client resets the stream or the deadline passes.</summary>
+    /// <summary>
+    /// Cancelled when the client resets the stream or the deadline passes. At the deadline the runtime has
+    /// already sent DEADLINE_EXCEEDED: later writes throw and the handler's result is discarded.
+    /// </summary>
     public CancellationToken CancellationToken { get; }
 
     /// <summary>Custom metadata of the request (built on first use).</summary>
@@ -70,12 +99,14 @@ public sealed class ServerCallContext : IDisposable
 
     internal bool RequestGzip { get; }
 
-    internal bool MessageWritten { get; set; }
+    /// <summary>A response message went into the body: the status goes in trailers.</summary>
+    internal bool MessageWritten { get; private set; }
 
-    internal bool HasResponseTrailers => _responseTrailers is { Count: > 0 };
+    /// <summary>The deadline ended the call: its status was sent, whatever the handler does next.</summary>
+    internal bool EndedByDeadline { get; private set; }
 
-    internal bool DeadlineExceeded =>
-        _deadlineCts is { IsCancellationRequested: true } && !_http.RequestAborted.IsCancellationRequested;
+    /// <summary>Reading the request or sending the response failed in the transport: the stream is gone.</summary>
+    internal bool TransportFailed { get; private set; }
 
     /// <summary>One request header value without building <see cref="RequestHeaders"/> (cheap on the hot path).</summary>
     public string? GetRequestHeader(string key)
@@ -116,23 +147,240 @@ public sealed class ServerCallContext : IDisposable
             }
         }
 
-        ApplyResponseEncoding();
-        await _http.Response.BodyWriter.FlushAsync(CancellationToken).ConfigureAwait(false);
+        lock (_lock)
+        {
+            ThrowIfEnded();
+            ApplyResponseEncoding();
+        }
+
+        await FlushAsync(CancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose()
     {
-        if (_deadlineCts is not null)
+        if (_callCts is not null)
         {
+            lock (_lock)
+            {
+                // A deadline timer that fires from now on finds the call over and leaves the HttpContext alone.
+                _ended = true;
+            }
+
+            _deadlineTimer!.Dispose();
             _abortRegistration.Dispose();
-            _deadlineCts.Dispose();
+            _callCts.Dispose();
         }
     }
 
-    /// <summary>Whether response messages are gzip-compressed; decided (and advertised) before the first byte.</summary>
-    internal bool ResponseGzip { get; private set; }
+    /// <summary>Frames a response message into the body (a streaming write; the caller flushes).</summary>
+    internal void WriteMessage(IMessage message)
+    {
+        lock (_lock)
+        {
+            ThrowIfEnded();
+            WriteMessageCore(message);
+        }
+    }
 
-    internal void ApplyResponseEncoding()
+    /// <summary>
+    /// Ends the call with its one response message and OK (unary, client streaming). Ignored when the deadline
+    /// ended the call first. Headers, message and trailers leave together when the request delegate returns.
+    /// </summary>
+    internal void EndWithMessage(IMessage message)
+    {
+        lock (_lock)
+        {
+            if (_ended)
+            {
+                return;
+            }
+
+            WriteMessageCore(message);
+            _ended = true;
+            CallStatusWriter.Write(this, StatusStrings.Ok, detail: null, withTrailers: true);
+        }
+    }
+
+    /// <summary>Ends the call with a status and the response trailers; ignored when the deadline ended it first.</summary>
+    internal void End(StatusCode code, string? detail)
+    {
+        lock (_lock)
+        {
+            if (_ended)
+            {
+                return;
+            }
+
+            _ended = true;
+            CallStatusWriter.Write(this, StatusStrings.For(code), detail, withTrailers: true);
+        }
+    }
+
+    /// <summary>
+    /// Closes the call to the deadline and returns what must finish before the request delegate returns
+    /// (the deadline's own completion of the response, if it ended the call): Kestrel reuses the HttpContext after.
+    /// </summary>
+    internal Task SealAsync()
+    {
+        if (_deadlineTimer is null)
+        {
+            // No deadline: no other thread can end the call.
+            _ended = true;
+            return Task.CompletedTask;
+        }
+
+        lock (_lock)
+        {
+            _ended = true;
+            return _deadlineCompletion?.Task ?? Task.CompletedTask;
+        }
+    }
+
+    /// <summary>Flushes the response body; a transport failure is recorded as such.</summary>
+    internal async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _http.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionAbortedException)
+        {
+            TransportFailed = true;
+            throw;
+        }
+    }
+
+    /// <summary>Reads the request body; a transport failure is recorded, a body Kestrel refuses becomes a status.</summary>
+    internal async ValueTask<ReadResult> ReadAsync(PipeReader reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            throw Refused(ex);
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionAbortedException)
+        {
+            TransportFailed = true;
+            throw;
+        }
+    }
+
+    /// <summary>The synchronous <see cref="ReadAsync"/>: false when nothing is buffered yet.</summary>
+    internal bool TryRead(PipeReader reader, out ReadResult result)
+    {
+        try
+        {
+            return reader.TryRead(out result);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            throw Refused(ex);
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionAbortedException)
+        {
+            TransportFailed = true;
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Kestrel refused the body (a limit the host set that the runtime could not lift): the client is still
+    /// there and gets a status, not a dropped stream.
+    /// </summary>
+    private static GrpcException Refused(BadHttpRequestException exception) =>
+        new(exception.StatusCode == StatusCodes.Status413PayloadTooLarge ? StatusCode.ResourceExhausted : StatusCode.Internal,
+            exception.Message,
+            exception);
+
+    private void WriteMessageCore(IMessage message)
+    {
+        ApplyResponseEncoding();
+        MessageCodec.Write(_http.Response.BodyWriter, message, _responseGzip, Options.MaxSendMessageSize);
+        MessageWritten = true;
+    }
+
+    private void ThrowIfEnded()
+    {
+        if (!_ended)
+        {
+            return;
+        }
+
+        if (EndedByDeadline)
+        {
+            throw new OperationCanceledException("The call's deadline passed and its status was sent: nothing more can be written.", CancellationToken);
+        }
+
+        throw new InvalidOperationException("The call has ended: nothing more can be written.");
+    }
+
+    /// <summary>
+    /// The deadline passed: DEADLINE_EXCEEDED is sent now (in trailers, or trailers-only) and the stream is
+    /// closed, whether or not the handler honours its token; then the handler's token is cancelled.
+    /// </summary>
+    private void OnDeadline()
+    {
+        bool send;
+        lock (_lock)
+        {
+            if (_ended)
+            {
+                return;
+            }
+
+            _ended = true;
+            EndedByDeadline = true;
+            // After a client reset nothing can reach it; the call is still over for the handler's writes.
+            send = !_http.RequestAborted.IsCancellationRequested;
+            if (send)
+            {
+                _deadlineCompletion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                // Only the status: the handler may still be filling its trailers on another thread.
+                CallStatusWriter.Write(this, StatusStrings.For(StatusCode.DeadlineExceeded), "Deadline Exceeded", withTrailers: false);
+            }
+        }
+
+        GrpcServerLog.DeadlineExceeded(_logger, Method);
+        try
+        {
+            _callCts!.Cancel();
+        }
+        catch (AggregateException ex)
+        {
+            // A callback the handler registered on its token threw; the call ends all the same.
+            GrpcServerLog.DeadlineCallbackFailed(_logger, Method, ex);
+        }
+
+        if (send)
+        {
+            _ = CompleteAtDeadlineAsync();
+        }
+    }
+
+    private async Task CompleteAtDeadlineAsync()
+    {
+        try
+        {
+            await _http.Response.CompleteAsync().ConfigureAwait(false);
+            // The request side too. NO_ERROR after a complete response tells the client to stop sending without
+            // failing the call (as the reference implementations do); pending request reads end.
+            _http.Features.Get<IHttpResetFeature>()?.Reset(Http2NoError);
+        }
+        catch (Exception ex)
+        {
+            // The client left meanwhile, or the stream is already closed: nothing more to send.
+            GrpcServerLog.DeadlineCompletionFailed(_logger, Method, ex);
+        }
+        finally
+        {
+            _deadlineCompletion!.TrySetResult();
+        }
+    }
+
+    private void ApplyResponseEncoding()
     {
         if (_http.Response.HasStarted || ResponseCompression is null)
         {
@@ -141,7 +389,7 @@ public sealed class ServerCallContext : IDisposable
 
         if (MessageCodec.IsGzip(ResponseCompression) && ClientAcceptsGzip())
         {
-            ResponseGzip = true;
+            _responseGzip = true;
             _http.Response.Headers.GrpcEncoding = StatusStrings.Gzip;
         }
     }
@@ -169,17 +417,21 @@ public sealed class ServerCallContext : IDisposable
 
     private void SetResponseHeaderCore(string key, string value)
     {
-        if (_http.Response.HasStarted)
-        {
-            throw new InvalidOperationException("Response headers were already sent.");
-        }
-
         if (Metadata.IsReservedKey(key))
         {
             throw new ArgumentException($"'{key}' is reserved by the protocol.", nameof(key));
         }
 
-        _http.Response.Headers.Append(key, value);
+        lock (_lock)
+        {
+            ThrowIfEnded();
+            if (_http.Response.HasStarted)
+            {
+                throw new InvalidOperationException("Response headers were already sent.");
+            }
+
+            _http.Response.Headers.Append(key, value);
+        }
     }
 
     internal void CopyTrailersTo(IHeaderDictionary target)

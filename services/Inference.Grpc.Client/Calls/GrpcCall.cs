@@ -12,13 +12,22 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
     where TResponse : class, IMessage<TResponse>, new()
 {
     private const string UserAgent = "grpc-csharp-inference/1.0";
+
+    // HTTP/2 REFUSED_STREAM: the server did not process the stream, so the request may be sent again.
+    private const long RefusedStream = 0x7;
+
+    // Resends of a refused unary or server-streaming request (each one a fresh pass through HttpClient's
+    // own three connection retries). A cap, so that a server that refuses everything fails the call.
+    private const int MaxTransparentRetries = 8;
     private static readonly MessageParser<TResponse> s_parser = new(static () => new TResponse());
+    private static readonly Action<object?> s_cancelByCaller = static state => ((GrpcCall<TRequest, TResponse>)state!).CancelByCaller();
 
     private readonly GrpcChannel _channel;
     private readonly string _method;
     private readonly CallOptions _options;
     private readonly CancellationTokenSource _cts = new();
     private readonly CancellationTokenRegistration _userRegistration;
+    private readonly CancellationTokenRegistration _abortRegistration;
     private readonly ITimer? _deadlineTimer;
     private readonly TimeSpan? _timeout;
     private readonly bool _requestGzip;
@@ -32,6 +41,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
     private Metadata? _responseHeaders;
     private Metadata? _trailers;
     private volatile bool _deadlineHit;
+    private volatile bool _callerCancelled;
     private bool _disposed;
     private bool _requestCompleted;
     private int _writing;
@@ -66,9 +76,10 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
             }
         }
 
+        _abortRegistration = _cts.Token.UnsafeRegister(static state => ((GrpcCall<TRequest, TResponse>)state!).ResetStream(), this);
         if (options.CancellationToken.CanBeCanceled)
         {
-            _userRegistration = options.CancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _cts);
+            _userRegistration = options.CancellationToken.UnsafeRegister(s_cancelByCaller, this);
         }
     }
 
@@ -89,15 +100,13 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
             return;
         }
 
-        var content = new ByteArrayContent(body);
-        content.Headers.TryAddWithoutValidation("Content-Type", GrpcProtocol.ContentType);
-        _sendTask = SendAsync(content);
+        _sendTask = SendAsync(body);
     }
 
     public void StartStreaming()
     {
         _requestContent = new PushStreamContent();
-        _sendTask = SendAsync(_requestContent);
+        _sendTask = SendAsync(body: null);
     }
 
     public async Task<Metadata> GetResponseHeadersAsync()
@@ -146,7 +155,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
         }
 
         using var registration = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _cts)
+            ? cancellationToken.UnsafeRegister(s_cancelByCaller, this)
             : default;
         var maxSize = _channel.Options.MaxReceiveMessageSize;
         try
@@ -211,7 +220,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
         }
 
         using var registration = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _cts)
+            ? cancellationToken.UnsafeRegister(s_cancelByCaller, this)
             : default;
         try
         {
@@ -235,16 +244,45 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
             await stream.WriteAsync(buffer.WrittenMemory, _cts.Token).ConfigureAwait(false);
             await stream.FlushAsync(_cts.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not InvalidOperationException)
+        catch (Exception ex) when (ex is not InvalidOperationException or ObjectDisposedException)
         {
+            // Usage errors (InvalidOperationException) pass as they are; a disposed HTTP/2 request stream is the
+            // transport's, like any other write failure.
             throw ex is GrpcException { StatusCode: StatusCode.ResourceExhausted } sizeError && _status is null
                 ? sizeError
-                : Fail(ex);
+                : await WriteFailureAsync(ex).ConfigureAwait(false);
         }
         finally
         {
             Volatile.Write(ref _writing, 0);
         }
+    }
+
+    /// <summary>
+    /// A write fails when the request stream is gone. When the server ended the call, that is why, and its
+    /// status is the answer: a trailers-only status at once; a status still to come after response messages
+    /// stays for the response stream (the call is not failed here, which would reset it and lose that status).
+    /// </summary>
+    private async Task<GrpcException> WriteFailureAsync(Exception exception)
+    {
+        if (_status is not null || _callerCancelled || _deadlineHit || _disposed)
+        {
+            return Fail(exception);
+        }
+
+        try
+        {
+            // Bounded: with the request stream gone, HttpClient answers or fails the response.
+            await SendTask.ConfigureAwait(false);
+        }
+        catch (GrpcException failed)
+        {
+            return failed;
+        }
+
+        return _status is not null
+            ? CreateException(null)
+            : new GrpcException(StatusCode.Unavailable, "The request stream was closed; the call's status comes with the response stream.", exception);
     }
 
     public ValueTask CompleteAsync()
@@ -272,10 +310,28 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
         _requestContent?.Abort();
         _deadlineTimer?.Dispose();
         _userRegistration.Dispose();
+        _abortRegistration.Dispose();
         _response?.Dispose();
     }
 
     private Task<HttpResponseMessage> SendTask => _sendTask ?? throw new InvalidOperationException("The call was not started.");
+
+    /// <summary>
+    /// Ends the HTTP/2 stream when the call is cancelled (token, deadline, local failure). HttpClient resets it
+    /// for a cancelled pending read, but a streaming call may have none pending (a duplex call between
+    /// messages): disposing the response resets it at once, so the server sees the call end.
+    /// </summary>
+    private void ResetStream()
+    {
+        Volatile.Read(ref _response)?.Dispose();
+        _requestContent?.Abort();
+    }
+
+    private void CancelByCaller()
+    {
+        _callerCancelled = true;
+        _cts.Cancel();
+    }
 
     private void OnDeadline()
     {
@@ -305,51 +361,51 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
         return buffer.WrittenSpan.ToArray();
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpContent content)
+    /// <summary>Sends the request: <paramref name="body"/> for a unary request, else the streaming content.</summary>
+    private async Task<HttpResponseMessage> SendAsync(byte[]? body)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, _channel.GetMethodUri(_method))
+        HttpResponseMessage response;
+        var start = _channel.Options.TimeProvider.GetTimestamp();
+        for (var attempt = 0; ; attempt++)
         {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = content,
-        };
-        var headers = request.Headers;
-        headers.TryAddWithoutValidation(GrpcProtocol.TeHeader, GrpcProtocol.TeTrailers);
-        headers.TryAddWithoutValidation("User-Agent", UserAgent);
-        headers.TryAddWithoutValidation(GrpcProtocol.AcceptEncodingHeader, GrpcProtocol.SupportedAcceptEncoding);
-        if (_requestGzip)
-        {
-            headers.TryAddWithoutValidation(GrpcProtocol.EncodingHeader, GrpcProtocol.GzipEncoding);
-        }
-
-        if (_timeout is { } timeout)
-        {
-            headers.TryAddWithoutValidation(GrpcProtocol.TimeoutHeader, GrpcTimeout.Format(timeout));
-        }
-
-        if (_options.Headers is { } metadata)
-        {
-            foreach (var entry in metadata)
+            HttpContent content;
+            if (body is null)
             {
-                if (!Metadata.IsReservedKey(entry.Key))
+                content = _requestContent!;
+            }
+            else
+            {
+                content = new ByteArrayContent(body);
+                content.Headers.TryAddWithoutValidation("Content-Type", GrpcProtocol.ContentType);
+            }
+
+            try
+            {
+                _cts.Token.ThrowIfCancellationRequested();
+                var request = CreateRequest(content, attempt == 0 ? TimeSpan.Zero : _channel.Options.TimeProvider.GetElapsedTime(start));
+                response = await _channel.Invoker.SendAsync(request, _cts.Token).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception ex)
+            {
+                // A new connection takes requests before the server's SETTINGS tell its stream limit; the
+                // streams over it are refused unprocessed. A buffered request can go again (gRPC's transparent
+                // retry); a streaming one cannot, its messages are the caller's.
+                if (body is null || attempt == MaxTransparentRetries || _cts.IsCancellationRequested
+                    || FindProtocolException(ex) is not { ErrorCode: RefusedStream })
                 {
-                    headers.TryAddWithoutValidation(entry.Key, entry.Value);
+                    throw Fail(ex);
                 }
             }
         }
 
-        HttpResponseMessage response;
-        try
+        Volatile.Write(ref _response, response);
+        if (_cts.IsCancellationRequested)
         {
-            _cts.Token.ThrowIfCancellationRequested();
-            response = await _channel.Invoker.SendAsync(request, _cts.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            throw Fail(ex);
+            // Cancelled while the headers were on their way: ResetStream found no response yet.
+            response.Dispose();
         }
 
-        _response = response;
         if (response.StatusCode != HttpStatusCode.OK)
         {
             throw Fail(new GrpcException(GrpcProtocol.StatusFromHttpStatus((int)response.StatusCode),
@@ -405,7 +461,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
         {
             status = new Status(grpc.StatusCode, grpc.Detail);
         }
-        else if (_options.CancellationToken.IsCancellationRequested || _disposed || exception is OperationCanceledException)
+        else if (_callerCancelled || _disposed)
         {
             status = new Status(StatusCode.Cancelled, "Call canceled by the client.");
         }
@@ -416,6 +472,11 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
         else if (exception is HttpRequestException or IOException)
         {
             status = new Status(StatusCode.Unavailable, $"Error connecting to the server: {exception.Message}");
+        }
+        else if (exception is OperationCanceledException)
+        {
+            // No caller cancelled it: HttpClient gave up the stream (e.g. the server refused or reset it).
+            status = new Status(StatusCode.Unavailable, "The HTTP/2 stream was abandoned by the transport.");
         }
         else
         {
@@ -432,6 +493,43 @@ internal sealed class GrpcCall<TRequest, TResponse> : IAsyncStreamReader<TRespon
     {
         var status = _status ?? new Status(StatusCode.Unknown, string.Empty);
         return new GrpcException(status.StatusCode, status.Detail, GetResponseHeadersNow(), _trailers, inner);
+    }
+
+    private HttpRequestMessage CreateRequest(HttpContent content, TimeSpan elapsed)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, _channel.GetMethodUri(_method))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = content,
+        };
+        var headers = request.Headers;
+        headers.TryAddWithoutValidation(GrpcProtocol.TeHeader, GrpcProtocol.TeTrailers);
+        headers.TryAddWithoutValidation("User-Agent", UserAgent);
+        headers.TryAddWithoutValidation(GrpcProtocol.AcceptEncodingHeader, GrpcProtocol.SupportedAcceptEncoding);
+        if (_requestGzip)
+        {
+            headers.TryAddWithoutValidation(GrpcProtocol.EncodingHeader, GrpcProtocol.GzipEncoding);
+        }
+
+        if (_timeout is { } timeout)
+        {
+            // A resent request carries what is left of the deadline.
+            headers.TryAddWithoutValidation(GrpcProtocol.TimeoutHeader, GrpcTimeout.Format(timeout - elapsed));
+        }
+
+        if (_options.Headers is { } metadata)
+        {
+            foreach (var entry in metadata)
+            {
+                if (!Metadata.IsReservedKey(entry.Key))
+                {
+                    headers.TryAddWithoutValidation(entry.Key, entry.Value);
+                }
+            }
+        }
+
+        return request;
     }
 
     private static HttpProtocolException? FindProtocolException(Exception? exception)

@@ -22,11 +22,14 @@ internal sealed class PushStreamContent : HttpContent
     /// <summary>Ends the request stream (END_STREAM is sent).</summary>
     public void Complete() => _complete.TrySetResult();
 
-    /// <summary>Stops waiting for writes; the stream is never handed out after this.</summary>
+    /// <summary>
+    /// Stops waiting for writes; the stream is never handed out after this. The request ends in a reset, not an
+    /// END_STREAM a server would take for a complete request stream.
+    /// </summary>
     public void Abort()
     {
         _stream.TrySetCanceled();
-        _complete.TrySetResult();
+        _complete.TrySetCanceled();
     }
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>

@@ -17,15 +17,6 @@ internal sealed class ClientStreamingServerCallHandler<TRequest, TResponse>(
     protected override async Task HandleCoreAsync(HttpContext http, ServerCallContext context)
     {
         var reader = new RequestStreamReader<TRequest>(http.Request.BodyReader, s_parser, context);
-        var response = await handler(reader, context).ConfigureAwait(false);
-        if (context.DeadlineExceeded)
-        {
-            throw new OperationCanceledException(context.CancellationToken);
-        }
-
-        context.ApplyResponseEncoding();
-        MessageCodec.Write(http.Response.BodyWriter, response, context.ResponseGzip, Options.MaxSendMessageSize);
-        context.MessageWritten = true;
-        WriteOk(context);
+        context.EndWithMessage(await handler(reader, context).ConfigureAwait(false));
     }
 }

@@ -17,12 +17,7 @@ internal sealed class DuplexStreamingServerCallHandler<TRequest, TResponse>(
     protected override async Task HandleCoreAsync(HttpContext http, ServerCallContext context)
     {
         var reader = new RequestStreamReader<TRequest>(http.Request.BodyReader, s_parser, context);
-        await handler(reader, new ResponseStreamWriter<TResponse>(http, context), context).ConfigureAwait(false);
-        if (context.DeadlineExceeded)
-        {
-            throw new OperationCanceledException(context.CancellationToken);
-        }
-
-        WriteOk(context);
+        await handler(reader, new ResponseStreamWriter<TResponse>(context), context).ConfigureAwait(false);
+        context.End(StatusCode.OK, detail: null);
     }
 }

@@ -1,20 +1,16 @@
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Primitives;
 
 namespace Inference.Grpc.Server;
 
 /// <summary>
-/// Shared steps of every call type: request validation, deadline, and turning the outcome into
-/// grpc-status (trailers, or a trailers-only response when no message was sent).
+/// Shared steps of every call type: request validation, Kestrel's per-request limits, and turning the
+/// outcome into grpc-status (trailers, or a trailers-only response when no message was sent).
 /// </summary>
 internal abstract class ServerCallHandler(GrpcServerOptions options, TimeProvider timeProvider, ILogger logger)
 {
-    /// <summary>How long an I/O failure waits for RequestAborted before it counts as a handler failure.</summary>
-    private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(1);
-
     protected GrpcServerOptions Options { get; } = options;
 
     protected ILogger Logger { get; } = logger;
@@ -26,7 +22,8 @@ internal abstract class ServerCallHandler(GrpcServerOptions options, TimeProvide
             return Task.CompletedTask;
         }
 
-        var context = new ServerCallContext(http, Options, requestGzip, timeout, timeProvider);
+        LiftRequestBodyLimits(http, Logger);
+        var context = new ServerCallContext(http, Options, requestGzip, timeout, timeProvider, Logger);
         Task task;
         try
         {
@@ -39,15 +36,44 @@ internal abstract class ServerCallHandler(GrpcServerOptions options, TimeProvide
 
         if (task.IsCompletedSuccessfully)
         {
-            context.Dispose();
-            return Task.CompletedTask;
+            var sealing = context.SealAsync();
+            if (sealing.IsCompletedSuccessfully)
+            {
+                context.Dispose();
+                return Task.CompletedTask;
+            }
         }
 
         return AwaitCallAsync(task, context);
     }
 
-    /// <summary>Runs the handler; on success writes the response and an OK status.</summary>
+    /// <summary>Runs the handler; on success ends the call with the response and an OK status.</summary>
     protected abstract Task HandleCoreAsync(HttpContext http, ServerCallContext context);
+
+    /// <summary>
+    /// Messages are bounded one by one (MaxReceiveMessageSize); a stream's total size and pace are not
+    /// Kestrel's to limit: a long client stream would hit its 30 MB body cap, a slow one its minimum data rate.
+    /// </summary>
+    private static void LiftRequestBodyLimits(HttpContext http, ILogger logger)
+    {
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { MaxRequestBodySize: not null } size)
+        {
+            if (size.IsReadOnly)
+            {
+                GrpcServerLog.BodySizeLimitKept(logger, http.Request.Path.Value ?? string.Empty, size.MaxRequestBodySize.Value);
+            }
+            else
+            {
+                size.MaxRequestBodySize = null;
+            }
+        }
+
+        // HTTP/2 streams only accept null here (their getter throws).
+        if (http.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } rate)
+        {
+            rate.MinDataRate = null;
+        }
+    }
 
     private async Task AwaitCallAsync(Task task, ServerCallContext context)
     {
@@ -57,22 +83,31 @@ internal abstract class ServerCallHandler(GrpcServerOptions options, TimeProvide
         }
         catch (Exception ex)
         {
-            await HandleFailureAsync(context, ex).ConfigureAwait(false);
+            HandleFailure(context, ex);
         }
         finally
         {
+            await context.SealAsync().ConfigureAwait(false);
             context.Dispose();
         }
     }
 
-    private async Task HandleFailureAsync(ServerCallContext context, Exception exception)
+    private void HandleFailure(ServerCallContext context, Exception exception)
     {
-        var http = context.HttpContext;
-        if (http.RequestAborted.IsCancellationRequested
-            || (exception is IOException or ConnectionAbortedException && await IsAbortedAsync(http.RequestAborted).ConfigureAwait(false)))
+        if (context.EndedByDeadline)
         {
-            // The client reset the stream or dropped the connection: nothing can reach it any more.
+            // The deadline answered already; what the handler did after it reaches no one.
+            return;
+        }
+
+        var http = context.HttpContext;
+        if (http.RequestAborted.IsCancellationRequested || context.TransportFailed)
+        {
+            // The client reset the stream or dropped the connection: nothing can reach it any more. The status
+            // is for whatever observes the call's end (middleware, metrics): Kestrel cancels RequestAborted only
+            // a moment after it fails the body, so that token alone may not say it yet.
             GrpcServerLog.CallAborted(Logger, context.Method);
+            context.End(StatusCode.Cancelled, "Cancelled");
             return;
         }
 
@@ -90,11 +125,6 @@ internal abstract class ServerCallHandler(GrpcServerOptions options, TimeProvide
 
                 GrpcServerLog.ErrorStatus(Logger, context.Method, code, detail);
                 break;
-            case OperationCanceledException when context.DeadlineExceeded:
-                code = StatusCode.DeadlineExceeded;
-                detail = "Deadline Exceeded";
-                GrpcServerLog.DeadlineExceeded(Logger, context.Method);
-                break;
             case OperationCanceledException:
                 code = StatusCode.Cancelled;
                 detail = "Cancelled";
@@ -108,90 +138,7 @@ internal abstract class ServerCallHandler(GrpcServerOptions options, TimeProvide
                 break;
         }
 
-        WriteStatus(context, code, detail);
-    }
-
-    /// <summary>
-    /// Whether the request was aborted. Kestrel fails the request body at once when the client resets the stream
-    /// or the connection drops, but cancels RequestAborted a moment later on the thread pool: an I/O failure is
-    /// the client leaving, not a server error, when that cancellation follows.
-    /// </summary>
-    private static async Task<bool> IsAbortedAsync(CancellationToken requestAborted)
-    {
-        if (requestAborted.IsCancellationRequested)
-        {
-            return true;
-        }
-
-        try
-        {
-            await Task.Delay(AbortGrace, requestAborted).ConfigureAwait(false);
-            return false;
-        }
-        catch (OperationCanceledException)
-        {
-            return true;
-        }
-    }
-
-    /// <summary>Status OK after the response message(s).</summary>
-    protected static void WriteOk(ServerCallContext context)
-    {
-        if (!context.MessageWritten && !context.HttpContext.Response.HasStarted)
-        {
-            WriteTrailersOnly(context.HttpContext, context, StatusStrings.Ok, detail: null);
-            return;
-        }
-
-        var trailers = context.GetTrailers();
-        if (trailers is null)
-        {
-            return;
-        }
-
-        trailers.GrpcStatus = StatusStrings.Ok;
-        if (context.HasResponseTrailers)
-        {
-            context.CopyTrailersTo(trailers);
-        }
-    }
-
-    internal static void WriteStatus(ServerCallContext context, StatusCode code, string? detail)
-    {
-        var http = context.HttpContext;
-        if (!context.MessageWritten && !http.Response.HasStarted)
-        {
-            WriteTrailersOnly(http, context, StatusStrings.For(code), detail);
-            return;
-        }
-
-        var trailers = context.GetTrailers();
-        if (trailers is null)
-        {
-            return;
-        }
-
-        trailers.GrpcStatus = StatusStrings.For(code);
-        if (!string.IsNullOrEmpty(detail))
-        {
-            trailers.GrpcMessage = GrpcMessageEncoding.Encode(detail);
-        }
-
-        context.CopyTrailersTo(trailers);
-    }
-
-    /// <summary>The status goes in the response headers and the stream ends with them (no body).</summary>
-    private static void WriteTrailersOnly(HttpContext http, ServerCallContext? context, StringValues status, string? detail)
-    {
-        var response = http.Response;
-        response.ContentType = GrpcProtocol.ContentType;
-        response.Headers.GrpcStatus = status;
-        if (!string.IsNullOrEmpty(detail))
-        {
-            response.Headers.GrpcMessage = GrpcMessageEncoding.Encode(detail);
-        }
-
-        context?.CopyTrailersTo(response.Headers);
+        context.End(code, detail);
     }
 
     /// <summary>
@@ -241,7 +188,7 @@ internal abstract class ServerCallHandler(GrpcServerOptions options, TimeProvide
             var value = encoding[0];
             if (!MessageCodec.IsSupportedEncoding(value))
             {
-                WriteTrailersOnly(http, null, StatusStrings.For(StatusCode.Unimplemented),
+                CallStatusWriter.WriteTrailersOnly(http, null, StatusStrings.For(StatusCode.Unimplemented),
                     $"Message encoding '{value}' is not supported; supported: {GrpcProtocol.SupportedAcceptEncoding}.");
                 return false;
             }
@@ -254,7 +201,7 @@ internal abstract class ServerCallHandler(GrpcServerOptions options, TimeProvide
         {
             if (!GrpcTimeout.TryParse(timeoutHeader[0], out var parsed))
             {
-                WriteTrailersOnly(http, null, StatusStrings.For(StatusCode.Internal), $"Invalid grpc-timeout '{timeoutHeader[0]}'.");
+                CallStatusWriter.WriteTrailersOnly(http, null, StatusStrings.For(StatusCode.Internal), $"Invalid grpc-timeout '{timeoutHeader[0]}'.");
                 return false;
             }
 
@@ -265,6 +212,6 @@ internal abstract class ServerCallHandler(GrpcServerOptions options, TimeProvide
     }
 
     internal static void WriteUnimplemented(HttpContext http) =>
-        WriteTrailersOnly(http, null, StatusStrings.For(StatusCode.Unimplemented),
+        CallStatusWriter.WriteTrailersOnly(http, null, StatusStrings.For(StatusCode.Unimplemented),
             $"Method '{http.Request.Path.Value}' is not implemented by this server.");
 }

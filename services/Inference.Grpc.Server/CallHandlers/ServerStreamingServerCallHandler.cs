@@ -17,12 +17,7 @@ internal sealed class ServerStreamingServerCallHandler<TRequest, TResponse>(
     protected override async Task HandleCoreAsync(HttpContext http, ServerCallContext context)
     {
         var request = await RequestMessageReader.ReadSingleAsync(http.Request.BodyReader, s_parser, context).ConfigureAwait(false);
-        await handler(request, new ResponseStreamWriter<TResponse>(http, context), context).ConfigureAwait(false);
-        if (context.DeadlineExceeded)
-        {
-            throw new OperationCanceledException(context.CancellationToken);
-        }
-
-        WriteOk(context);
+        await handler(request, new ResponseStreamWriter<TResponse>(context), context).ConfigureAwait(false);
+        context.End(StatusCode.OK, detail: null);
     }
 }

@@ -25,33 +25,19 @@ internal sealed class UnaryServerCallHandler<TRequest, TResponse>(
         var pending = handler(request, context);
         if (!pending.IsCompletedSuccessfully)
         {
-            return AwaitHandlerAsync(pending, http, context);
+            return AwaitHandlerAsync(pending, context);
         }
 
-        WriteResponse(http, context, pending.Result);
+        context.EndWithMessage(pending.Result);
         return Task.CompletedTask;
     }
 
     private async Task ReadThenHandleAsync(HttpContext http, ServerCallContext context)
     {
         var request = await RequestMessageReader.ReadSingleAsync(http.Request.BodyReader, s_parser, context).ConfigureAwait(false);
-        WriteResponse(http, context, await handler(request, context).ConfigureAwait(false));
+        context.EndWithMessage(await handler(request, context).ConfigureAwait(false));
     }
 
-    private async Task AwaitHandlerAsync(ValueTask<TResponse> pending, HttpContext http, ServerCallContext context) =>
-        WriteResponse(http, context, await pending.ConfigureAwait(false));
-
-    private void WriteResponse(HttpContext http, ServerCallContext context, TResponse response)
-    {
-        if (context.DeadlineExceeded)
-        {
-            throw new OperationCanceledException(context.CancellationToken);
-        }
-
-        context.ApplyResponseEncoding();
-        // Headers, message and trailers leave together when the request delegate returns: no flush here.
-        MessageCodec.Write(http.Response.BodyWriter, response, context.ResponseGzip, Options.MaxSendMessageSize);
-        context.MessageWritten = true;
-        WriteOk(context);
-    }
+    private static async Task AwaitHandlerAsync(ValueTask<TResponse> pending, ServerCallContext context) =>
+        context.EndWithMessage(await pending.ConfigureAwait(false));
 }

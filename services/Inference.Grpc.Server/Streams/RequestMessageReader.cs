@@ -14,7 +14,7 @@ internal static class RequestMessageReader
         where T : IMessage<T>
     {
         message = default!;
-        if (!reader.TryRead(out var result))
+        if (!context.TryRead(reader, out var result))
         {
             return false;
         }
@@ -60,7 +60,7 @@ internal static class RequestMessageReader
         var haveMessage = false;
         while (true)
         {
-            var result = await reader.ReadAsync(token).ConfigureAwait(false);
+            var result = await context.ReadAsync(reader, token).ConfigureAwait(false);
             var buffer = result.Buffer;
             try
             {

@@ -26,7 +26,7 @@ internal sealed class RequestStreamReader<T>(PipeReader reader, MessageParser<T>
         var token = linked?.Token ?? context.CancellationToken;
         while (true)
         {
-            var result = await reader.ReadAsync(token).ConfigureAwait(false);
+            var result = await context.ReadAsync(reader, token).ConfigureAwait(false);
             var buffer = result.Buffer;
             try
             {

@@ -1,10 +1,12 @@
 using Google.Protobuf;
-using Microsoft.AspNetCore.Http;
 
 namespace Inference.Grpc.Server;
 
-/// <summary>The response stream of a server-streaming or bidirectional call; each write is flushed.</summary>
-internal sealed class ResponseStreamWriter<T>(HttpContext http, ServerCallContext context) : IAsyncStreamWriter<T>
+/// <summary>
+/// The response stream of a server-streaming or bidirectional call; each write is flushed. Writes after the
+/// call ended (its deadline passed) throw instead of touching the finished response.
+/// </summary>
+internal sealed class ResponseStreamWriter<T>(ServerCallContext context) : IAsyncStreamWriter<T>
     where T : IMessage<T>
 {
     private int _writing;
@@ -19,12 +21,8 @@ internal sealed class ResponseStreamWriter<T>(HttpContext http, ServerCallContex
 
         try
         {
-            context.ApplyResponseEncoding();
-            var writer = http.Response.BodyWriter;
-            MessageCodec.Write(writer, message, context.ResponseGzip, context.Options.MaxSendMessageSize);
-            context.MessageWritten = true;
-            var token = cancellationToken.CanBeCanceled ? cancellationToken : context.CancellationToken;
-            await writer.FlushAsync(token).ConfigureAwait(false);
+            context.WriteMessage(message);
+            await context.FlushAsync(cancellationToken.CanBeCanceled ? cancellationToken : context.CancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -55,14 +55,7 @@ public sealed class CallTests(TestServerFixture fixture) : IClassFixture<TestSer
     {
         using var call = _channel.ServerStreaming<EchoRequest, EchoReply>(EchoService.ServerStream,
             new EchoRequest { Message = "fail:9:stopped midway", Count = 2 });
-        var received = 0;
-        var ex = await Assert.ThrowsAsync<GrpcException>(async () =>
-        {
-            while (await call.ResponseStream.MoveNextAsync())
-            {
-                received++;
-            }
-        });
+        var (received, ex) = await ClientStreams.ReadUntilFailureAsync(call.ResponseStream);
 
         Assert.Equal(2, received);
         Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
@@ -136,16 +129,62 @@ public sealed class CallTests(TestServerFixture fixture) : IClassFixture<TestSer
         Assert.Equal("tagged", ex.ResponseHeaders.GetValue("x-echo-test"));
     }
 
-    [Fact]
-    public async Task UnknownMethod_IsUnimplemented()
+    [Theory]
+    [InlineData("/inference.grpc.test.Echo/Missing")]
+    [InlineData("/no.Such/Service")]
+    public async Task UnknownMethod_IsUnimplemented_TrailersOnly(string method)
     {
         var ex = await Assert.ThrowsAsync<GrpcException>(() =>
-            _channel.UnaryAsync<EchoRequest, EchoReply>("/inference.grpc.test.Echo/Missing", new EchoRequest()));
+            _channel.UnaryAsync<EchoRequest, EchoReply>(method, new EchoRequest()));
         Assert.Equal(StatusCode.Unimplemented, ex.StatusCode);
+        Assert.Contains(method, ex.Detail, StringComparison.Ordinal);
 
-        var other = await Assert.ThrowsAsync<GrpcException>(() =>
-            _channel.UnaryAsync<EchoRequest, EchoReply>("/no.Such/Service", new EchoRequest()));
-        Assert.Equal(StatusCode.Unimplemented, other.StatusCode);
+        // On the wire: the status in the response headers, no body, no trailers.
+        using var client = RawGrpc.CreateClient(System.Net.HttpVersion.Version20);
+        using var response = await client.SendAsync(RawGrpc.Request(fixture.Server.H2cAddress, method, new EchoRequest()));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("12", RawGrpc.Header(response, "grpc-status"));
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        Assert.Empty(response.TrailingHeaders);
+    }
+
+    [Fact]
+    public async Task Error_GrpcExceptionTrailers_ReachTheClient_TrailersOnly()
+    {
+        var ex = await Assert.ThrowsAsync<GrpcException>(() =>
+            _channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, new EchoRequest { Message = "fail-trailers" }));
+
+        Assert.Equal(StatusCode.Aborted, ex.StatusCode);
+        Assert.Equal("with trailers", ex.Detail);
+        Assert.Equal("conflict", ex.Trailers.GetValue("x-reason"));
+        Assert.Equal(new byte[] { 1, 2, 3 }, ex.Trailers.GetValueBytes("x-reason-bin"));
+        // The handler's own trailers went out with the exception's.
+        Assert.Equal("done", ex.Trailers.GetValue("x-trailer"));
+    }
+
+    [Fact]
+    public async Task Error_GrpcExceptionTrailers_AfterMessages_ArriveInTrailers()
+    {
+        using var call = _channel.ServerStreaming<EchoRequest, EchoReply>(EchoService.ServerStream,
+            new EchoRequest { Message = "fail-trailers", Count = 2 });
+        var (received, ex) = await ClientStreams.ReadUntilFailureAsync(call.ResponseStream);
+
+        Assert.Equal(2, received);
+        Assert.Equal(StatusCode.Aborted, ex.StatusCode);
+        Assert.Equal("conflict", ex.Trailers.GetValue("x-reason"));
+        Assert.Equal(new byte[] { 1, 2, 3 }, ex.Trailers.GetValueBytes("x-reason-bin"));
+        Assert.Equal("conflict", call.GetTrailers().GetValue("x-reason"));
+    }
+
+    [Fact]
+    public async Task Error_HandlersOwnIOException_IsUnknown()
+    {
+        // An IOException the handler raised itself is its failure, not the client leaving.
+        var ex = await Assert.ThrowsAsync<GrpcException>(() =>
+            _channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, new EchoRequest { Message = "io" }));
+
+        Assert.Equal(StatusCode.Unknown, ex.StatusCode);
+        Assert.DoesNotContain("I/O", ex.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -157,7 +196,7 @@ public sealed class CallTests(TestServerFixture fixture) : IClassFixture<TestSer
                 new CallOptions { Timeout = TimeSpan.FromMilliseconds(300) }));
 
         Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
-        Assert.True(await fixture.Server.Probe.HandlerCancelled.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(EchoProbe.CancelledBy.Deadline, await fixture.Server.Probe.HandlerCancelled.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
@@ -181,8 +220,62 @@ public sealed class CallTests(TestServerFixture fixture) : IClassFixture<TestSer
 
         var ex = await Assert.ThrowsAsync<GrpcException>(() => call);
         Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
-        Assert.False(await fixture.Server.Probe.HandlerCancelled.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(EchoProbe.CancelledBy.Client, await fixture.Server.Probe.HandlerCancelled.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.StartsWith("ipv4:127.0.0.1:", peer, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cancellation_OfADuplexCall_ReachesTheHandlerAndEndsBothStreams()
+    {
+        fixture.Server.Probe.Reset();
+        using var cts = new CancellationTokenSource();
+        using var call = _channel.DuplexStreaming<EchoRequest, EchoReply>(EchoService.Duplex, new CallOptions { CancellationToken = cts.Token });
+        await call.RequestStream.WriteAsync(new EchoRequest { Message = "first" });
+        Assert.True(await call.ResponseStream.MoveNextAsync());
+        Assert.Equal("first", call.ResponseStream.Current.Message);
+        await call.RequestStream.WriteAsync(new EchoRequest { Message = "sleep" });
+        await fixture.Server.Probe.HandlerStarted.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await cts.CancelAsync();
+
+        var read = await Assert.ThrowsAsync<GrpcException>(async () => await call.ResponseStream.MoveNextAsync());
+        Assert.Equal(StatusCode.Cancelled, read.StatusCode);
+        var write = await Assert.ThrowsAsync<GrpcException>(async () => await call.RequestStream.WriteAsync(new EchoRequest { Message = "after" }));
+        Assert.Equal(StatusCode.Cancelled, write.StatusCode);
+        Assert.Equal(StatusCode.Cancelled, call.GetStatus().StatusCode);
+        Assert.Equal(EchoProbe.CancelledBy.Client, await fixture.Server.Probe.HandlerCancelled.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Duplex_ServerFailsBeforeAnswering_WritesAndReadsGetItsStatus()
+    {
+        using var call = _channel.DuplexStreaming<EchoRequest, EchoReply>(EchoService.Duplex);
+        await call.RequestStream.WriteAsync(new EchoRequest { Message = "fail:9:stop" });
+
+        // The server ended the call: writing on fails (once the client learns it) with the server's status.
+        var write = await ClientStreams.WriteUntilRefusedAsync(call.RequestStream);
+        Assert.Equal(StatusCode.FailedPrecondition, write.StatusCode);
+        Assert.Equal("stop", write.Detail);
+        var read = await Assert.ThrowsAsync<GrpcException>(async () => await call.ResponseStream.MoveNextAsync());
+        Assert.Equal(StatusCode.FailedPrecondition, read.StatusCode);
+        Assert.Equal("stop", read.Detail);
+    }
+
+    [Fact]
+    public async Task Duplex_ServerFailsAfterAnswering_AFailedWriteLeavesItsStatusToTheResponseStream()
+    {
+        using var call = _channel.DuplexStreaming<EchoRequest, EchoReply>(EchoService.Duplex);
+        await call.RequestStream.WriteAsync(new EchoRequest { Message = "first" });
+        Assert.True(await call.ResponseStream.MoveNextAsync());
+        await call.RequestStream.WriteAsync(new EchoRequest { Message = "fail:9:stop" });
+
+        var write = await ClientStreams.WriteUntilRefusedAsync(call.RequestStream);
+        Assert.True(write.StatusCode is StatusCode.FailedPrecondition or StatusCode.Unavailable, write.ToString());
+
+        // The status came after a message, in the trailers: the failed write did not reset the call.
+        var read = await Assert.ThrowsAsync<GrpcException>(async () => await call.ResponseStream.MoveNextAsync());
+        Assert.Equal(StatusCode.FailedPrecondition, read.StatusCode);
+        Assert.Equal("stop", read.Detail);
     }
 
     [Fact]

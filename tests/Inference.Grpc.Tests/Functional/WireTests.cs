@@ -49,6 +49,27 @@ public sealed class WireTests(TestServerFixture fixture) : IClassFixture<TestSer
         Assert.Equal("4", RawGrpc.Header(response, "grpc-status") ?? RawGrpc.Trailer(response, "grpc-status"));
     }
 
+    [Theory]
+    [InlineData("10x")]
+    [InlineData("S")]
+    [InlineData("123456789S")]
+    [InlineData("-5S")]
+    [InlineData("1.5S")]
+    public async Task InvalidTimeout_IsInternal_TrailersOnly(string value)
+    {
+        using var client = RawGrpc.CreateClient(HttpVersion.Version20);
+        var request = RawGrpc.Request(fixture.Server.H2cAddress, EchoService.Unary, new EchoRequest { Message = "x" });
+        request.Headers.TryAddWithoutValidation("grpc-timeout", value);
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("13", RawGrpc.Header(response, "grpc-status"));
+        Assert.Equal(GrpcMessageEncoding.Encode($"Invalid grpc-timeout '{value}'."), RawGrpc.Header(response, "grpc-message"));
+        Assert.Empty(body);
+        Assert.Empty(response.TrailingHeaders);
+    }
+
     [Fact]
     public async Task Http11_IsRejectedWithUpgradeRequired()
     {

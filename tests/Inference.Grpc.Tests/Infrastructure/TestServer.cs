@@ -18,16 +18,19 @@ internal sealed class TestServer : IAsyncDisposable
     private readonly ListenOptions _http1;
     private readonly ListenOptions _tls;
 
-    private TestServer(WebApplication app, ListenOptions h2c, ListenOptions http1, ListenOptions tls, EchoProbe probe)
+    private TestServer(WebApplication app, ListenOptions h2c, ListenOptions http1, ListenOptions tls, EchoProbe probe, CallObserver observer)
     {
         _app = app;
         _h2c = h2c;
         _http1 = http1;
         _tls = tls;
         Probe = probe;
+        Observer = observer;
     }
 
     public EchoProbe Probe { get; }
+
+    public CallObserver Observer { get; }
 
     public GrpcHealthService Health => _app.Services.GetRequiredService<GrpcHealthService>();
 
@@ -39,7 +42,8 @@ internal sealed class TestServer : IAsyncDisposable
 
     public int H2cPort => _h2c.IPEndPoint!.Port;
 
-    public static async Task<TestServer> StartAsync(Action<GrpcServerOptions>? configure = null)
+    /// <summary>Starts a host; like the model server and router, it leaves Kestrel's request limits as they are.</summary>
+    public static async Task<TestServer> StartAsync(Action<GrpcServerOptions>? configure = null, Action<KestrelServerOptions>? configureKestrel = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -50,19 +54,24 @@ internal sealed class TestServer : IAsyncDisposable
             kestrel.Listen(IPAddress.Loopback, 0, listen => { listen.UseGrpc(); h2c = listen; });
             kestrel.Listen(IPAddress.Loopback, 0, listen => { listen.Protocols = HttpProtocols.Http1; http1 = listen; });
             kestrel.Listen(IPAddress.Loopback, 0, listen => { listen.UseGrpc(certificate); tls = listen; });
+            configureKestrel?.Invoke(kestrel);
         });
         builder.Services.AddGrpcServer(configure);
         builder.Services.AddGrpcHealthService();
         var app = builder.Build();
+        var observer = new CallObserver();
+        app.Use(observer.InvokeAsync);
         var probe = new EchoProbe();
         EchoService.Map(app, probe);
         app.MapGrpcHealthService();
         await app.StartAsync();
-        return new TestServer(app, h2c!, http1!, tls!, probe);
+        return new TestServer(app, h2c!, http1!, tls!, probe, observer);
     }
 
     public async ValueTask DisposeAsync()
     {
+        // A stubborn handler still waiting would hold the host's shutdown until its timeout.
+        Probe.ReleaseStubborn();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

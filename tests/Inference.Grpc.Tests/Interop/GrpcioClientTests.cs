@@ -29,11 +29,27 @@ public sealed class GrpcioClientTests(GrpcioClientFixture fixture) : IClassFixtu
 
     [PeerFact] public void HealthCheck() => fixture.AssertCase("health_check");
 
+    [PeerFact] public void HealthWatch_SeesEachChange() => fixture.AssertCase("health_watch");
+
+    [PeerFact]
+    public async Task DeadlineExceeded_HandlerIgnoringItsToken_CallEndsAndLaterWritesFail()
+    {
+        // grpcio saw DEADLINE_EXCEEDED after the first message, then used the same connection again. Its own
+        // timer runs alongside the server's and may fire first (its RST_STREAM then ends the call), so which
+        // side ended it is not told apart here: DeadlineTests prove the server's side with a client that never
+        // enforces deadlines itself.
+        fixture.AssertCase("deadline_stubborn");
+
+        // The handler, released now, finds the call over either way: its write fails.
+        fixture.Server.Probe.ReleaseStubborn();
+        Assert.IsAssignableFrom<OperationCanceledException>(await fixture.Server.Probe.LateWrite.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
     [PeerFact]
     public async Task ClientCancellation_ReachesTheHandler()
     {
         fixture.AssertCase("cancellation");
         // The handler saw its token cancelled by the client's RST_STREAM (no deadline was set).
-        Assert.True(await fixture.Server.Probe.HandlerCancelledByClient.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(EchoProbe.CancelledBy.Client, await fixture.Server.Probe.HandlerCancelledByClient.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 }

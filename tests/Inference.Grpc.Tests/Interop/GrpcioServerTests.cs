@@ -7,6 +7,9 @@ namespace Inference.Grpc.Tests.Interop;
 /// <summary>Our client against python3-grpcio's server.</summary>
 public sealed class GrpcioServerTests(GrpcioServerFixture fixture) : IClassFixture<GrpcioServerFixture>
 {
+    private const int FourMiB = 4 * 1024 * 1024;
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
+
     [PeerFact]
     public async Task Unary()
     {
@@ -30,6 +33,83 @@ public sealed class GrpcioServerTests(GrpcioServerFixture fixture) : IClassFixtu
 
         Assert.Equal(Enumerable.Range(0, 12), indexes);
         Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+    }
+
+    [PeerFact]
+    public async Task ClientStreaming()
+    {
+        using var channel = GrpcChannel.ForAddress(fixture.RequireAddress());
+        using var call = channel.ClientStreaming<EchoRequest, EchoReply>(EchoService.ClientStream);
+        var chunk = ByteString.CopyFrom(new byte[1024 * 1024]);
+        foreach (var word in new[] { "a", "b", "c" })
+        {
+            // 1 MiB each: several HTTP/2 flow-control windows of grpcio's.
+            await call.RequestStream.WriteAsync(new EchoRequest { Message = word, Payload = chunk });
+        }
+
+        await call.RequestStream.CompleteAsync();
+        var reply = await call.ResponseAsync;
+
+        Assert.Equal("a,b,c", reply.Message);
+        Assert.Equal(3, reply.Index);
+        Assert.Equal((3 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture), reply.Payload.ToStringUtf8());
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+    }
+
+    [PeerFact]
+    public async Task ClientCancellation_TheServerSeesTheCallCancelled()
+    {
+        var address = fixture.RequireAddress();
+        using var channel = GrpcChannel.ForAddress(address);
+        var id = Guid.NewGuid().ToString("N");
+        using var cancel = new CancellationTokenSource();
+        var call = channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, new EchoRequest { Message = "sleep" },
+            new CallOptions { CancellationToken = cancel.Token, Headers = new Metadata().Add("x-call-id", id) });
+        await fixture.EventAsync("started", id).WaitAsync(Wait);
+
+        await cancel.CancelAsync();
+
+        var ex = await Assert.ThrowsAsync<GrpcException>(() => call);
+        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
+        // grpcio's handler saw its call end before any deadline: the client's RST_STREAM reached it.
+        await fixture.EventAsync("cancelled", id).WaitAsync(Wait);
+    }
+
+    [PeerFact]
+    public async Task MessageJustUnderFourMiB_Passes()
+    {
+        using var channel = GrpcChannel.ForAddress(fixture.RequireAddress());
+        // Field tag (1 byte) + length (4 bytes) + payload: 4 MiB - 1, under both sides' default limits.
+        var request = new EchoRequest { Payload = ByteString.CopyFrom(new byte[FourMiB - 6]) };
+        Assert.Equal(FourMiB - 1, request.CalculateSize());
+
+        var reply = await channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, request);
+
+        Assert.Equal(request.Payload.Length, reply.Payload.Length);
+    }
+
+    [PeerFact]
+    public async Task MessageOverGrpciosReceiveLimit_ResourceExhausted()
+    {
+        using var channel = GrpcChannel.ForAddress(fixture.RequireAddress());
+        var request = new EchoRequest { Payload = ByteString.CopyFrom(new byte[FourMiB]) };
+
+        var ex = await Assert.ThrowsAsync<GrpcException>(() => channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Unary, request));
+
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+        Assert.Contains($"{request.CalculateSize()} vs. {FourMiB}", ex.Detail, StringComparison.Ordinal);
+    }
+
+    [PeerFact]
+    public async Task ResponseOverOurDefaultReceiveLimit_ResourceExhausted()
+    {
+        using var channel = GrpcChannel.ForAddress(fixture.RequireAddress());
+
+        var ex = await Assert.ThrowsAsync<GrpcException>(() =>
+            channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Size, new EchoRequest { Count = FourMiB }));
+
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+        Assert.Equal($"Received message larger than max ({FourMiB + 5} vs. {FourMiB})", ex.Detail);
     }
 
     [PeerFact]

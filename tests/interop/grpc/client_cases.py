@@ -169,6 +169,39 @@ class Cases:
         # HealthCheckResponse{status: SERVING} is field 1, varint 1.
         expect(call(b"", timeout=30) == b"\x08\x01", "health response")
 
+    def case_health_watch(self):
+        # Raw protobuf: HealthCheckRequest{service} is field 1 (string); the response's status is field 1
+        # (varint): UNKNOWN 0, SERVING 1, NOT_SERVING 2, SERVICE_UNKNOWN 3.
+        service = b"interop.watch"
+        watch = self.channel.unary_stream("/grpc.health.v1.Health/Watch")
+        responses = watch(b"\x0a" + bytes([len(service)]) + service, timeout=30)
+        first = next(responses)
+        expect(first == b"\x08\x03", "first %r" % first)
+        # The test server's echo command sets a health status; each change reaches the watcher.
+        self.unary()(self.pb.EchoRequest(message="health:interop.watch:Serving"), timeout=30)
+        second = next(responses)
+        expect(second == b"\x08\x01", "second %r" % second)
+        self.unary()(self.pb.EchoRequest(message="health:interop.watch:NotServing"), timeout=30)
+        third = next(responses)
+        expect(third == b"\x08\x02", "third %r" % third)
+        responses.cancel()
+        expect(responses.code() == grpc.StatusCode.CANCELLED, "code %s" % responses.code())
+
+    def case_deadline_stubborn(self):
+        # The handler ignores its token and never returns on its own (the test releases it later).
+        call = self.channel.unary_stream(
+            SERVICE + "ServerStream",
+            request_serializer=self.pb.EchoRequest.SerializeToString,
+            response_deserializer=self.pb.EchoReply.FromString)
+        responses = call(self.pb.EchoRequest(message="stubborn", count=1), timeout=1)
+        first = next(responses)
+        expect(first.index == 0, "first %r" % first)
+        error = self.call_error(lambda: list(responses))
+        expect_code(error, grpc.StatusCode.DEADLINE_EXCEEDED)
+        # The connection is still good for the next call.
+        reply = self.unary()(self.pb.EchoRequest(message="after"), timeout=30)
+        expect(reply.message == "after", "reply %r" % reply)
+
     def case_cancellation(self):
         call = self.channel.unary_stream(
             SERVICE + "ServerStream",
