@@ -19,38 +19,20 @@ internal static class CommandLine
         string? tokenFile = null;
         TimeSpan? timeout = null;
         bool help = false, json = false, dryRun = false, force = false;
-        for (var i = 0; i < args.Count; i++)
+        var pending = new Queue<string>(args);
+        while (pending.TryDequeue(out var arg))
         {
-            var arg = args[i];
             if (!arg.StartsWith('-') || arg == "-")
             {
                 positional.Add(arg);
                 continue;
             }
 
-            var flag = arg;
-            string? inline = null;
-            var equals = arg.IndexOf('=');
-            if (arg.StartsWith("--", StringComparison.Ordinal) && equals > 0)
-            {
-                flag = arg[..equals];
-                inline = arg[(equals + 1)..];
-            }
-
-            string Value()
-            {
-                if (inline is not null)
-                {
-                    return inline;
-                }
-
-                if (i + 1 >= args.Count)
-                {
-                    throw new UsageException($"{flag} needs a value");
-                }
-
-                return args[++i];
-            }
+            // "--flag=value" and "--flag value" are the same.
+            var (flag, inline) = arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=') is > 0 and var at
+                ? (arg[..at], arg[(at + 1)..])
+                : (arg, null);
+            string Value() => inline ?? (pending.TryDequeue(out var next) ? next : throw new UsageException($"{flag} needs a value"));
 
             switch (flag)
             {

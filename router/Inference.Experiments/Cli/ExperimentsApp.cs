@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Inference.Experiments.Admin;
 using Inference.Experiments.Commands;
 using Inference.Experiments.Output;
@@ -83,31 +84,24 @@ internal static class ExperimentsApp
         return token.Length > 0 ? token : throw new UsageException($"--token-file '{request.TokenFile}' is empty");
     }
 
-    private static async Task<int> WriteAsync(StatusReport report, CliRequest request, CliContext context)
+    /// <summary>Writes the report as JSON or as text and returns its exit code.</summary>
+    private static async Task<int> WriteAsync<T>(T report, int exitCode, JsonTypeInfo<T> json, Func<T, TextWriter, Task> text, CliRequest request, CliContext context)
     {
         if (request.Json)
         {
-            await context.Out.WriteLineAsync(JsonSerializer.Serialize(report, ReportJsonContext.Default.StatusReport));
+            await context.Out.WriteLineAsync(JsonSerializer.Serialize(report, json));
         }
         else
         {
-            await StatusText.WriteAsync(report, context.Out);
+            await text(report, context.Out);
         }
 
-        return report.ExitCode;
+        return exitCode;
     }
 
-    private static async Task<int> WriteAsync(ChangeReport report, CliRequest request, CliContext context)
-    {
-        if (request.Json)
-        {
-            await context.Out.WriteLineAsync(JsonSerializer.Serialize(report, ReportJsonContext.Default.ChangeReport));
-        }
-        else
-        {
-            await ChangeText.WriteAsync(report, context.Out);
-        }
+    private static Task<int> WriteAsync(StatusReport report, CliRequest request, CliContext context) =>
+        WriteAsync(report, report.ExitCode, ReportJsonContext.Default.StatusReport, StatusText.WriteAsync, request, context);
 
-        return report.ExitCode;
-    }
+    private static Task<int> WriteAsync(ChangeReport report, CliRequest request, CliContext context) =>
+        WriteAsync(report, report.ExitCode, ReportJsonContext.Default.ChangeReport, ChangeText.WriteAsync, request, context);
 }

@@ -13,7 +13,7 @@ public sealed class AdminAnswerTests
     {
         var handler = new ScriptedHandler((HttpStatusCode.OK, """{"revision":7,"ready":true,"models":{}}"""));
 
-        var result = await Tool.RunAsync(["status", "--admin", "http://10.0.0.1:8081/routers/a"], c => c with { CreateHandler = _ => handler });
+        var result = await Tool.RunAsync(["status", "--admin=http://10.0.0.1:8081/routers/a"], c => c with { CreateHandler = _ => handler });
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(["GET /routers/a/admin/models"], handler.Paths);
@@ -57,5 +57,17 @@ public sealed class AdminAnswerTests
 
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.Contains("http://10.0.0.1:8080  FAILED  HTTP 200: the answer is not the router admin API's JSON", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_instance_that_never_answers_fails_after_the_timeout_and_the_others_are_still_reported()
+    {
+        var handler = new SilentHandler(new Uri("http://10.0.0.2:8081/"), new ScriptedHandler((HttpStatusCode.OK, """{"revision":3,"ready":true,"models":{}}""")));
+
+        var result = await Tool.RunAsync(["status", "--timeout", "0.2", "--admin", "http://10.0.0.1:8081,http://10.0.0.2:8081"], c => c with { CreateHandler = _ => handler });
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("http://10.0.0.2:8081  FAILED  no answer within 0.2 s", result.Out, StringComparison.Ordinal);
+        Assert.Contains("http://10.0.0.1:8081  revision 3  ready", result.Out, StringComparison.Ordinal);
     }
 }
