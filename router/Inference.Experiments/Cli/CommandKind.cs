@@ -1,0 +1,8 @@
+namespace Inference.Experiments.Cli;
+
+internal enum CommandKind
+{
+    Status,
+    Set,
+    Rollback,
+}

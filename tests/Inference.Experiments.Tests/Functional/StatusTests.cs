@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Inference.Experiments.Tests.Infrastructure;
+
+namespace Inference.Experiments.Tests.Functional;
+
+[Collection(RouterCollection.Name)]
+public sealed class StatusTests(RouterPair routers)
+{
+    private readonly AdminProbe _probe = routers.Probe;
+    private readonly string _first = RouterPair.Name(routers.First);
+    private readonly string _second = RouterPair.Name(routers.Second);
+
+    [Fact]
+    public async Task Instances_that_disagree_are_marked_DIVERGED_with_exit_3_until_a_set_aligns_them()
+    {
+        await _probe.SetAsync(routers.First, "diverge", 60, 40);
+        var first = await _probe.GetAsync(routers.First, "diverge");
+        var second = await _probe.GetAsync(routers.Second, "diverge");
+
+        var result = await Tool.RunAsync("status", "diverge", "--admin", routers.BothAdmins);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains($"{_first}  revision {first.Revision}  ready", result.Out, StringComparison.Ordinal);
+        Assert.Contains($"{_second}  revision {second.Revision}  ready", result.Out, StringComparison.Ordinal);
+        Assert.Contains("diverge  experiment diverge-rollout  control=60 treatment=40  (weights from admin)  endpoints 1: 1/1 available; 2: 1/1 available", result.Out, StringComparison.Ordinal);
+        Assert.Contains("diverge  experiment diverge-rollout  control=90 treatment=10  (weights from config)", result.Out, StringComparison.Ordinal);
+        var marker = result.Out.IndexOf("DIVERGED diverge", StringComparison.Ordinal);
+        Assert.True(marker > 0, result.ToString());
+        var block = result.Out[marker..];
+        Assert.Contains($"{_first}  experiment diverge-rollout  control=60 treatment=40", block, StringComparison.Ordinal);
+        Assert.Contains($"{_second}  experiment diverge-rollout  control=90 treatment=10", block, StringComparison.Ordinal);
+
+        var aligned = await Tool.RunAsync("set", "diverge", "control=60", "treatment=40", "--admin", routers.BothAdmins);
+        var again = await Tool.RunAsync("status", "diverge", "--admin", routers.BothAdmins);
+
+        Assert.True(aligned.ExitCode == 0, aligned.ToString());
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.DoesNotContain("DIVERGED", again.Out, StringComparison.Ordinal);
+        Assert.Contains("all 2 instances agree", again.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_as_json_carries_each_instance_and_the_divergence()
+    {
+        await _probe.SetAsync(routers.Second, "status-json", 80, 20);
+        var first = await _probe.GetAsync(routers.First, "status-json");
+        var second = await _probe.GetAsync(routers.Second, "status-json");
+
+        var result = await Tool.RunAsync("status", "status-json", "--json", "--admin", routers.BothAdmins);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        using var document = JsonDocument.Parse(result.Out);
+        var root = document.RootElement;
+        Assert.Equal("status", root.GetProperty("command").GetString());
+        Assert.Equal(3, root.GetProperty("exitCode").GetInt32());
+        Assert.Equal(0, root.GetProperty("failed").GetInt32());
+        var instances = root.GetProperty("instances").EnumerateArray().ToList();
+        Assert.Equal([_first, _second], instances.Select(i => i.GetProperty("instance").GetString()));
+        Assert.Equal([first.Revision, second.Revision], instances.Select(i => i.GetProperty("revision").GetInt64()));
+        var models = instances.Select(i => i.GetProperty("models").GetProperty("status-json")).ToList();
+        Assert.Equal(["config", "admin"], models.Select(m => m.GetProperty("weightsSource").GetString()));
+        Assert.Equal([10m, 20m], models.Select(m => m.GetProperty("weights").GetProperty("treatment").GetDecimal()));
+        Assert.Equal(1, models[0].GetProperty("versions").GetProperty("2").GetProperty("endpoints").GetInt32());
+        var diverged = Assert.Single(root.GetProperty("diverged").EnumerateArray());
+        Assert.Equal("status-json", diverged.GetProperty("model").GetString());
+        Assert.Equal(2, diverged.GetProperty("instances").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task An_instance_that_cannot_be_read_is_named_and_fails_the_status()
+    {
+        var down = ClosedPort.Address();
+
+        var result = await Tool.RunAsync("status", "down", "--admin", $"{_first},{down}");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("FAILED  cannot reach it", result.LineOf(down), StringComparison.Ordinal);
+        Assert.Contains("ready", result.LineOf(_first), StringComparison.Ordinal);
+        Assert.Contains("1 of 2 instance(s) FAILED", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_model_an_instance_does_not_have_fails_the_status()
+    {
+        var result = await Tool.RunAsync("status", "no-such-model", "--admin", _first);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("model 'no-such-model' is not configured on this instance", result.Out, StringComparison.Ordinal);
+    }
+}

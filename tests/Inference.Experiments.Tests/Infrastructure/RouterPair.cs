@@ -1,0 +1,88 @@
+using System.Globalization;
+
+namespace Inference.Experiments.Tests.Infrastructure;
+
+/// <summary>
+/// Two real routers, as two replicas of one deployment: the same configuration, the same admin port
+/// on two loopback addresses (127.0.0.1 and 127.0.0.2), so one DNS name can stand for both. Every
+/// test works on its own model, so the tests share the processes without seeing each other's changes.
+/// </summary>
+public sealed class RouterPair : IAsyncLifetime
+{
+    public const string Token = "experiments-test-token";
+
+    /// <summary>One model per test; each starts at control=90 treatment=10 from the configuration.</summary>
+    public static readonly string[] Models =
+        ["set", "dry-run", "unchanged", "diverge", "status-json", "conflict", "force", "rollback", "down", "rollback-down", "dns", "auth", "json", "exe"];
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "inference-exp-tests", Guid.NewGuid().ToString("N"));
+
+    public RouterProcess First { get; private set; } = null!;
+
+    public RouterProcess Second { get; private set; } = null!;
+
+    /// <summary>The admin port both routers listen on.</summary>
+    public int AdminPort => First.Admin.Port;
+
+    /// <summary><c>--admin</c> for both routers.</summary>
+    public string BothAdmins => $"{Name(First)},{Name(Second)}";
+
+    public AdminProbe Probe { get; } = new(Token);
+
+    public static string Name(RouterProcess router) => router.Admin.GetLeftPart(UriPartial.Authority);
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        First = await RouterProcess.StartAsync(_directory, "first", Config(), "127.0.0.1", adminPort: 0, Token);
+        Second = await RouterProcess.StartAsync(_directory, "second", Config(), "127.0.0.2", First.Admin.Port, Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Probe.Dispose();
+        if (Second is not null)
+        {
+            await Second.DisposeAsync();
+        }
+
+        if (First is not null)
+        {
+            await First.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left to the temp folder's cleanup.
+        }
+    }
+
+    /// <summary>
+    /// The routers' configuration. The endpoints are never called: the admin API does not need the
+    /// model servers, and active health checks are off so nothing changes on its own.
+    /// </summary>
+    private static string Config()
+    {
+        var models = Models.Select((model, i) => $$"""
+            "{{model}}": {
+              "versions": {
+                "1": { "endpoints": ["http://127.0.0.1:{{(10_000 + 2 * i).ToString(CultureInfo.InvariantCulture)}}"] },
+                "2": { "endpoints": ["http://127.0.0.1:{{(10_001 + 2 * i).ToString(CultureInfo.InvariantCulture)}}"] }
+              },
+              "experiment": {
+                "name": "{{model}}-rollout",
+                "control": "control",
+                "groups": [
+                  { "name": "control", "version": "1", "weight": 90 },
+                  { "name": "treatment", "version": "2", "weight": 10 }
+                ]
+              }
+            }
+            """);
+        return $$"""{ "models": { {{string.Join(",\n", models)}} }, "healthCheckIntervalSeconds": 0 }""";
+    }
+}
