@@ -125,6 +125,8 @@ public sealed class RouterTests
         Assert.Equal([(8080, "router-grpc")], grpc.Spec["ports"]!.AsArray().Select(p => ((int)p!["port"]!.GetValue<double>(), p["targetPort"]!.GetValue<string>())));
         var admin = chart.Single("Service", "prod-inference-router-admin");
         Assert.Equal([(8081, "router-admin")], admin.Spec["ports"]!.AsArray().Select(p => ((int)p!["port"]!.GetValue<double>(), p["targetPort"]!.GetValue<string>())));
+        // Headless, so its name resolves to every router pod: inference-exp --admin-dns reaches them all.
+        Assert.Equal("None", admin.Spec["clusterIP"]?.GetValue<string>());
 
         // A generated token is a random 48-character string.
         var token = SecretToken(chart);
