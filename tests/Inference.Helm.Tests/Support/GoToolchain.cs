@@ -24,19 +24,7 @@ internal static class GoToolchain
         }
     }
 
-    public static string? FindGo()
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, "go");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    public static string? FindGo() => ExecutableSearch.OnPath("go");
 
     private static string? FindMissing()
     {

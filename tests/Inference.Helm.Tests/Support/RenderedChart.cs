@@ -59,4 +59,25 @@ internal sealed class RenderedChart
     public bool RouterRendered => Values["router"]!["enabled"]!.GetValue<bool>() && Models.Count > 0;
 
     public string RouterMode => Values["router"]!["mode"]!.GetValue<string>();
+
+    /// <summary>
+    /// The job label the Prometheus Operator gives the routers' targets: a ServiceMonitor's is the
+    /// scraped Service's name, a PodMonitor's is "&lt;namespace&gt;/&lt;name&gt;".
+    /// </summary>
+    public string RouterJob
+    {
+        get
+        {
+            if (RouterMode != "gateway")
+            {
+                return $"{Namespace}/{OfKind("PodMonitor").Single().Name}";
+            }
+
+            var monitor = OfKind("ServiceMonitor").Single(m => m.Labels["app.kubernetes.io/component"]!.GetValue<string>() == "router");
+            return OfKind("Service").Single(s => LabelSelector.Selects(monitor.Spec["selector"]!.AsObject(), s.Labels)).Name;
+        }
+    }
+
+    /// <summary>The rule groups of the chart's PrometheusRule, as a Prometheus rules file holds them.</summary>
+    public JsonArray RuleGroups => OfKind("PrometheusRule").Single().Spec["groups"]!.AsArray();
 }
