@@ -7,7 +7,7 @@ namespace Inference.Helm.Tests;
 /// <summary>The Grafana dashboard queries the metrics the model server and router export, by their names.</summary>
 public sealed partial class DashboardTests
 {
-    // The metric names of the design, and the router's additional operational metrics.
+    // The metric names of the design: the dashboard shows each of them.
     private static readonly string[] DesignedMetrics =
     [
         "inference_requests_total", "inference_request_duration_seconds", "inference_compute_duration_seconds",
@@ -16,33 +16,59 @@ public sealed partial class DashboardTests
         "router_version_mismatch_total", "router_config_revision", "router_weight",
     ];
 
-    private static readonly string[] RouterOperationalMetrics = ["router_endpoints", "router_config_reloads_total", "router_admin_changes_total"];
+    // What Grafana puts in place of its built-in variables, as promtool reads them.
+    private static readonly Dictionary<string, string> BuiltInVariables = new(StringComparer.Ordinal)
+    {
+        ["__rate_interval"] = "4m", ["__interval"] = "1m", ["__range"] = "6h",
+        ["__interval_ms"] = "60000", ["__range_ms"] = "21600000", ["__range_s"] = "21600",
+    };
 
-    private static readonly string[] Histograms =
-        ["inference_request_duration_seconds", "inference_compute_duration_seconds", "inference_output_value", "router_request_duration_seconds"];
+    [GeneratedRegex(@"\$\{(?<name>\w+)(?::[^}]*)?\}|\$(?<name>[a-zA-Z_]\w*)|\[\[(?<name>\w+)\]\]")]
+    private static partial Regex Variable();
 
-    [GeneratedRegex(@"\b(?:inference|router)_[a-z_]+\b")]
-    private static partial Regex MetricName();
+    [GeneratedRegex(@"^\s*label_values\(\s*(?:(?<selector>.+),\s*)?(?<label>\w+)\s*\)\s*$", RegexOptions.Singleline)]
+    private static partial Regex LabelValues();
+
+    [GeneratedRegex(@"^\s*query_result\((?<query>.+)\)\s*$", RegexOptions.Singleline)]
+    private static partial Regex QueryResult();
+
+    [GeneratedRegex(@"[^a-zA-Z0-9_]")]
+    private static partial Regex NotInRecordName();
 
     private static string DashboardPath => Path.Combine(RepositoryPaths.Chart, "dashboards", "inference.json");
 
     [Fact]
     public void Every_query_uses_a_metric_the_services_export_and_every_designed_metric_is_shown()
     {
-        var used = Expressions().SelectMany(e => MetricName().Matches(e).Select(m => m.Value)).ToHashSet();
+        var exported = ExportedMetrics.SeriesNames;
+        Assert.All(DesignedMetrics, metric => Assert.Contains(metric, ExportedMetrics.InstrumentNames.Keys));
 
+        var used = Queries().SelectMany(q => PromQl.MetricNames(Substitute(q.Expression))).ToHashSet();
         foreach (var name in used)
         {
-            var family = Histograms.FirstOrDefault(h => name == $"{h}_bucket" || name == $"{h}_sum" || name == $"{h}_count") ?? name;
-            Assert.True(
-                (DesignedMetrics.Contains(family) && !Histograms.Contains(name)) || RouterOperationalMetrics.Contains(family),
-                $"the dashboard queries '{name}', which is not an exported series");
+            Assert.True(exported.Contains(name), $"the dashboard queries '{name}', which neither the model server nor the router exports");
         }
 
         foreach (var metric in DesignedMetrics)
         {
             Assert.Contains(used, name => name == metric || name.StartsWith(metric + "_", StringComparison.Ordinal));
         }
+    }
+
+    [PromtoolFact]
+    public async Task Every_query_is_valid_PromQL_with_the_variables_filled_in()
+    {
+        var queries = Queries().ToList();
+        var rules = new JsonArray([.. queries.Select(q => (JsonNode)new JsonObject
+        {
+            ["record"] = "dashboard:" + NotInRecordName().Replace(q.Source, "_"),
+            ["expr"] = Substitute(q.Expression),
+        })]);
+
+        var result = await Promtool.CheckRulesAsync([new JsonObject { ["name"] = "inference-dashboard", ["rules"] = rules }]);
+
+        Assert.True(result.ExitCode == 0, $"promtool check rules failed:\n{result.StandardOutput}{result.StandardError}");
+        Assert.Contains($"SUCCESS: {queries.Count} rules found", result.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -90,19 +116,73 @@ public sealed partial class DashboardTests
 
     private static JsonObject Dashboard() => JsonNode.Parse(File.ReadAllText(DashboardPath))!.AsObject();
 
-    private static IEnumerable<JsonObject> Panels() =>
-        Dashboard()["panels"]!.AsArray().Select(p => p!.AsObject()).Where(p => p["type"]!.GetValue<string>() != "row");
+    private static IEnumerable<JsonObject> Panels() => Flatten(Dashboard()["panels"]!.AsArray());
+
+    // A collapsed row carries its panels inside it.
+    private static IEnumerable<JsonObject> Flatten(JsonArray panels) =>
+        panels.Select(p => p!.AsObject()).SelectMany(p => p["type"]!.GetValue<string>() == "row"
+            ? Flatten(p["panels"]?.AsArray() ?? [])
+            : [p]);
 
     private static IEnumerable<string> Targets(JsonObject panel) =>
         (panel["targets"]?.AsArray() ?? []).Select(t => t!["expr"]!.GetValue<string>());
 
-    private static IEnumerable<string> Expressions()
+    private static IEnumerable<string> Expressions() => Queries().Select(q => q.Expression);
+
+    /// <summary>The PromQL of every panel target and every query variable (label_values' selector), still with Grafana's variables.</summary>
+    private static IEnumerable<(string Source, string Expression)> Queries()
     {
-        var dashboard = Dashboard();
-        var variables = dashboard["templating"]!["list"]!.AsArray()
-            .Select(v => v!["query"])
-            .Where(q => q is JsonObject)
-            .Select(q => q!["query"]!.GetValue<string>());
-        return Panels().SelectMany(Targets).Concat(variables);
+        foreach (var panel in Panels())
+        {
+            foreach (var target in panel["targets"]?.AsArray() ?? [])
+            {
+                yield return ($"panel {panel["id"]} {target!["refId"]}", target["expr"]!.GetValue<string>());
+            }
+        }
+
+        foreach (var variable in Dashboard()["templating"]!["list"]!.AsArray())
+        {
+            if (variable!["query"] is not JsonObject query)
+            {
+                continue;
+            }
+
+            var text = query["query"]!.GetValue<string>();
+            var source = $"variable {variable["name"]}";
+            if (LabelValues().Match(text) is { Success: true } labelValues)
+            {
+                if (labelValues.Groups["selector"].Success)
+                {
+                    yield return (source, labelValues.Groups["selector"].Value);
+                }
+            }
+            else
+            {
+                yield return (source, QueryResult().Match(text) is { Success: true } result ? result.Groups["query"].Value : text);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The expression as Grafana sends it: a dashboard variable becomes its "All" value (the regex
+    /// the dashboard matches with) or its current value, a built-in one a duration or a number.
+    /// </summary>
+    private static string Substitute(string expression)
+    {
+        var values = new Dictionary<string, string>(BuiltInVariables, StringComparer.Ordinal);
+        foreach (var variable in Dashboard()["templating"]!["list"]!.AsArray())
+        {
+            var current = variable!["current"]?["value"];
+            var value = variable["allValue"]?.GetValue<string>()
+                ?? (current is JsonArray many ? many[0]?.GetValue<string>() : current?.GetValue<string>());
+            if (value is not null)
+            {
+                values[variable["name"]!.GetValue<string>()] = value;
+            }
+        }
+
+        return Variable().Replace(expression, m => values.TryGetValue(m.Groups["name"].Value, out var value)
+            ? value
+            : throw new InvalidOperationException($"'{expression}' uses ${m.Groups["name"].Value}, which the dashboard does not define"));
     }
 }
