@@ -68,7 +68,7 @@ internal sealed class Http2Connection
         _out = ArrayPool<byte>.Shared.Rent(16 * 1024);
         _spare = ArrayPool<byte>.Shared.Rent(16 * 1024);
         _created = _idleSince = _lastReceived = options.Time.GetTimestamp();
-        _receiveWindow = options.ConnectionWindow;
+        _receiveWindow = Math.Max(options.ConnectionWindow, DefaultWindow);
     }
 
     public bool IsClosed
@@ -154,14 +154,16 @@ internal sealed class Http2Connection
         lock (_sync)
         {
             var preface = Http2Frame.Preface;
-            var span = Reserve(preface.Length + Http2Frame.HeaderLength + 12 + Http2Frame.HeaderLength + 4);
+            var span = Reserve(preface.Length + Http2Frame.HeaderLength + 12);
             preface.CopyTo(span);
             span = span[preface.Length..];
             Http2Frame.Write(span, 12, Http2FrameType.Settings, 0, 0);
             WriteSetting(span[9..], Http2SettingId.EnablePush, 0);
             WriteSetting(span[15..], Http2SettingId.InitialWindowSize, (uint)_options.StreamWindow);
-            Http2Frame.Write(span[21..], 4, Http2FrameType.WindowUpdate, 0, 0);
-            BinaryPrimitives.WriteUInt32BigEndian(span[30..], (uint)(_options.ConnectionWindow - DefaultWindow));
+            if (_options.ConnectionWindow > DefaultWindow)
+            {
+                AppendWindowUpdate(0, _options.ConnectionWindow - DefaultWindow);
+            }
         }
 
         ClaimAndFlush();
