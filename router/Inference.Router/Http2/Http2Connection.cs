@@ -889,13 +889,10 @@ internal sealed class Http2Connection
         }
 
         var code = (Http2ErrorCode)BinaryPrimitives.ReadUInt32BigEndian(payload);
-        stream.OnReset(code, out var wake);
-        if (wake)
-        {
-            _ready.Add(stream);
-        }
+        var completeResponse = code == Http2ErrorCode.NoError && stream.ResponseEnded && !stream.HasFailed;
 
-        // The stream is closed on both sides now (no RST_STREAM is sent back).
+        // The stream is closed on both sides now (no RST_STREAM is sent back). It leaves the
+        // connection before its waiters learn why: a refused stream may be bound to another one at once.
         Http2Signal? window = null;
         lock (_sync)
         {
@@ -908,11 +905,24 @@ internal sealed class Http2Connection
 
         window?.Fail(new IOException($"the upstream reset the stream ({code})"));
         stream.CancelBody();
-        stream.CloseRequestSide();
-        if (!stream.ResponseEnded || stream.HasFailed)
+        if (completeResponse)
         {
-            stream.CloseResponseSide();
-            Release(stream);
+            // Only "stop sending": the caller still reads the complete response.
+            if (stream.CloseRequestSide())
+            {
+                Release(stream);
+            }
+
+            return;
+        }
+
+        stream.CloseRequestSide();
+        stream.CloseResponseSide();
+        Release(stream);
+        stream.OnReset(code, out var wake);
+        if (wake)
+        {
+            _ready.Add(stream);
         }
     }
 
@@ -1061,16 +1071,16 @@ internal sealed class Http2Connection
         {
             foreach (var stream in refused)
             {
+                // Released before its waiter learns of the refusal (it may be sent again elsewhere at once).
+                stream.CancelBody();
+                stream.CloseRequestSide();
+                stream.CloseResponseSide();
+                Release(stream);
                 stream.OnRefused($"{_pool.Authority} is going away ({code}) and did not process the stream", out var wake);
                 if (wake)
                 {
                     _ready.Add(stream);
                 }
-
-                stream.CancelBody();
-                stream.CloseRequestSide();
-                stream.CloseResponseSide();
-                Release(stream);
             }
         }
 
@@ -1248,31 +1258,17 @@ internal sealed class Http2Connection
 
             if (!_flushing)
             {
+                // Handed to the closing send; anything appended later goes nowhere.
                 pending = _out;
                 pendingLength = _outLength;
+                _out = new byte[256];
                 _outLength = 0;
             }
         }
 
         _pool.Remove(this);
         _settingsReceived.TrySetException(failure);
-        try
-        {
-            if (pending is not null && pendingLength > 0)
-            {
-                // Best effort, without waiting: the last frames (GOAWAY) before the close.
-                _socket.Send(pending.AsSpan(0, pendingLength), SocketFlags.None, out _);
-            }
-
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-        }
-        finally
-        {
-            _socket.Dispose();
-        }
+        _ = CloseSocketAsync(pending, pendingLength);
 
         foreach (var window in windows)
         {
@@ -1281,12 +1277,34 @@ internal sealed class Http2Connection
 
         foreach (var stream in streams)
         {
-            stream.OnConnectionFailed(failure, refused: stream.Id > lastId, out _);
             stream.CancelBody();
             stream.CloseRequestSide();
             stream.CloseResponseSide();
             Release(stream);
+            stream.OnConnectionFailed(failure, refused: stream.Id > lastId, out _);
             stream.Wake();
+        }
+    }
+
+    /// <summary>Sends the last frames (GOAWAY) if the socket takes them within a second, then closes it.</summary>
+    private async Task CloseSocketAsync(byte[]? pending, int length)
+    {
+        try
+        {
+            if (pending is not null && length > 0)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                await _socket.SendAsync(pending.AsMemory(0, length), SocketFlags.None, timeout.Token);
+            }
+
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+        finally
+        {
+            _socket.Dispose();
         }
     }
 

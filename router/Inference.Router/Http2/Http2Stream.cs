@@ -569,16 +569,13 @@ internal sealed class Http2Stream : Stream, IHeaderSink
     /// <summary>Exactly once per binding: the connection releases the stream's slot.</summary>
     public bool TryMarkReleased() => Interlocked.Exchange(ref _released, 1) == 0;
 
-    /// <summary>The stream left its connection: unless the handler may send it again, release what the exchange held.</summary>
+    /// <summary>
+    /// The stream left its connection. While it could still be sent again the handler owns the
+    /// cleanup (it retries or gives up); otherwise release what the exchange held.
+    /// </summary>
     public void OnReleased()
     {
-        bool refused;
-        lock (_sync)
-        {
-            refused = _refused;
-        }
-
-        if (!(refused && CanResend))
+        if (!CanResend)
         {
             FinalCleanup();
         }
