@@ -74,7 +74,14 @@ internal sealed class Http2Handler : HttpMessageHandler
                         connection.Resend(stream);
                     }
 
-                    return await stream.WaitForResponseAsync();
+                    if (stream.TryGetResponse(out var wait) is { } response)
+                    {
+                        return response;
+                    }
+
+                    // Resumes on the connection's reading thread when the headers arrive (no hop).
+                    await wait;
+                    return stream.TakeResponse();
                 }
                 catch (Http2RefusedException) when (stream.CanResend && attempt < _options.MaxRefusedAttempts && !cancellationToken.IsCancellationRequested)
                 {

@@ -144,35 +144,32 @@ internal sealed class Http2Stream : Stream, IHeaderSink
         BodyLength += bytes.Length;
     }
 
-    /// <summary>Waits for the final response headers; throws <see cref="Http2RefusedException"/> when the server refused the stream.</summary>
-    public ValueTask<HttpResponseMessage> WaitForResponseAsync()
+    /// <summary>
+    /// The final response if it is here, else a wait for it (then call <see cref="TakeResponse"/>);
+    /// throws <see cref="Http2RefusedException"/> when the server refused the stream.
+    /// </summary>
+    public HttpResponseMessage? TryGetResponse(out ValueTask wait)
     {
-        ValueTask wait;
-        lock (_sync)
-        {
-            if (TryTakeResponse(out var response))
-            {
-                return new ValueTask<HttpResponseMessage>(response);
-            }
-
-            wait = _headersSignal.Arm();
-        }
-
-        return AwaitResponseAsync(wait);
-    }
-
-    private async ValueTask<HttpResponseMessage> AwaitResponseAsync(ValueTask wait)
-    {
-        await wait;
+        wait = default;
         lock (_sync)
         {
             if (TryTakeResponse(out var response))
             {
                 return response;
             }
-        }
 
-        throw new InvalidOperationException("the response wait ended without a response or an error");
+            wait = _headersSignal.Arm();
+            return null;
+        }
+    }
+
+    /// <summary>The response after the wait of <see cref="TryGetResponse"/> ended.</summary>
+    public HttpResponseMessage TakeResponse()
+    {
+        lock (_sync)
+        {
+            return TryTakeResponse(out var response) ? response : throw new InvalidOperationException("the response wait ended without a response or an error");
+        }
     }
 
     private bool TryTakeResponse(out HttpResponseMessage response)

@@ -19,7 +19,7 @@
 # target before and after each load check grpc-status and the response metadata, and after each
 # load through the router its own counters must show no call that ended other than OK; any
 # failure stops the run.
-# Needs: dotnet, h2load (nghttp2-client), nginx (nginx-light), python3.
+# Needs: dotnet, h2load (nghttp2-client), nginx (nginx-light), python3, curl.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -30,7 +30,7 @@ backend_url="${2:-}"
 backend_v2_url="${3:-}"
 experiment="iris-bench"
 
-for tool in dotnet h2load nginx; do
+for tool in dotnet h2load nginx curl; do
   command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
 done
 
@@ -209,7 +209,14 @@ check() { # every request must have succeeded
 # Rounds alternate the targets so a noisy neighbour hurts them alike; the best of each is kept.
 rounds="${ROUNDS:-3}"
 targets="direct router sockets nginx"
-declare -A rps64 rps4x16 lat1
+declare -A rps64 rps4x16 lat1 alloc
+# Managed bytes a router allocated so far (its /metrics); empty for the other targets.
+allocated() {
+  local admin=""
+  case $1 in router) admin="$router_admin";; sockets) admin="$sockets_admin";; esac
+  [[ -n $admin ]] || return 0
+  curl -s "$admin/metrics" | awk '/^dotnet_gc_allocated_bytes_total/ { printf "%d", $2 }'
+}
 best_max() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b > a ? b : a) }'; }
 best_min() { awk -v a="${1:-999999999}" -v b="$2" 'BEGIN { print (b < a ? b : a) }'; }
 for target in $targets; do
@@ -223,7 +230,11 @@ for round in $(seq 1 "$rounds"); do
     case $target in direct) url="$backend_url";; router) url="$router_url";; sockets) url="$sockets_url";; nginx) url="$nginx_url";; esac
     out="$(h2 "$url" 1 64 "$requests")"; check "$out" "$target"; verify "$target"; rps64[$target]="$(best_max "${rps64[$target]:-}" "$(rps <<<"$out")")"
     out="$(h2 "$url" 4 16 "$requests")"; check "$out" "$target"; verify "$target"; rps4x16[$target]="$(best_max "${rps4x16[$target]:-}" "$(rps <<<"$out")")"
-    out="$(h2 "$url" 1 1 "$latency_requests")"; check "$out" "$target"; verify "$target"; lat1[$target]="$(best_min "${lat1[$target]:-}" "$(mean_us <<<"$out")")"
+    before="$(allocated "$target")"
+    out="$(h2 "$url" 1 1 "$latency_requests")"; check "$out" "$target"
+    after="$(allocated "$target")"
+    [[ -z $before ]] || alloc[$target]="$(awk -v a="$before" -v b="$after" -v n="$latency_requests" 'BEGIN { printf "%.1f", (b - a) / n / 1024 }')"
+    verify "$target"; lat1[$target]="$(best_min "${lat1[$target]:-}" "$(mean_us <<<"$out")")"
   done
 done
 
@@ -248,3 +259,4 @@ echo "router/direct throughput, 1 x 64:                    $(ratio "${rps64[rout
 echo "router/sockets throughput, 1 x 64 and 4 x 16:       $(ratio "${rps64[router]}" "${rps64[sockets]}"), $(ratio "${rps4x16[router]}" "${rps4x16[sockets]}")"
 echo "added latency (1 stream): router $(added "${lat1[router]}" "${lat1[direct]}") us, sockets $(added "${lat1[sockets]}" "${lat1[direct]}") us, nginx $(added "${lat1[nginx]}" "${lat1[direct]}") us"
 echo "router RSS: $(( rss_kb / 1024 )) MB now, $(( hwm_kb / 1024 )) MB peak (sockets: $(( sockets_hwm_kb / 1024 )) MB peak)"
+echo "managed allocation per call (last 1-stream run, probes excluded): router ${alloc[router]} KB, sockets ${alloc[sockets]} KB"
