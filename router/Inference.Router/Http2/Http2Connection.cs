@@ -71,25 +71,13 @@ internal sealed class Http2Connection
         _receiveWindow = Math.Max(options.ConnectionWindow, DefaultWindow);
     }
 
-    public bool IsClosed
+    private bool IsClosed
     {
         get
         {
             lock (_sync)
             {
                 return _closed;
-            }
-        }
-    }
-
-    /// <summary>Streams reserved or open.</summary>
-    public int ActiveStreams
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _reserved;
             }
         }
     }
@@ -197,7 +185,8 @@ internal sealed class Http2Connection
     {
         lock (_sync)
         {
-            if (!RetainsBuffer(stream) && stream.BodySent == stream.BodyLength)
+            // Sent bytes are dropped unless the whole body is kept for a possible resend.
+            if (!stream.RetainBody && stream.BodySent == stream.BodyLength)
             {
                 stream.BodySent = stream.BodyLength = 0;
             }
@@ -206,8 +195,6 @@ internal sealed class Http2Connection
             return stream.UnsentBody;
         }
     }
-
-    private static bool RetainsBuffer(Http2Stream stream) => stream.RetainBody;
 
     /// <summary>Sends what the stream has buffered (HEADERS first if needed), waiting for window credit.</summary>
     public ValueTask PumpAsync(Http2Stream stream, bool endStream)
@@ -1178,6 +1165,8 @@ internal sealed class Http2Connection
             {
                 close = time.GetElapsedTime(_idleSince, now) >= _options.IdleTimeout
                     || time.GetElapsedTime(_created, now) >= _options.ConnectionLifetime;
+                // No stream may be reserved between this decision and the close.
+                _goingAway |= close;
             }
             else
             {

@@ -215,7 +215,7 @@ allocated() {
   local admin=""
   case $1 in router) admin="$router_admin";; sockets) admin="$sockets_admin";; esac
   [[ -n $admin ]] || return 0
-  curl -s "$admin/metrics" | awk '/^dotnet_gc_allocated_bytes_total/ { printf "%d", $2 }'
+  curl -s "$admin/metrics" | awk '/^dotnet_gc_allocated_bytes_total/ { printf "%.0f", $2 }'
 }
 best_max() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b > a ? b : a) }'; }
 best_min() { awk -v a="${1:-999999999}" -v b="$2" 'BEGIN { print (b < a ? b : a) }'; }
