@@ -626,11 +626,34 @@ internal sealed class Http2Connection
             : new Http2ConnectionFailure(HttpRequestError.Unknown, $"{action} {_pool.Authority} failed: {ex.Message}", ex);
     }
 
+    /// <summary>Queues a stream to be woken once the current read is parsed (once, however many frames it got).</summary>
+    private void AddReady(Http2Stream stream)
+    {
+        if (!stream.QueuedForWake)
+        {
+            stream.QueuedForWake = true;
+            _ready.Add(stream);
+        }
+    }
+
     private void WakeReady()
     {
-        for (var i = 0; i < _ready.Count; i++)
+        foreach (var stream in _ready)
         {
-            _ready[i].Wake();
+            stream.QueuedForWake = false;
+        }
+
+        // One stream resumes here, on the reading thread (the single-call case: no hop). When one
+        // read delivered to several, the others resume on the thread pool, so their forwarding work
+        // runs in parallel instead of one after another on this thread.
+        for (var i = 0; i < _ready.Count - 1; i++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static stream => stream.Wake(), _ready[i], preferLocal: false);
+        }
+
+        if (_ready.Count > 0)
+        {
+            _ready[^1].Wake();
         }
 
         _ready.Clear();
@@ -769,12 +792,12 @@ internal sealed class Http2Connection
     {
         if (wake)
         {
-            _ready.Add(stream);
+            AddReady(stream);
         }
 
         if (reset is { } code)
         {
-            _ready.Add(stream);
+            AddReady(stream);
             Abort(stream, code);
         }
     }
@@ -909,7 +932,7 @@ internal sealed class Http2Connection
         stream.OnReset(code, out var wake);
         if (wake)
         {
-            _ready.Add(stream);
+            AddReady(stream);
         }
     }
 
@@ -1066,7 +1089,7 @@ internal sealed class Http2Connection
                 stream.OnRefused($"{_pool.Authority} is going away ({code}) and did not process the stream", out var wake);
                 if (wake)
                 {
-                    _ready.Add(stream);
+                    AddReady(stream);
                 }
             }
         }
@@ -1120,7 +1143,7 @@ internal sealed class Http2Connection
 
         if (increment == 0)
         {
-            _ready.Add(target);
+            AddReady(target);
             Abort(target, Http2ErrorCode.ProtocolError);
             return;
         }
@@ -1141,7 +1164,7 @@ internal sealed class Http2Connection
 
         if (overflow)
         {
-            _ready.Add(target);
+            AddReady(target);
             Abort(target, Http2ErrorCode.FlowControlError);
         }
     }

@@ -81,6 +81,9 @@ internal sealed class Http2Stream : Stream, IHeaderSink
     /// <summary>The body was complete when it was first sent (its content finished synchronously).</summary>
     public bool BodyComplete;
 
+    /// <summary>In the reading thread's list of streams to wake (that thread alone uses it).</summary>
+    public bool QueuedForWake;
+
     /// <summary>Woken when the send window grows (or the stream fails); armed and disarmed under the connection's lock.</summary>
     public Http2Signal WindowSignal { get; }
 
