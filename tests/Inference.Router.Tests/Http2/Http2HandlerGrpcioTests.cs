@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Inference.Grpc.Tests;
+using Inference.Grpc.Tests.Interop;
 using Inference.Router.Http2;
 
 namespace Inference.Router.Tests.Http2;
@@ -11,14 +13,14 @@ namespace Inference.Router.Tests.Http2;
 /// strings and dynamic-table indexing in its header blocks, its own flow control), all calls on one
 /// connection so later header blocks refer to table entries of earlier ones.
 /// </summary>
-public sealed class Http2HandlerGrpcioTests(GrpcioEchoServer server) : IClassFixture<GrpcioEchoServer>
+public sealed class Http2HandlerGrpcioTests(GrpcioServerFixture server) : IClassFixture<GrpcioServerFixture>
 {
     private const string Service = "/inference.grpc.test.Echo/";
 
-    [GrpcioFact]
+    [PeerFact]
     public async Task UnaryCalls_OnOneConnection_CarryMetadataMessagesAndTrailers()
     {
-        var url = server.Require();
+        var url = server.RequireAddress();
         using var handler = new Http2Handler();
         using var client = new HttpMessageInvoker(handler);
         var payload = new byte[200_000];
@@ -44,10 +46,10 @@ public sealed class Http2HandlerGrpcioTests(GrpcioEchoServer server) : IClassFix
         Assert.Equal(1, handler.ConnectionCount("127.0.0.1", url.Port));
     }
 
-    [GrpcioFact]
+    [PeerFact]
     public async Task ServerStreaming_ManyMessages_AllArriveInOrder()
     {
-        var url = server.Require();
+        var url = server.RequireAddress();
         using var client = new HttpMessageInvoker(new Http2Handler(new Http2HandlerOptions { StreamWindow = 65535 }));
         using var request = Call(url, "ServerStream", Message(("tick", [], 3000)));
 
@@ -59,10 +61,10 @@ public sealed class Http2HandlerGrpcioTests(GrpcioEchoServer server) : IClassFix
         Assert.Equal("0", Single(response.TrailingHeaders, "grpc-status"));
     }
 
-    [GrpcioFact]
+    [PeerFact]
     public async Task ErrorStatus_ComesBackWithItsMessage()
     {
-        var url = server.Require();
+        var url = server.RequireAddress();
         using var client = new HttpMessageInvoker(new Http2Handler());
         using var request = Call(url, "Unary", Message(("fail:5:gone for good", [], 0)));
 
@@ -75,10 +77,10 @@ public sealed class Http2HandlerGrpcioTests(GrpcioEchoServer server) : IClassFix
         Assert.Equal("gone for good", Uri.UnescapeDataString(Single(headers, "grpc-message")));
     }
 
-    [GrpcioFact]
+    [PeerFact]
     public async Task LargeResponse_BeyondTheWindows_ArrivesWhole()
     {
-        var url = server.Require();
+        var url = server.RequireAddress();
         using var client = new HttpMessageInvoker(new Http2Handler(new Http2HandlerOptions { StreamWindow = 65535, ConnectionWindow = 65535 }));
         using var request = Call(url, "Size", Message(("", [], 3 * 1024 * 1024)));
 
