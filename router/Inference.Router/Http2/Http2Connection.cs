@@ -19,6 +19,7 @@ internal sealed class Http2Connection
     private const int DefaultMaxFrameSize = 16384;
     private const int OurMaxFrameSize = 16384;
     private const int MaxHeaderBlock = 256 * 1024;
+    private const int MaxHeaderList = 256 * 1024;
 
     private readonly Lock _sync = new();
     private readonly Http2ConnectionPool _pool;
@@ -26,7 +27,7 @@ internal sealed class Http2Connection
     private readonly Socket _socket;
     private readonly Dictionary<int, Http2Stream> _streams = [];
     private readonly TaskCompletionSource _settingsReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly HpackDecoder _decoder = new();
+    private readonly HpackDecoder _decoder = new(maxHeaderListSize: MaxHeaderList);
     private readonly HeaderStringCache _strings = new();
     private readonly List<Http2Stream> _ready = [];
     private readonly List<Http2Signal> _windowWakes = [];
@@ -142,12 +143,13 @@ internal sealed class Http2Connection
         lock (_sync)
         {
             var preface = Http2Frame.Preface;
-            var span = Reserve(preface.Length + Http2Frame.HeaderLength + 12);
+            var span = Reserve(preface.Length + Http2Frame.HeaderLength + 18);
             preface.CopyTo(span);
             span = span[preface.Length..];
-            Http2Frame.Write(span, 12, Http2FrameType.Settings, 0, 0);
+            Http2Frame.Write(span, 18, Http2FrameType.Settings, 0, 0);
             WriteSetting(span[9..], Http2SettingId.EnablePush, 0);
             WriteSetting(span[15..], Http2SettingId.InitialWindowSize, (uint)_options.StreamWindow);
+            WriteSetting(span[21..], Http2SettingId.MaxHeaderListSize, MaxHeaderList);
             if (_options.ConnectionWindow > DefaultWindow)
             {
                 AppendWindowUpdate(0, _options.ConnectionWindow - DefaultWindow);

@@ -125,6 +125,18 @@ public sealed class HpackDecoderTests
         Assert.False(string.IsNullOrEmpty(why));
     }
 
+    [Fact]
+    public void HeaderList_LargerThanTheLimit_IsRejected_HoweverSmallTheBlock()
+    {
+        // One 4000-byte field added to the table, then repeated by one-byte references to it.
+        var literal = "40" + "01" + "78" + "7f" + "a11e" + Convert.ToHexString(Enumerable.Repeat((byte)'v', 4000).ToArray());
+        var decoder = new HpackDecoder(maxTableSize: 8192, maxHeaderListSize: 64 * 1024);
+
+        Assert.Equal(11, Decode(decoder, literal + string.Concat(Enumerable.Repeat("be", 10))).Count);
+        var error = Assert.Throws<HpackException>(() => Decode(decoder, string.Concat(Enumerable.Repeat("be", 100))));
+        Assert.Contains("header list", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(10, 5, "0a")]
     [InlineData(1337, 5, "1f9a0a")]

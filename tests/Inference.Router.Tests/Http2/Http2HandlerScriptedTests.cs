@@ -123,6 +123,63 @@ public sealed class Http2HandlerScriptedTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClientSettings_DisablePush_AndAnnounceItsWindowAndHeaderListLimit()
+    {
+        var call = Send("/s", "x");
+        using var connection = await _server.AcceptAsync();
+        var request = await connection.ReadRequestAsync();
+        await connection.WriteHeadersAsync(request.StreamId, endStream: true, 204);
+        using var response = await call.WaitAsync(Patience);
+
+        Assert.Equal(0u, connection.ClientSettings[Http2SettingId.EnablePush]);
+        Assert.Equal((uint)new Http2HandlerOptions().StreamWindow, connection.ClientSettings[Http2SettingId.InitialWindowSize]);
+        Assert.Equal(256u * 1024, connection.ClientSettings[Http2SettingId.MaxHeaderListSize]);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task UnansweredKeepAlivePing_FailsTheConnection_AndItsCalls()
+    {
+        using var client = new HttpMessageInvoker(new Http2Handler(new Http2HandlerOptions
+        {
+            KeepAlivePingDelay = TimeSpan.FromMilliseconds(100),
+            KeepAlivePingTimeout = TimeSpan.FromMilliseconds(100),
+        }));
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_server.Url, "/k")) { Version = HttpVersion.Version20, Content = new StringContent("k") };
+        var call = client.SendAsync(request, CancellationToken.None);
+        using var connection = await _server.AcceptAsync();
+        await connection.ReadRequestAsync();
+
+        // The server goes silent: no answer to the call, none to the PING.
+        var (ping, _) = await connection.ReadUntilAsync(f => f.Type == Http2FrameType.Ping);
+
+        Assert.False(ping.Has(Http2Flags.Ack));
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => call.WaitAsync(Patience));
+        Assert.Contains("keep-alive PING", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task IdleConnection_IsClosedWithGoAway_AndTheNextCallOpensANewOne()
+    {
+        using var client = new HttpMessageInvoker(new Http2Handler(new Http2HandlerOptions { IdleTimeout = TimeSpan.FromMilliseconds(100) }));
+        string[] answers = ["first", "second"];
+        foreach (var answer in answers)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_server.Url, "/i")) { Version = HttpVersion.Version20, Content = new StringContent(answer) };
+            var call = client.SendAsync(request, CancellationToken.None);
+            using var connection = await _server.AcceptAsync();
+            var received = await connection.ReadRequestAsync();
+            await connection.WriteHeadersAsync(received.StreamId, endStream: false, 200);
+            await connection.WriteDataAsync(received.StreamId, endStream: true, answer);
+            using var response = await call.WaitAsync(Patience);
+            Assert.Equal(answer, await response.Content.ReadAsStringAsync());
+
+            var (_, payload) = await connection.ReadUntilAsync(f => f.Type == Http2FrameType.GoAway);
+            Assert.Equal((uint)Http2ErrorCode.NoError, BinaryPrimitives.ReadUInt32BigEndian(payload.AsSpan(4)));
+        }
+    }
+
+    [Fact]
     public async Task ServerSettings_SmallWindowAndFrameSize_BoundEveryDataFrame_AndLargeHeadersUseContinuation()
     {
         var body = string.Concat(Enumerable.Range(0, 100).Select(i => $"{i:D4}-data"));

@@ -10,15 +10,19 @@ internal sealed class HpackDecoder
     private readonly HpackDynamicTable _table;
     private readonly int _maxTableSize;
     private readonly int _maxStringLength;
+    private readonly int _maxHeaderListSize;
     private byte[] _nameScratch = [];
     private byte[] _valueScratch = [];
 
     /// <param name="maxTableSize">Our SETTINGS_HEADER_TABLE_SIZE: the largest table the peer may ask for.</param>
     /// <param name="maxStringLength">The longest name or value accepted.</param>
-    public HpackDecoder(int maxTableSize = 4096, int maxStringLength = 64 * 1024)
+    /// <param name="maxHeaderListSize">The largest decoded header list (names, values, 32 per field), whatever
+    /// the block's encoded size: a few bytes of table references can stand for megabytes.</param>
+    public HpackDecoder(int maxTableSize = 4096, int maxStringLength = 64 * 1024, int maxHeaderListSize = 256 * 1024)
     {
         _maxTableSize = maxTableSize;
         _maxStringLength = maxStringLength;
+        _maxHeaderListSize = maxHeaderListSize;
         _table = new HpackDynamicTable(maxTableSize);
     }
 
@@ -28,6 +32,7 @@ internal sealed class HpackDecoder
     {
         var position = 0;
         var fieldSeen = false;
+        var counting = new CountingSink(sink);
         while (position < block.Length)
         {
             var first = block[position];
@@ -35,13 +40,13 @@ internal sealed class HpackDecoder
             {
                 // Indexed field (6.1).
                 var index = ReadInteger(block, ref position, 7);
-                EmitIndexed(index, sink);
+                EmitIndexed(index, ref counting);
                 fieldSeen = true;
             }
             else if ((first & 0x40) != 0)
             {
                 // Literal with incremental indexing (6.2.1).
-                ReadLiteral(block, ref position, 6, sink, index: true);
+                ReadLiteral(block, ref position, 6, ref counting, index: true);
                 fieldSeen = true;
             }
             else if ((first & 0x20) != 0)
@@ -63,13 +68,18 @@ internal sealed class HpackDecoder
             else
             {
                 // Literal without indexing (0000) or never indexed (0001) (6.2.2, 6.2.3).
-                ReadLiteral(block, ref position, 4, sink, index: false);
+                ReadLiteral(block, ref position, 4, ref counting, index: false);
                 fieldSeen = true;
+            }
+
+            if (counting.Size > _maxHeaderListSize)
+            {
+                throw new HpackException($"the decoded header list exceeds {_maxHeaderListSize} bytes");
             }
         }
     }
 
-    private void EmitIndexed(int index, IHeaderSink sink)
+    private void EmitIndexed(int index, ref CountingSink sink)
     {
         if (index == 0)
         {
@@ -86,7 +96,7 @@ internal sealed class HpackDecoder
         sink.OnHeader(name, value, 0);
     }
 
-    private void ReadLiteral(ReadOnlySpan<byte> block, ref int position, int prefix, IHeaderSink sink, bool index)
+    private void ReadLiteral(ReadOnlySpan<byte> block, ref int position, int prefix, ref CountingSink sink, bool index)
     {
         var nameIndex = ReadInteger(block, ref position, prefix);
         ReadOnlySpan<byte> name;
@@ -201,6 +211,18 @@ internal sealed class HpackDecoder
             {
                 return value;
             }
+        }
+    }
+
+    /// <summary>Passes fields on and adds up the decoded header list size (RFC 9113, 6.5.2).</summary>
+    private struct CountingSink(IHeaderSink inner)
+    {
+        public long Size { get; private set; }
+
+        public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, int staticIndex)
+        {
+            Size += name.Length + value.Length + HpackDynamicTable.EntryOverhead;
+            inner.OnHeader(name, value, staticIndex);
         }
     }
 }
