@@ -106,6 +106,9 @@ internal sealed class Http2Handler : HttpMessageHandler
     {
         if (content is null)
         {
+            // HEADERS with END_STREAM; nothing to keep, so a refused stream can always go again.
+            stream.RetainBody = true;
+            stream.BodyComplete = true;
             _ = connection.PumpAsync(stream, endStream: true);
             return;
         }

@@ -68,6 +68,23 @@ public sealed class Http2HandlerScriptedTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RefusedStream_WithoutABody_IsSentAgain()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_server.Url, "/get")) { Version = HttpVersion.Version20 };
+        var call = _client.SendAsync(request, CancellationToken.None);
+        using var connection = await _server.AcceptAsync();
+        var refused = await connection.ReadRequestAsync();
+        await connection.WriteRstStreamAsync(refused.StreamId, Http2ErrorCode.RefusedStream);
+        var again = await connection.ReadRequestAsync();
+        await connection.WriteHeadersAsync(again.StreamId, endStream: true, 204);
+
+        using var response = await call.WaitAsync(Patience);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(("GET", "/get"), (again.Field(":method"), again.Field(":path")));
+        Assert.Empty(again.Body);
+    }
+
+    [Fact]
     public async Task ConnectionDrop_BeforeTheResponse_FailsTheCall_AndTheNextCallReconnects()
     {
         var call = Send("/x", "lost");
