@@ -101,7 +101,7 @@ internal sealed class RouterHost : IAsyncDisposable
         services.AddSingleton(options.Time);
         services.AddSingleton(options.Random);
         services.AddSingleton<RouterMetrics>();
-        services.AddSingleton(provider => new UpstreamRegistry(options.Time, provider.GetRequiredService<ILogger<UpstreamRegistry>>(), options.Resolve));
+        services.AddSingleton(provider => new UpstreamRegistry(options.Time, provider.GetRequiredService<ILogger<UpstreamRegistry>>(), options.Resolve, options.UpstreamClient));
         services.AddSingleton(provider => new RouterState(
             provider.GetRequiredService<UpstreamRegistry>(),
             options.StateFile is null ? null : new StateStore(options.StateFile),

@@ -1,5 +1,6 @@
 using System.Net;
 using Inference.Router.Routing;
+using Inference.Router.Upstream;
 using Microsoft.Extensions.Logging;
 
 namespace Inference.Router.Hosting;
@@ -28,6 +29,9 @@ internal sealed record RouterOptions
 
     /// <summary>How often the configuration and admin token files are re-read even without a change notification.</summary>
     public TimeSpan ConfigPollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The upstream HTTP/2 client (--upstream-client).</summary>
+    public UpstreamClient UpstreamClient { get; init; } = UpstreamClient.Builtin;
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Inference.Router.Configuration;
+using Inference.Router.Http2;
 using Microsoft.Extensions.Logging;
 
 namespace Inference.Router.Upstream;
@@ -23,13 +24,18 @@ internal sealed class UpstreamRegistry : IDisposable
     private CancellationToken _running;
     private bool _started;
 
-    public UpstreamRegistry(TimeProvider time, ILogger<UpstreamRegistry> logger, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null)
+    public UpstreamRegistry(TimeProvider time, ILogger<UpstreamRegistry> logger, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null, UpstreamClient client = UpstreamClient.Builtin)
     {
         _time = time;
         _logger = logger;
         _resolve = resolve ?? Dns.GetHostAddressesAsync;
-        Invoker = new HttpMessageInvoker(CreateHandler(), disposeHandler: true);
+        Client = client;
+        // Connection housekeeping (idle close, keep-alive PING) runs on real time, whatever clock routing uses.
+        Invoker = new HttpMessageInvoker(client == UpstreamClient.Sockets ? CreateHandler() : new Http2Handler(), disposeHandler: true);
     }
+
+    /// <summary>Which HTTP/2 client talks to the model servers.</summary>
+    public UpstreamClient Client { get; }
 
     /// <summary>The client every forwarded request and health check goes through.</summary>
     public HttpMessageInvoker Invoker { get; }

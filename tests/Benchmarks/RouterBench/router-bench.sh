@@ -11,13 +11,15 @@
 #                 start the fake one from this folder)
 # backend-v2-url  the same for version 2 (default: start a fake one)
 #
+# Two routers run: the default (built-in upstream HTTP/2 client) and one with
+# --upstream-client sockets (SocketsHttpHandler), so both transports are measured in the same run.
 # The router runs an experiment (versions 1 and 2, 90/10, sticky on x-user-id), so the measured
 # path includes assignment: every load call carries a user key that lands in the control group.
 # h2load counts any HTTP 200 as a success, gRPC errors included, so sample calls through every
 # target before and after each load check grpc-status and the response metadata, and after each
 # load through the router its own counters must show no call that ended other than OK; any
 # failure stops the run.
-# Needs: dotnet, h2load (nghttp2-client), nginx (nginx-light), python3.
+# Needs: dotnet, h2load (nghttp2-client), nginx (nginx-light), python3, curl.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -28,7 +30,7 @@ backend_url="${2:-}"
 backend_v2_url="${3:-}"
 experiment="iris-bench"
 
-for tool in dotnet h2load nginx; do
+for tool in dotnet h2load nginx curl; do
   command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
 done
 
@@ -118,12 +120,21 @@ cat > "$work/router.json" <<JSON
   }
 }
 JSON
-dotnet "$router_dll" --config "$work/router.json" --host 127.0.0.1 --port 0 --admin-port 0 > "$work/router.log" 2>&1 &
-router_pid=$!
-pids+=($router_pid)
-router_line="$(wait_line "$work/router.log" 'Now listening: grpc=')"
-router_url="$(sed -E 's/.*grpc=([^ ]+).*/\1/' <<<"$router_line")"
-router_admin="$(sed -E 's/.*admin=([^ ]+).*/\1/' <<<"$router_line")"
+# Two routers on the same configuration: "router" with its default upstream client (the built-in
+# HTTP/2 client) and "sockets" with --upstream-client sockets (.NET's SocketsHttpHandler), so the
+# two transports are compared in the same run.
+start_router() { # name extra-args...
+  local name="$1"; shift
+  dotnet "$router_dll" --config "$work/router.json" --host 127.0.0.1 --port 0 --admin-port 0 "$@" > "$work/$name.log" 2>&1 &
+  pids+=($!)
+  eval "${name}_pid=$!"
+  local line
+  line="$(wait_line "$work/$name.log" 'Now listening: grpc=')"
+  eval "${name}_url=\"$(sed -E 's/.*grpc=([^ ]+).*/\1/' <<<"$line")\""
+  eval "${name}_admin=\"$(sed -E 's/.*admin=([^ ]+).*/\1/' <<<"$line")\""
+}
+start_router router
+start_router sockets --upstream-client sockets
 
 nginx_port="$(free_port)"
 mkdir -p "$work/nginx"
@@ -173,12 +184,14 @@ verify() { # target
   case $1 in
     direct) probe "$backend_url" "$work/request.bin" --header "x-user-id=$control_user" --expect x-model-version=1 ;;
     nginx)  probe "$nginx_url" "$work/request.bin" --header "x-user-id=$control_user" --expect x-model-version=1 ;;
-    router)
-      probe "$router_url" "$work/request.bin" --header "x-user-id=$control_user" \
+    router|sockets)
+      local url admin
+      if [[ $1 == router ]]; then url="$router_url"; admin="$router_admin"; else url="$sockets_url"; admin="$sockets_admin"; fi
+      probe "$url" "$work/request.bin" --header "x-user-id=$control_user" \
         --expect x-model-name=iris --expect x-model-version=1 --expect x-experiment=$experiment --expect x-experiment-group=control
-      probe "$router_url" "$work/request.bin" --header "x-user-id=$treatment_user" --count 1 \
+      probe "$url" "$work/request.bin" --header "x-user-id=$treatment_user" --count 1 \
         --expect x-model-name=iris --expect x-model-version=2 --expect x-experiment=$experiment --expect x-experiment-group=treatment
-      dotnet "$bench_dll" router-metrics "$router_admin" || { echo "the router counted failed calls" >&2; exit 1; } ;;
+      dotnet "$bench_dll" router-metrics "$admin" || { echo "the router ($1) counted failed calls" >&2; exit 1; } ;;
   esac
 }
 rps() { sed -nE 's/^finished in .*, ([0-9.]+) req\/s.*/\1/p'; }
@@ -195,39 +208,55 @@ check() { # every request must have succeeded
 
 # Rounds alternate the targets so a noisy neighbour hurts them alike; the best of each is kept.
 rounds="${ROUNDS:-3}"
-declare -A rps64 rps4x16 lat1
+targets="direct router sockets nginx"
+declare -A rps64 rps4x16 lat1 alloc
+# Managed bytes a router allocated so far (its /metrics); empty for the other targets.
+allocated() {
+  local admin=""
+  case $1 in router) admin="$router_admin";; sockets) admin="$sockets_admin";; esac
+  [[ -n $admin ]] || return 0
+  curl -s "$admin/metrics" | awk '/^dotnet_gc_allocated_bytes_total/ { printf "%.0f", $2 }'
+}
 best_max() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b > a ? b : a) }'; }
 best_min() { awk -v a="${1:-999999999}" -v b="$2" 'BEGIN { print (b < a ? b : a) }'; }
-for target in direct router nginx; do
-  case $target in direct) url="$backend_url";; router) url="$router_url";; nginx) url="$nginx_url";; esac
+for target in $targets; do
+  case $target in direct) url="$backend_url";; router) url="$router_url";; sockets) url="$sockets_url";; nginx) url="$nginx_url";; esac
   verify "$target"
   h2 "$url" 1 64 $(( requests / 4 )) >/dev/null   # warm-up (JIT, connections)
   verify "$target"
 done
 for round in $(seq 1 "$rounds"); do
-  for target in direct router nginx; do
-    case $target in direct) url="$backend_url";; router) url="$router_url";; nginx) url="$nginx_url";; esac
+  for target in $targets; do
+    case $target in direct) url="$backend_url";; router) url="$router_url";; sockets) url="$sockets_url";; nginx) url="$nginx_url";; esac
     out="$(h2 "$url" 1 64 "$requests")"; check "$out" "$target"; verify "$target"; rps64[$target]="$(best_max "${rps64[$target]:-}" "$(rps <<<"$out")")"
     out="$(h2 "$url" 4 16 "$requests")"; check "$out" "$target"; verify "$target"; rps4x16[$target]="$(best_max "${rps4x16[$target]:-}" "$(rps <<<"$out")")"
-    out="$(h2 "$url" 1 1 "$latency_requests")"; check "$out" "$target"; verify "$target"; lat1[$target]="$(best_min "${lat1[$target]:-}" "$(mean_us <<<"$out")")"
+    before="$(allocated "$target")"
+    out="$(h2 "$url" 1 1 "$latency_requests")"; check "$out" "$target"
+    after="$(allocated "$target")"
+    [[ -z $before ]] || alloc[$target]="$(awk -v a="$before" -v b="$after" -v n="$latency_requests" 'BEGIN { printf "%.1f", (b - a) / n / 1024 }')"
+    verify "$target"; lat1[$target]="$(best_min "${lat1[$target]:-}" "$(mean_us <<<"$out")")"
   done
 done
 
 rss_kb="$(awk '/^VmRSS:/ {print $2}' "/proc/$router_pid/status")"
 hwm_kb="$(awk '/^VmHWM:/ {print $2}' "/proc/$router_pid/status")"
+sockets_hwm_kb="$(awk '/^VmHWM:/ {print $2}' "/proc/$sockets_pid/status")"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a - b }'; }
 echo
 echo "requests per run: $requests (latency runs: $latency_requests), best of $rounds rounds; cores: $(nproc); load average: $(cut -d" " -f1-3 /proc/loadavg)"
 echo "router: experiment $experiment (90/10, sticky on x-user-id; load calls as $control_user, control); every load checked by sample calls"
+echo "router = built-in upstream HTTP/2 client (default); sockets = the same router with --upstream-client sockets"
 printf '%-8s %16s %16s %18s\n' target "req/s 1x64" "req/s 4x16" "mean latency 1x1"
-for target in direct router nginx; do
+for target in $targets; do
   printf '%-8s %16s %16s %15s us\n' "$target" "${rps64[$target]}" "${rps4x16[$target]}" "${lat1[$target]}"
 done
 echo
 echo "router/nginx throughput, 1 connection x 64 streams:  $(ratio "${rps64[router]}" "${rps64[nginx]}")"
 echo "router/nginx throughput, 4 connections x 16 streams: $(ratio "${rps4x16[router]}" "${rps4x16[nginx]}")"
 echo "router/direct throughput, 1 x 64:                    $(ratio "${rps64[router]}" "${rps64[direct]}")"
-echo "added latency (1 stream): router $(added "${lat1[router]}" "${lat1[direct]}") us, nginx $(added "${lat1[nginx]}" "${lat1[direct]}") us"
-echo "router RSS: $(( rss_kb / 1024 )) MB now, $(( hwm_kb / 1024 )) MB peak"
+echo "router/sockets throughput, 1 x 64 and 4 x 16:       $(ratio "${rps64[router]}" "${rps64[sockets]}"), $(ratio "${rps4x16[router]}" "${rps4x16[sockets]}")"
+echo "added latency (1 stream): router $(added "${lat1[router]}" "${lat1[direct]}") us, sockets $(added "${lat1[sockets]}" "${lat1[direct]}") us, nginx $(added "${lat1[nginx]}" "${lat1[direct]}") us"
+echo "router RSS: $(( rss_kb / 1024 )) MB now, $(( hwm_kb / 1024 )) MB peak (sockets: $(( sockets_hwm_kb / 1024 )) MB peak)"
+echo "managed allocation per call (last 1-stream run, probes excluded): router ${alloc[router]} KB, sockets ${alloc[sockets]} KB"

@@ -41,11 +41,13 @@ public sealed class OperationsTests : IrisBackendTests
         return results;
     }
 
-    [Fact]
-    public async Task WeightChangeAndRollback_UnderLoad_NoFailedRequest()
+    [Theory]
+    [InlineData("builtin")]
+    [InlineData("sockets")]
+    public async Task WeightChangeAndRollback_UnderLoad_NoFailedRequest(string upstreamClient)
     {
         const string experiment = "iris-v2-rollout";
-        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 90, 10));
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 90, 10), upstreamClient: upstreamClient);
 
         // Two calls kept in flight across both changes: a treatment user on version 2 (the rollback moves
         // that user to control) and a control user on version 1.
@@ -114,11 +116,13 @@ public sealed class OperationsTests : IrisBackendTests
 
     private static Task UntilAsync(Func<bool> condition, string what) => Poll.UntilAsync(condition, what, Patience);
 
-    [Fact]
-    public async Task ReplicaStopped_UnderLoad_NoFailedRequest()
+    [Theory]
+    [InlineData("builtin")]
+    [InlineData("sockets")]
+    public async Task ReplicaStopped_UnderLoad_NoFailedRequest(string upstreamClient)
     {
         await using var second = await FakeOipBackend.StartAsync("iris", "1", replica: "iris-1-b");
-        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url, second.Url], [V2.Url], 100, 0));
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url, second.Url], [V2.Url], 100, 0), upstreamClient: upstreamClient);
         Task? stopping = null;
         var results = await LoadAsync(router.GrpcUrl, workers: 4, perWorker: 100, atProgress: count =>
         {
@@ -148,11 +152,13 @@ public sealed class OperationsTests : IrisBackendTests
         await replica.StopAsync();
     }
 
-    [Fact]
-    public async Task RefusedEndpoint_IsRetriedOnTheSameVersionAndEjected()
+    [Theory]
+    [InlineData("builtin")]
+    [InlineData("sockets")]
+    public async Task RefusedEndpoint_IsRetriedOnTheSameVersionAndEjected(string upstreamClient)
     {
         var closed = ClosedPort();
-        await using var router = await TestRouter.StartAsync(Configs.Iris([$"http://127.0.0.1:{closed}", V1.Url], [V2.Url], 100, 0, extra: """{"healthCheckIntervalSeconds": 0, "ejectionSeconds": 60}"""));
+        await using var router = await TestRouter.StartAsync(Configs.Iris([$"http://127.0.0.1:{closed}", V1.Url], [V2.Url], 100, 0, extra: """{"healthCheckIntervalSeconds": 0, "ejectionSeconds": 60}"""), upstreamClient: upstreamClient);
         for (var i = 0; i < 20; i++)
         {
             var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());

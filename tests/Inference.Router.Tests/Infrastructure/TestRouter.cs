@@ -45,7 +45,8 @@ internal sealed class TestRouter : IAsyncDisposable
         IRandomSource? random = null,
         string host = "127.0.0.1",
         string? tokenFile = null,
-        Func<string, CancellationToken, Task<System.Net.IPAddress[]>>? resolve = null)
+        Func<string, CancellationToken, Task<System.Net.IPAddress[]>>? resolve = null,
+        string upstreamClient = "builtin")
     {
         directory ??= TempDirectory.Create();
         var configPath = Path.Combine(directory, "router.json");
@@ -65,6 +66,7 @@ internal sealed class TestRouter : IAsyncDisposable
             AdminTokenFile = tokenFile,
             StateFile = stateFile,
             Resolve = resolve,
+            UpstreamClient = upstreamClient == "sockets" ? Upstream.UpstreamClient.Sockets : Upstream.UpstreamClient.Builtin,
             ConfigPollInterval = TimeSpan.FromMilliseconds(500),
             Random = random ?? SharedRandomSource.Instance,
             ConfigureLogging = logging =>

@@ -1,4 +1,5 @@
 using Inference.Router.Hosting;
+using Inference.Router.Upstream;
 
 namespace Inference.Router.Tests.Unit;
 
@@ -28,6 +29,14 @@ public sealed class CommandLineTests
         Assert.Null(options.AdminTokenFile);
     }
 
+    [Fact]
+    public void Parse_UpstreamClient_DefaultsToTheBuiltInOne()
+    {
+        Assert.Equal(UpstreamClient.Builtin, CommandLine.Parse(["--config", "r.json"], _ => null).UpstreamClient);
+        Assert.Equal(UpstreamClient.Sockets, CommandLine.Parse(["--config", "r.json", "--upstream-client", "sockets"], _ => null).UpstreamClient);
+        Assert.Equal(UpstreamClient.Builtin, CommandLine.Parse(["--config", "r.json", "--upstream-client=builtin"], _ => null).UpstreamClient);
+    }
+
     [Theory]
     [InlineData(new[] { "--port", "1" }, "--config is required")]
     [InlineData(new[] { "--config", "a", "--port", "70000" }, "port number")]
@@ -36,6 +45,7 @@ public sealed class CommandLineTests
     [InlineData(new[] { "--config", "a", "--port", "5", "--admin-port", "5" }, "must differ")]
     [InlineData(new[] { "--config", "a", "--drain-delay-ms", "-1" }, "--drain-delay-ms must be milliseconds")]
     [InlineData(new[] { "--config", "a", "--drain-delay-ms", "700000" }, "--drain-delay-ms must be milliseconds")]
+    [InlineData(new[] { "--config", "a", "--upstream-client", "curl" }, "--upstream-client must be 'builtin' or 'sockets'")]
     public void Parse_Mistakes_AreUsageErrors(string[] args, string reason)
     {
         var ex = Assert.Throws<UsageException>(() => CommandLine.Parse(args, _ => null));
