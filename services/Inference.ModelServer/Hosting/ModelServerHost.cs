@@ -110,16 +110,15 @@ internal sealed class ModelServerHost : IAsyncDisposable
                 console.UseUtcTimestamp = true;
             });
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            // With this category enabled at any level, ASP.NET Core hosting starts an Activity and a log scope for
+            // every request (~0.7 KB and ~0.9 µs of CPU per call); at Warning it logs nothing but startup failures,
+            // which surface as exceptions anyway. A caller that configures logging itself decides for itself.
+            builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None);
         }
         else
         {
             configureLogging(builder.Logging);
         }
-
-        // With this category enabled at any level, ASP.NET Core hosting starts an Activity and a log scope for every
-        // request (~0.7 KB and ~0.5 µs per call); it only logs request start/finish (Information) and startup
-        // failures, which surface as exceptions anyway.
-        builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None);
 
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = Options.DrainTimeout);
         builder.WebHost.UseKestrel(kestrel =>
