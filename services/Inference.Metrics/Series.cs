@@ -10,8 +10,13 @@ internal sealed class Series
     private double _sum;
     private long _count;
 
+    // The tags as the first caller passed them (key order and value objects): callers of one series pass the same
+    // order every time, so most lookups compare these position by position, by reference, before the general match.
+    private readonly KeyValuePair<string, object?>[] _asRecorded;
+
     public Series(ReadOnlySpan<KeyValuePair<string, object?>> tags, int bucketCount)
     {
+        _asRecorded = tags.ToArray();
         var copy = new KeyValuePair<string, string>[tags.Length];
         for (var i = 0; i < tags.Length; i++)
         {
@@ -35,9 +40,32 @@ internal sealed class Series
             return false;
         }
 
+        if (MatchesAsRecorded(tags))
+        {
+            return true;
+        }
+
         foreach (var tag in tags)
         {
             if (!Contains(tag))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool MatchesAsRecorded(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var recorded = _asRecorded;
+        for (var i = 0; i < tags.Length; i++)
+        {
+            // Same key and the same string (constants, cached tags): strings cannot change what they render to, other
+            // value objects could; anything else takes the general match.
+            if (!ReferenceEquals(tags[i].Key, recorded[i].Key)
+                || !ReferenceEquals(tags[i].Value, recorded[i].Value)
+                || tags[i].Value is not (string or null))
             {
                 return false;
             }

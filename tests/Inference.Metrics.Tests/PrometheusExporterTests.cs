@@ -30,6 +30,29 @@ public sealed class PrometheusExporterTests
     }
 
     [Fact]
+    public void TagValues_MatchByWhatTheyRender_WhetherOrNotTheyAreTheSameObject()
+    {
+        var meterName = UniqueMeterName();
+        using var meter = new Meter(meterName);
+        using var exporter = new PrometheusExporter(null, meterName) { IncludeProcessMetrics = false };
+        var counter = meter.CreateCounter<long>("calls_total");
+        var mutable = new System.Text.StringBuilder("first");
+
+        // Equal strings that are different objects share a series; one object that renders differently does not.
+        counter.Add(1, new KeyValuePair<string, object?>("method", new string("Infer".AsSpan())));
+        counter.Add(2, new KeyValuePair<string, object?>("method", new string("Infer".AsSpan())));
+        counter.Add(4, new KeyValuePair<string, object?>("stage", mutable));
+        mutable.Clear().Append("second");
+        counter.Add(8, new KeyValuePair<string, object?>("stage", mutable));
+
+        var text = exporter.Collect();
+
+        Assert.Contains("calls_total{method=\"Infer\"} 3\n", text);
+        Assert.Contains("calls_total{stage=\"first\"} 4\n", text);
+        Assert.Contains("calls_total{stage=\"second\"} 8\n", text);
+    }
+
+    [Fact]
     public void Histogram_BucketsAreCumulativeWithSumAndCount()
     {
         var meterName = UniqueMeterName();
