@@ -41,7 +41,6 @@ internal sealed class ModelServerMetrics
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _requestDuration;
     private readonly Histogram<double> _computeDuration;
-    private readonly UpDownCounter<long> _inFlight;
     private readonly Histogram<double> _outputValue;
     private readonly Histogram<long> _batchSize;
     private readonly Histogram<double> _queueDuration;
@@ -49,6 +48,7 @@ internal sealed class ModelServerMetrics
     private readonly KeyValuePair<string, object?> _versionTag;
     private readonly KeyValuePair<string, object?>[] _modelTags;
     private readonly KeyValuePair<string, object?>[][] _outputTags;
+    private Func<long>? _inFlightSource;
 
     public ModelServerMetrics(IMeterFactory meterFactory, ServedModel model)
     {
@@ -59,8 +59,9 @@ internal sealed class ModelServerMetrics
             "inference_request_duration_seconds", unit: "s", description: "Time from a call's start to its response, by method.");
         _computeDuration = meter.CreateHistogram<double>(
             "inference_compute_duration_seconds", unit: "s", description: "Time inside ONNX Runtime Run (one merged Run counts once).");
-        _inFlight = meter.CreateUpDownCounter<long>(
-            "inference_in_flight", unit: null, description: "Inferences admitted and not yet answered.");
+        // Read at each scrape from the admission's own count: nothing to record on the request path.
+        meter.CreateObservableUpDownCounter(
+            "inference_in_flight", ObserveInFlight, unit: null, description: "Inferences admitted and not yet answered.");
         _outputValue = meter.CreateHistogram<double>(
             "inference_output_value",
             unit: null,
@@ -112,7 +113,10 @@ internal sealed class ModelServerMetrics
 
     public void QueueCompleted(double seconds) => _queueDuration.Record(seconds, _modelTags);
 
-    public void InFlightChanged(long delta) => _inFlight.Add(delta, _modelTags);
+    /// <summary>Where inference_in_flight reads its value (the engine's admission); 0 until set.</summary>
+    public void SetInFlightSource(Func<long> source) => Volatile.Write(ref _inFlightSource, source);
+
+    private Measurement<long> ObserveInFlight() => new(Volatile.Read(ref _inFlightSource)?.Invoke() ?? 0, _modelTags);
 
     /// <summary>Records the first element of each row in [<paramref name="rowStart"/>, +<paramref name="rowCount"/>) (all rows when negative).</summary>
     public void RecordOutputRows(TensorSpec spec, OnnxValue value, long rowStart, long rowCount)

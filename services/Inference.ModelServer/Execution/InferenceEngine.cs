@@ -27,6 +27,9 @@ internal sealed class InferenceEngine : IAsyncDisposable
     private readonly int[] _inputIndices;
     private readonly DynamicBatcher? _batcher;
 
+    // Requests holding an admission slot (inference_in_flight reads it at each scrape).
+    private long _admittedRequests;
+
     // Output index lists of merged Runs, by the set of outputs the batch asked for (a bit mask).
     private readonly ConcurrentDictionary<ulong, int[]> _outputSets = new();
 
@@ -60,6 +63,8 @@ internal sealed class InferenceEngine : IAsyncDisposable
 
             Admission = new Admission(limit, options.QueueTimeout, time);
         }
+
+        metrics.SetInFlightSource(() => Volatile.Read(ref _admittedRequests));
     }
 
     /// <summary>Inferences admitted and not yet answered.</summary>
@@ -83,7 +88,7 @@ internal sealed class InferenceEngine : IAsyncDisposable
                 $"model '{_model.Name}' is at its limit of {Admission.Limit} concurrent inferences; retry later");
         }
 
-        _metrics.InFlightChanged(1);
+        Interlocked.Increment(ref _admittedRequests);
         try
         {
             // Requests whose inputs disagree on dimension 0 cannot share a batch: they run alone at once.
@@ -98,7 +103,7 @@ internal sealed class InferenceEngine : IAsyncDisposable
         finally
         {
             Admission.Exit();
-            _metrics.InFlightChanged(-1);
+            Interlocked.Decrement(ref _admittedRequests);
         }
     }
 
