@@ -50,7 +50,7 @@ internal static class RequestDecoder
             if (inputs[i] is null)
             {
                 throw Invalid($"missing input '{model.Inputs[i].Name}': the model expects {model.Inputs[i].Datatype} "
-                    + $"{TensorSpec.FormatShape(model.Inputs[i].Shape)}; its inputs are: {model.InputNames}");
+                    + $"{model.Inputs[i].ShapeText}; its inputs are: {model.InputNames}");
             }
         }
 
@@ -74,7 +74,7 @@ internal static class RequestDecoder
         var shape = tensor.Shape;
         var dims = new long[shape.Count];
         shape.CopyTo(dims, 0);
-        var modelShape = TensorSpec.FormatShape(spec.Shape);
+        var modelShape = spec.ShapeText;
         if (dims.Length != spec.Shape.Length)
         {
             throw Invalid($"input '{name}' has shape {TensorSpec.FormatShape(dims)} (rank {dims.Length}); "

@@ -13,7 +13,8 @@ internal sealed class TensorSpec
         Datatype = datatype;
         Shape = [.. metadata.Shape];
         ElementSize = TensorElementTypes.SizeOf(ElementType);
-        Description = $"{Name} ({Datatype} {FormatShape(Shape)})";
+        ShapeText = FormatShape(Shape);
+        Description = $"{Name} ({Datatype} {ShapeText})";
     }
 
     /// <summary>Index among the model's inputs (or outputs), as the session numbers them.</summary>
@@ -28,6 +29,9 @@ internal sealed class TensorSpec
 
     /// <summary>Declared shape; -1 where a dimension is not fixed.</summary>
     public long[] Shape { get; }
+
+    /// <summary>The declared shape as error messages show it, e.g. "[-1,4]" (formatted once, not per request).</summary>
+    public string ShapeText { get; }
 
     /// <summary>Bytes per element; 0 for BYTES.</summary>
     public int ElementSize { get; }
