@@ -90,6 +90,40 @@ public sealed class IrisTests
     }
 
     [Fact]
+    public void RunCancelledWhileRunning_LeavesLaterCancelableRunsUnaffected()
+    {
+        // The run options a cancelable run uses are kept for later runs, unless its token was cancelled: a Run stopped
+        // by ONNX Runtime's terminate flag must not pass that flag on. count_loop with a huge trip count runs until
+        // cancelled; a cancel that lands before the Run starts has no ONNX Runtime error inside, and is tried again.
+        using var loop = OnnxSession.Create(Models.Fixture("count_loop"), new OnnxSessionOptions { IntraOpThreads = 1 });
+        using var trip = OnnxValue.CreateTensor(new[] { long.MaxValue }.AsMemory(), [1]);
+        using var x = OnnxValue.CreateTensor(new float[1].AsMemory(), [1]);
+        var stoppedWhileRunning = false;
+        for (var attempt = 0; attempt < 50 && !stoppedWhileRunning; attempt++)
+        {
+            using var cancellation = new CancellationTokenSource();
+            cancellation.CancelAfter(TimeSpan.FromMilliseconds(1 << Math.Min(attempt, 10)));
+            var outputs = new OnnxValue?[1];
+            var error = Assert.Throws<OperationCanceledException>(
+                () => loop.Run([loop.GetInputIndex("trip"), loop.GetInputIndex("x")], [trip, x], [0], outputs, cancellationToken: cancellation.Token));
+            stoppedWhileRunning = error.InnerException is OnnxRuntimeException;
+        }
+
+        Assert.True(stoppedWhileRunning, "no Run was cancelled while running");
+        var expected = IrisExpectation.Load(1);
+        using var session = OnnxSession.Create(Models.Iris(1));
+        using var input = OnnxValue.CreateTensor(expected.FlatInputs.AsMemory(), expected.Shape);
+        for (var i = 0; i < 4 * Environment.ProcessorCount + 8; i++)
+        {
+            using var live = new CancellationTokenSource();
+            var outputs = new OnnxValue?[1];
+            session.Run([0], [input], [1], outputs, cancellationToken: live.Token);
+            using var labels = outputs[0]!;
+            Assert.Equal(expected.Labels, labels.GetTensorData<long>().ToArray());
+        }
+    }
+
+    [Fact]
     public void DisposedOutput_RefusesAccess()
     {
         using var session = OnnxSession.Create(Models.Iris(1));

@@ -301,18 +301,19 @@ public sealed unsafe class OnnxSession : IDisposable
             var runOptionsPointer = runOptions?.Handle.Pointer ?? IntPtr.Zero;
             if (cancellationToken.CanBeCanceled)
             {
-                perCall = CreatePerCallRunOptions(runOptions);
+                perCall = runOptions is null ? RunOptionsPool.Rent() : CreatePerCallRunOptions(runOptions);
                 runOptionsPointer = perCall.DangerousGetHandle();
+                // The handle is released only after the registration is disposed, which waits for a running callback.
                 registration = cancellationToken.UnsafeRegister(
                     static state =>
                     {
-                        var status = OrtApi.RunOptionsSetTerminate((IntPtr)state!);
+                        var status = OrtApi.RunOptionsSetTerminate(((RunOptionsHandle)state!).DangerousGetHandle());
                         if (status != IntPtr.Zero)
                         {
                             OrtApi.ReleaseStatus(status);
                         }
                     },
-                    runOptionsPointer);
+                    perCall);
             }
 
             var status = OrtApi.Run(
@@ -342,7 +343,19 @@ public sealed unsafe class OnnxSession : IDisposable
         finally
         {
             registration.Dispose();
-            perCall?.Dispose();
+            if (perCall is not null)
+            {
+                // Once unregistered, a token not cancelled yet never set the terminate flag: the options are as new.
+                if (runOptions is null && !cancellationToken.IsCancellationRequested)
+                {
+                    RunOptionsPool.Return(perCall);
+                }
+                else
+                {
+                    perCall.Dispose();
+                }
+            }
+
             for (var i = 0; i < referencedInputs; i++)
             {
                 inputs[i].Handle.DangerousRelease();
