@@ -60,6 +60,32 @@ public sealed unsafe class OnnxValue : IDisposable
         }
     }
 
+    /// <summary>
+    /// A tensor this binding just created: its type and shape are what it was created with, so nothing needs to be
+    /// asked of ONNX Runtime but (for a buffer ONNX Runtime allocated) where the data is.
+    /// </summary>
+    private OnnxValue(ValueHandle handle, TensorElementType elementType, ReadOnlySpan<long> shape, byte* data)
+    {
+        _handle = handle;
+        Kind = OnnxValueKind.Tensor;
+        ElementType = elementType;
+        _shape = shape.ToArray();
+        ElementCount = TensorElementTypes.ElementCount(_shape);
+        var elementSize = TensorElementTypes.SizeOf(elementType);
+        if (elementSize != 0 && ElementCount != 0)
+        {
+            if (data == null)
+            {
+                void* allocated;
+                OrtApi.Check(OrtApi.GetTensorMutableData(handle.Pointer, &allocated));
+                data = (byte*)allocated;
+            }
+
+            _data = data;
+            _byteLength = checked((int)(ElementCount * elementSize));
+        }
+    }
+
     /// <summary>Tensor, sequence, map…; only tensors have element data here.</summary>
     public OnnxValueKind Kind { get; }
 
@@ -106,9 +132,9 @@ public sealed unsafe class OnnxValue : IDisposable
         }
 
         var pin = data.Pin();
+        IntPtr value;
         try
         {
-            IntPtr value;
             fixed (long* dims = shape)
             {
                 OrtApi.Check(OrtApi.CreateTensorWithDataAsOrtValue(
@@ -120,14 +146,15 @@ public sealed unsafe class OnnxValue : IDisposable
                     (int)elementType,
                     &value));
             }
-
-            return new OnnxValue(new ValueHandle(value, pin));
         }
         catch
         {
             pin.Dispose();
             throw;
         }
+
+        // ONNX Runtime reads and writes the caller's memory itself: the data pointer is the pinned one.
+        return new OnnxValue(new ValueHandle(value, pin), elementType, shape, (byte*)pin.Pointer);
     }
 
     /// <summary>
@@ -149,7 +176,18 @@ public sealed unsafe class OnnxValue : IDisposable
                 OrtEnvironment.DefaultAllocator, dims, (nuint)shape.Length, (int)elementType, &value));
         }
 
-        var result = new OnnxValue(new ValueHandle(value));
+        var handle = new ValueHandle(value);
+        OnnxValue result;
+        try
+        {
+            result = new OnnxValue(handle, elementType, shape, data: null);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+
         if (result._byteLength != 0)
         {
             new Span<byte>(result._data, result._byteLength).Clear();
