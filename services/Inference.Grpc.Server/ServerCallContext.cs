@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
@@ -251,6 +252,7 @@ public sealed class ServerCallContext : IDisposable
     }
 
     /// <summary>Reads the request body; a transport failure is recorded, a body Kestrel refuses becomes a status.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<ReadResult> ReadAsync(PipeReader reader, CancellationToken cancellationToken)
     {
         try

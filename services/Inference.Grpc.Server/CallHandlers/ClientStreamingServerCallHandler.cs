@@ -14,7 +14,7 @@ internal sealed class ClientStreamingServerCallHandler<TRequest, TResponse>(
 {
     private static readonly MessageParser<TRequest> s_parser = new(static () => new TRequest());
 
-    protected override async Task HandleCoreAsync(HttpContext http, ServerCallContext context)
+    protected override async ValueTask HandleCoreAsync(HttpContext http, ServerCallContext context)
     {
         var reader = new RequestStreamReader<TRequest>(http.Request.BodyReader, s_parser, context);
         context.EndWithMessage(await handler(reader, context).ConfigureAwait(false));

@@ -24,31 +24,35 @@ internal abstract class ServerCallHandler(GrpcServerOptions options, TimeProvide
 
         LiftRequestBodyLimits(http, Logger);
         var context = new ServerCallContext(http, Options, requestGzip, timeout, timeProvider, Logger);
-        Task task;
+        ValueTask task;
         try
         {
             task = HandleCoreAsync(http, context);
         }
         catch (Exception ex)
         {
-            task = Task.FromException(ex);
+            task = ValueTask.FromException(ex);
         }
 
         if (task.IsCompletedSuccessfully)
         {
+            // Consumed here, once: a pooled ValueTask's source goes back to its pool on GetResult.
+            task.GetAwaiter().GetResult();
             var sealing = context.SealAsync();
             if (sealing.IsCompletedSuccessfully)
             {
                 context.Dispose();
                 return Task.CompletedTask;
             }
+
+            task = ValueTask.CompletedTask;
         }
 
         return AwaitCallAsync(task, context);
     }
 
     /// <summary>Runs the handler; on success ends the call with the response and an OK status.</summary>
-    protected abstract Task HandleCoreAsync(HttpContext http, ServerCallContext context);
+    protected abstract ValueTask HandleCoreAsync(HttpContext http, ServerCallContext context);
 
     /// <summary>
     /// Messages are bounded one by one (MaxReceiveMessageSize); a stream's total size and pace are not
@@ -75,7 +79,7 @@ internal abstract class ServerCallHandler(GrpcServerOptions options, TimeProvide
         }
     }
 
-    private async Task AwaitCallAsync(Task task, ServerCallContext context)
+    private async Task AwaitCallAsync(ValueTask task, ServerCallContext context)
     {
         try
         {

@@ -14,7 +14,7 @@ internal sealed class ServerStreamingServerCallHandler<TRequest, TResponse>(
 {
     private static readonly MessageParser<TRequest> s_parser = new(static () => new TRequest());
 
-    protected override async Task HandleCoreAsync(HttpContext http, ServerCallContext context)
+    protected override async ValueTask HandleCoreAsync(HttpContext http, ServerCallContext context)
     {
         var request = await RequestMessageReader.ReadSingleAsync(http.Request.BodyReader, s_parser, context).ConfigureAwait(false);
         await handler(request, new ResponseStreamWriter<TResponse>(context), context).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,7 @@ internal sealed class UnaryServerCallHandler<TRequest, TResponse>(
 {
     private static readonly MessageParser<TRequest> s_parser = new(static () => new TRequest());
 
-    protected override Task HandleCoreAsync(HttpContext http, ServerCallContext context)
+    protected override ValueTask HandleCoreAsync(HttpContext http, ServerCallContext context)
     {
         // Fast path without async state machines: body already buffered, handler completes synchronously.
         if (!RequestMessageReader.TryReadSingle(http.Request.BodyReader, s_parser, context, out var request))
@@ -29,15 +30,18 @@ internal sealed class UnaryServerCallHandler<TRequest, TResponse>(
         }
 
         context.EndWithMessage(pending.Result);
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
-    private async Task ReadThenHandleAsync(HttpContext http, ServerCallContext context)
+    // Pooled, as are the reads below it: a request whose body arrives after its headers takes this path.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ReadThenHandleAsync(HttpContext http, ServerCallContext context)
     {
         var request = await RequestMessageReader.ReadSingleAsync(http.Request.BodyReader, s_parser, context).ConfigureAwait(false);
         context.EndWithMessage(await handler(request, context).ConfigureAwait(false));
     }
 
-    private static async Task AwaitHandlerAsync(ValueTask<TResponse> pending, ServerCallContext context) =>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask AwaitHandlerAsync(ValueTask<TResponse> pending, ServerCallContext context) =>
         context.EndWithMessage(await pending.ConfigureAwait(false));
 }

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Google.Protobuf;
 
 namespace Inference.Grpc.Server;
@@ -51,6 +52,7 @@ internal static class RequestMessageReader
     }
 
     /// <summary>Reads the one message of a unary or server-streaming request and checks the body ends there.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<T> ReadSingleAsync<T>(PipeReader reader, MessageParser<T> parser, ServerCallContext context)
         where T : IMessage<T>
     {
