@@ -95,6 +95,7 @@ public static class GrpcEndpointRouteBuilderExtensions
             return Task.CompletedTask;
         });
         builder.WithDisplayName("gRPC unimplemented");
+        builder.WithMetadata(GrpcUnimplementedMetadata.Instance);
         // Behind every literal method route, whatever the mapping order.
         builder.Add(static b => ((RouteEndpointBuilder)b).Order = int.MaxValue);
         s_withFallback.AddOrUpdate(endpoints, builder);
@@ -111,6 +112,7 @@ public static class GrpcEndpointRouteBuilderExtensions
 
         var builder = endpoints.MapPost(method, handler.HandleCallAsync);
         builder.WithDisplayName("gRPC " + method);
+        builder.WithMetadata(GrpcMethodMetadata.Instance);
         return builder;
     }
 

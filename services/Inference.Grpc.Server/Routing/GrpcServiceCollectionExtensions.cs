@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -5,10 +6,14 @@ namespace Inference.Grpc.Server;
 
 public static class GrpcServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="GrpcServerOptions"/> for the gRPC methods mapped in this host.</summary>
+    /// <summary>
+    /// Registers <see cref="GrpcServerOptions"/> for the gRPC methods mapped in this host, and the routing policy that
+    /// keeps the UNIMPLEMENTED catch-all from being matched alongside every mapped method.
+    /// </summary>
     public static IServiceCollection AddGrpcServer(this IServiceCollection services, Action<GrpcServerOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, UnimplementedFallbackPolicy>());
         var builder = services.AddOptions<GrpcServerOptions>();
         if (configure is not null)
         {
