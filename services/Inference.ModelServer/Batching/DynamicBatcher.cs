@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using Inference.Contracts.Oip;
 using Inference.Grpc;
 using Inference.ModelServer.Execution;
+using Inference.ModelServer.Tensors;
 
 namespace Inference.ModelServer.Batching;
 
@@ -67,7 +67,7 @@ internal sealed class DynamicBatcher
     }
 
     /// <summary>Queues <paramref name="request"/>; completes with its own response.</summary>
-    public ValueTask<ModelInferResponse> SubmitAsync(DecodedRequest request, CancellationToken cancellationToken)
+    public ValueTask<InferResponse> SubmitAsync(DecodedRequest request, CancellationToken cancellationToken)
     {
         BatchItem item;
         PendingBatch? start;

@@ -1,15 +1,15 @@
-using Inference.Contracts.Oip;
 using Inference.ModelServer.Tensors;
 
 namespace Inference.ModelServer.Execution;
 
 /// <summary>A validated ModelInferRequest: inputs in the model's order and the outputs to return.</summary>
-internal sealed class DecodedRequest(ModelInferRequest message, InputTensor[] inputs, int[] outputIndices, bool typedOutputs)
+internal sealed class DecodedRequest(string id, InputTensor[] inputs, int[] outputIndices, bool typedOutputs)
 {
     /// <summary>When the engine took the request (<see cref="TimeProvider.GetTimestamp"/>): its queue time runs from here.</summary>
     public long ArrivedAt { get; set; }
 
-    public ModelInferRequest Message { get; } = message;
+    /// <summary>The request's id, echoed in its response.</summary>
+    public string Id { get; } = id;
 
     /// <summary>One per model input, indexed like the model's inputs.</summary>
     public InputTensor[] Inputs { get; } = inputs;

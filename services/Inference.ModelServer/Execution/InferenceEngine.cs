@@ -78,7 +78,7 @@ internal sealed class InferenceEngine : IAsyncDisposable
 
     // Pooled: a call that waits (for a slot or a batch) would otherwise allocate its state machine.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<ModelInferResponse> InferAsync(ModelInferRequest request, CancellationToken cancellationToken)
+    public async ValueTask<InferResponse> InferAsync(ModelInferRequest request, CancellationToken cancellationToken)
     {
         var decoded = RequestDecoder.Decode(_model, request);
         decoded.ArrivedAt = _time.GetTimestamp();
@@ -167,7 +167,7 @@ internal sealed class InferenceEngine : IAsyncDisposable
     };
 
     /// <summary>Runs one request on its own; raw numeric inputs go to ONNX Runtime without a copy.</summary>
-    public ModelInferResponse Execute(DecodedRequest request, CancellationToken cancellationToken)
+    public InferResponse Execute(DecodedRequest request, CancellationToken cancellationToken)
     {
         var inputs = new OnnxValue[_inputIndices.Length];
         var outputs = new OnnxValue?[request.OutputIndices.Length];
@@ -187,15 +187,7 @@ internal sealed class InferenceEngine : IAsyncDisposable
                 throw RunFailure(ex);
             }
 
-            var response = NewResponse(request);
-            for (var j = 0; j < outputs.Length; j++)
-            {
-                var spec = _model.Outputs[request.OutputIndices[j]];
-                OutputEncoder.Append(response, spec, outputs[j]!, 0, -1, request.TypedOutputs);
-                _metrics.RecordOutputRows(spec, outputs[j]!, 0, -1);
-            }
-
-            return response;
+            return BuildResponse(request, outputs, slots: null, 0, -1);
         }
         finally
         {
@@ -341,17 +333,10 @@ internal sealed class InferenceEngine : IAsyncDisposable
             {
                 var item = items[r];
                 var request = item.Request;
-                ModelInferResponse response;
+                InferResponse response;
                 try
                 {
-                    response = NewResponse(request);
-                    foreach (var index in request.OutputIndices)
-                    {
-                        var output = outputs[slots[index]]!;
-                        var spec = _model.Outputs[index];
-                        OutputEncoder.Append(response, spec, output, rowStart, request.Rows, request.TypedOutputs);
-                        _metrics.RecordOutputRows(spec, output, rowStart, request.Rows);
-                    }
+                    response = BuildResponse(request, batch.Outputs, slots, rowStart, request.Rows);
                 }
                 catch (Exception ex)
                 {
@@ -386,7 +371,7 @@ internal sealed class InferenceEngine : IAsyncDisposable
 
     private void ExecuteAlone(BatchItem item)
     {
-        ModelInferResponse response;
+        InferResponse response;
         try
         {
             response = Execute(item.Request, item.CancellationToken);
@@ -430,12 +415,49 @@ internal sealed class InferenceEngine : IAsyncDisposable
     private void RecordQueueTime(DecodedRequest request) =>
         _metrics.QueueCompleted(_time.GetElapsedTime(request.ArrivedAt).TotalSeconds);
 
-    private ModelInferResponse NewResponse(DecodedRequest request) => new()
+    /// <summary>
+    /// The response of <paramref name="request"/> from rows [<paramref name="rowStart"/>, +<paramref name="rowCount"/>)
+    /// of the outputs (all rows when <paramref name="rowCount"/> is negative), and the prediction histogram of those rows.
+    /// Output j of the request is <paramref name="values"/>[j], or with <paramref name="slots"/> (a merged Run)
+    /// <paramref name="values"/>[slots[its model index]].
+    /// </summary>
+    private InferResponse BuildResponse(DecodedRequest request, OnnxValue?[] values, int[]? slots, long rowStart, long rowCount)
     {
-        ModelName = _model.Name,
-        ModelVersion = _model.Version,
-        Id = request.Message.Id,
-    };
+        var indices = request.OutputIndices;
+        if (request.TypedOutputs)
+        {
+            var message = new ModelInferResponse { ModelName = _model.Name, ModelVersion = _model.Version, Id = request.Id };
+            for (var j = 0; j < indices.Length; j++)
+            {
+                var spec = _model.Outputs[indices[j]];
+                var value = values[slots is null ? j : slots[indices[j]]]!;
+                OutputEncoder.AppendTyped(message, spec, value, rowStart, rowCount);
+                _metrics.RecordOutputRows(spec, value, rowStart, rowCount);
+            }
+
+            return InferResponse.Of(message);
+        }
+
+        // One buffer holds every output's bytes; each output's contents is a slice of it.
+        var total = 0;
+        for (var j = 0; j < indices.Length; j++)
+        {
+            total += OutputEncoder.RawByteCount(_model.Outputs[indices[j]], values[slots is null ? j : slots[indices[j]]]!, rowCount);
+        }
+
+        var buffer = total == 0 ? [] : new byte[total];
+        var offset = 0;
+        var outputs = new RawOutput[indices.Length];
+        for (var j = 0; j < indices.Length; j++)
+        {
+            var spec = _model.Outputs[indices[j]];
+            var value = values[slots is null ? j : slots[indices[j]]]!;
+            outputs[j] = OutputEncoder.Raw(spec, value, rowStart, rowCount, buffer, ref offset);
+            _metrics.RecordOutputRows(spec, value, rowStart, rowCount);
+        }
+
+        return InferResponse.Raw(_model.Name, _model.Version, request.Id, outputs);
+    }
 
     private static void DisposeAll(OnnxValue?[] values)
     {

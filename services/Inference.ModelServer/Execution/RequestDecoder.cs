@@ -59,7 +59,7 @@ internal static class RequestDecoder
         // FP16/BF16 have no typed field, and OIP does not mix typed and raw outputs in one response: with such an
         // output among those requested, the response stays raw.
         var typed = DecodeTypedOutputs(request) && outputs.All(o => OipDatatype.TypedField(model.Outputs[o].ElementType) is not null);
-        return new DecodedRequest(request, inputs, outputs, typed);
+        return new DecodedRequest(request.Id, inputs, outputs, typed);
     }
 
     private static InputTensor DecodeInput(TensorSpec spec, ModelInferRequest.Types.InferInputTensor tensor, Google.Protobuf.ByteString? raw)

@@ -7,6 +7,7 @@ using Inference.ModelServer.Diagnostics;
 using Inference.ModelServer.Execution;
 using Inference.ModelServer.Model;
 using Inference.ModelServer.Services;
+using Inference.ModelServer.Tensors;
 using Inference.Onnx;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -179,7 +180,7 @@ internal sealed class ModelServerHost : IAsyncDisposable
         app.MapGrpcUnary<ModelReadyRequest, ModelReadyResponse>(Service + "ModelReady", service.ModelReadyAsync);
         app.MapGrpcUnary<ServerMetadataRequest, ServerMetadataResponse>(Service + "ServerMetadata", service.ServerMetadataAsync);
         app.MapGrpcUnary<ModelMetadataRequest, ModelMetadataResponse>(Service + "ModelMetadata", service.ModelMetadataAsync);
-        app.MapGrpcUnary<ModelInferRequest, ModelInferResponse>(Service + "ModelInfer", service.ModelInferAsync);
+        app.MapGrpcUnary<ModelInferRequest, InferResponse>(Service + "ModelInfer", service.ModelInferAsync);
         app.MapGrpcHealthService();
         HttpEndpoints.Map(app, Model, state, engine);
         return app;

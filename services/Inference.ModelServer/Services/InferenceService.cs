@@ -5,6 +5,7 @@ using Inference.Grpc.Server;
 using Inference.ModelServer.Diagnostics;
 using Inference.ModelServer.Hosting;
 using Inference.ModelServer.Execution;
+using Inference.ModelServer.Tensors;
 using Inference.ModelServer.Model;
 using Microsoft.Extensions.Logging;
 
@@ -55,18 +56,18 @@ internal sealed class InferenceService(ServedModel model, InferenceEngine engine
         return ValueTask.FromResult(model.Metadata);
     }
 
-    public ValueTask<ModelInferResponse> ModelInferAsync(ModelInferRequest request, ServerCallContext context)
+    public ValueTask<InferResponse> ModelInferAsync(ModelInferRequest request, ServerCallContext context)
     {
         if (FindModel(request.ModelName, request.ModelVersion) is { } missing)
         {
-            return FailAsync<ModelInferResponse>(context, missing);
+            return FailAsync<InferResponse>(context, missing);
         }
 
         var pending = engine.InferAsync(request, context.CancellationToken);
         return pending.IsCompletedSuccessfully ? pending : AwaitInferAsync(pending, context);
     }
 
-    private async ValueTask<ModelInferResponse> AwaitInferAsync(ValueTask<ModelInferResponse> pending, ServerCallContext context)
+    private async ValueTask<InferResponse> AwaitInferAsync(ValueTask<InferResponse> pending, ServerCallContext context)
     {
         GrpcException failure;
         try
@@ -87,7 +88,7 @@ internal sealed class InferenceService(ServedModel model, InferenceEngine engine
             failure = new GrpcException(StatusCode.Internal, $"inference failed: {ex.Message}");
         }
 
-        return await FailAsync<ModelInferResponse>(context, failure).ConfigureAwait(false);
+        return await FailAsync<InferResponse>(context, failure).ConfigureAwait(false);
     }
 
     /// <summary>NOT_FOUND unless <paramref name="name"/> (and a non-empty <paramref name="version"/>) is what this process serves.</summary>

@@ -6,69 +6,91 @@ using Inference.Onnx;
 
 namespace Inference.ModelServer.Tensors;
 
-/// <summary>Writes ONNX Runtime outputs (whole, or a range of rows of a merged batch) into a ModelInferResponse.</summary>
+/// <summary>Turns ONNX Runtime outputs (whole, or a range of rows of a merged batch) into response outputs.</summary>
 internal static class OutputEncoder
 {
     /// <summary>
     /// Appends rows [<paramref name="rowStart"/>, +<paramref name="rowCount"/>) of <paramref name="value"/>
-    /// (all of it when <paramref name="rowCount"/> is negative) as output <paramref name="spec"/>.
+    /// (all of it when <paramref name="rowCount"/> is negative) as output <paramref name="spec"/> with typed contents.
     /// </summary>
-    public static void Append(ModelInferResponse response, TensorSpec spec, OnnxValue value, long rowStart, long rowCount, bool typed)
+    public static void AppendTyped(ModelInferResponse response, TensorSpec spec, OnnxValue value, long rowStart, long rowCount)
     {
-        var fullShape = value.Shape;
+        var shape = Rows(value, rowStart, rowCount, out var firstElement, out var elementCount);
         var output = new ModelInferResponse.Types.InferOutputTensor { Name = spec.Name, Datatype = spec.Datatype };
-        long firstElement = 0, elementCount = value.ElementCount;
-        if (rowCount < 0)
-        {
-            output.Shape.Capacity = fullShape.Length;
-            foreach (var dimension in fullShape)
-            {
-                output.Shape.Add(dimension);
-            }
-        }
-        else
-        {
-            var perRow = RowSize(fullShape);
-            firstElement = rowStart * perRow;
-            elementCount = rowCount * perRow;
-            output.Shape.Capacity = fullShape.Length;
-            output.Shape.Add(rowCount);
-            for (var d = 1; d < fullShape.Length; d++)
-            {
-                output.Shape.Add(fullShape[d]);
-            }
-        }
-
+        output.Shape.Add(shape);
+        output.Contents = new InferTensorContents();
         response.Outputs.Add(output);
         if (spec.IsString)
         {
-            if (typed)
+            for (var i = firstElement; i < firstElement + elementCount; i++)
             {
-                output.Contents = new InferTensorContents();
-                for (var i = firstElement; i < firstElement + elementCount; i++)
-                {
-                    output.Contents.BytesContents.Add(ReadString(value, i));
-                }
-            }
-            else
-            {
-                response.RawOutputContents.Add(EncodeStrings(value, firstElement, elementCount));
+                output.Contents.BytesContents.Add(ReadString(value, i));
             }
 
             return;
         }
 
         var size = spec.ElementSize;
-        var bytes = value.GetTensorBytes().Slice(checked((int)(firstElement * size)), checked((int)(elementCount * size)));
-        if (typed)
+        TypedContents.Append(spec.ElementType, value.GetTensorBytes().Slice(checked((int)(firstElement * size)), checked((int)(elementCount * size))), output.Contents);
+    }
+
+    /// <summary>
+    /// Bytes of rows [0, <paramref name="rowCount"/>) of a numeric output (all of it when <paramref name="rowCount"/>
+    /// is negative), as <see cref="Raw"/> copies them; 0 for strings, which get their own buffer.
+    /// </summary>
+    public static int RawByteCount(TensorSpec spec, OnnxValue value, long rowCount)
+    {
+        if (spec.IsString)
         {
-            output.Contents = new InferTensorContents();
-            TypedContents.Append(spec.ElementType, bytes, output.Contents);
+            return 0;
         }
-        else
+
+        var elements = rowCount < 0 ? value.ElementCount : rowCount * RowSize(value.Shape);
+        return checked((int)(elements * spec.ElementSize));
+    }
+
+    /// <summary>
+    /// Rows [<paramref name="rowStart"/>, +<paramref name="rowCount"/>) of <paramref name="value"/> (all of it when
+    /// <paramref name="rowCount"/> is negative) as raw output contents: numeric bytes are copied into
+    /// <paramref name="buffer"/> at <paramref name="offset"/> (shared by the response's outputs, see
+    /// <see cref="RawByteCount"/>), strings are encoded as raw BYTES elements.
+    /// </summary>
+    public static RawOutput Raw(TensorSpec spec, OnnxValue value, long rowStart, long rowCount, byte[] buffer, ref int offset)
+    {
+        var shape = Rows(value, rowStart, rowCount, out var firstElement, out var elementCount);
+        if (spec.IsString)
         {
-            response.RawOutputContents.Add(ByteString.CopyFrom(bytes));
+            return new RawOutput(spec.Name, spec.Datatype, shape, EncodeStrings(value, firstElement, elementCount));
         }
+
+        var size = spec.ElementSize;
+        var length = checked((int)(elementCount * size));
+        value.GetTensorBytes().Slice(checked((int)(firstElement * size)), length).CopyTo(buffer.AsSpan(offset, length));
+        // The buffer is the response's alone and never written again: its slices are wrapped, not copied.
+        var contents = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(offset, length));
+        offset += length;
+        return new RawOutput(spec.Name, spec.Datatype, shape, contents);
+    }
+
+    /// <summary>
+    /// The shape of rows [<paramref name="rowStart"/>, +<paramref name="rowCount"/>) of <paramref name="value"/> (its
+    /// whole shape when <paramref name="rowCount"/> is negative) and the elements they span.
+    /// </summary>
+    private static long[] Rows(OnnxValue value, long rowStart, long rowCount, out long firstElement, out long elementCount)
+    {
+        var shape = value.Shape.ToArray();
+        if (rowCount < 0)
+        {
+            firstElement = 0;
+            elementCount = value.ElementCount;
+            return shape;
+        }
+
+        var perRow = RowSize(shape);
+        firstElement = rowStart * perRow;
+        elementCount = rowCount * perRow;
+        shape[0] = rowCount;
+        return shape;
     }
 
     /// <summary>Elements per row (product of dimensions past 0; 1 for rank 0 and 1).</summary>
