@@ -498,9 +498,20 @@ internal sealed class Http2Connection
             {
                 byte[] buffer;
                 int length;
+                byte[]? last = null;
+                var lastLength = 0;
                 lock (_sync)
                 {
-                    if (_outLength == 0 || _closed)
+                    if (_closed)
+                    {
+                        // The connection failed while this send was in progress: the closing frames (GOAWAY) were
+                        // left for this loop to send before the socket closes.
+                        _flushing = false;
+                        (last, lastLength) = (_out, _outLength);
+                        _out = new byte[256];
+                        _outLength = 0;
+                    }
+                    else if (_outLength == 0)
                     {
                         _flushing = false;
                         return;
@@ -508,9 +519,18 @@ internal sealed class Http2Connection
 
                     buffer = _out;
                     length = _outLength;
-                    _out = _spare ?? ArrayPool<byte>.Shared.Rent(16 * 1024);
-                    _spare = null;
-                    _outLength = 0;
+                    if (last is null)
+                    {
+                        _out = _spare ?? ArrayPool<byte>.Shared.Rent(16 * 1024);
+                        _spare = null;
+                        _outLength = 0;
+                    }
+                }
+
+                if (last is not null)
+                {
+                    await CloseSocketAsync(last, lastLength);
+                    return;
                 }
 
                 var sent = 0;
@@ -534,12 +554,21 @@ internal sealed class Http2Connection
         }
         catch (Exception ex)
         {
+            bool closed;
             lock (_sync)
             {
                 _flushing = false;
+                closed = _closed;
             }
 
-            Fail(Describe(ex, "writing to"), Http2ErrorCode.InternalError);
+            if (closed)
+            {
+                await CloseSocketAsync(null, 0);
+            }
+            else
+            {
+                Fail(Describe(ex, "writing to"), Http2ErrorCode.InternalError);
+            }
         }
     }
 
@@ -1241,6 +1270,7 @@ internal sealed class Http2Connection
         List<Http2Signal> windows = [];
         byte[]? pending = null;
         var pendingLength = 0;
+        bool flushing;
         int lastId;
         lock (_sync)
         {
@@ -1270,7 +1300,8 @@ internal sealed class Http2Connection
                 BinaryPrimitives.WriteUInt32BigEndian(span[(Http2Frame.HeaderLength + 4)..], (uint)errorCode);
             }
 
-            if (!_flushing)
+            flushing = _flushing;
+            if (!flushing)
             {
                 // Handed to the closing send; anything appended later goes nowhere.
                 pending = _out;
@@ -1282,7 +1313,16 @@ internal sealed class Http2Connection
 
         _pool.Remove(this);
         _settingsReceived.TrySetException(failure);
-        _ = CloseSocketAsync(pending, pendingLength);
+        if (flushing)
+        {
+            // The send in progress sends the GOAWAY after its bytes and closes the socket; a peer that stopped
+            // reading cannot hold the socket open past the same second the closing send is given.
+            _ = CloseSoonAsync();
+        }
+        else
+        {
+            _ = CloseSocketAsync(pending, pendingLength);
+        }
 
         foreach (var window in windows)
         {
@@ -1298,6 +1338,12 @@ internal sealed class Http2Connection
             stream.OnConnectionFailed(failure, refused: stream.Id > lastId, out _);
             stream.Wake();
         }
+    }
+
+    private async Task CloseSoonAsync()
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        _socket.Dispose();
     }
 
     /// <summary>Sends the last frames (GOAWAY) if the socket takes them within a second, then closes it.</summary>

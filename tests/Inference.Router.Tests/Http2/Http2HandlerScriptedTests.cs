@@ -314,6 +314,31 @@ public sealed class Http2HandlerScriptedTests : IAsyncLifetime
         Assert.True(request.StreamId > 0);
     }
 
+    [Fact]
+    public async Task ProtocolViolation_WhileASendIsBlocked_GoAwayFollowsTheSend()
+    {
+        // The server stops reading while a large body is on its way, so the client's send is still in progress
+        // when the connection fails: its GOAWAY must go out after that send instead of being dropped with it.
+        var call = Send("/big", new string('b', 32 * 1024 * 1024));
+        using var connection = await _server.AcceptAsync((Http2SettingId.InitialWindowSize, int.MaxValue));
+        await connection.WriteWindowUpdateAsync(0, int.MaxValue - 65535);
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+
+        await connection.WriteFrameAsync(Http2FrameType.Data, 0, 0, "bad"u8);
+        var data = 0L;
+        var (goAway, payload) = await connection.ReadUntilAsync(f =>
+        {
+            data += f.Type == Http2FrameType.Data ? f.Length : 0;
+            return f.Type == Http2FrameType.GoAway;
+        });
+
+        Assert.Equal((uint)Http2ErrorCode.ProtocolError, BinaryPrimitives.ReadUInt32BigEndian(payload.AsSpan(4)));
+        Assert.Equal(0, goAway.StreamId);
+        Assert.True(data > 0, "the body's send had started before the violation");
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => call);
+        Assert.Equal(HttpRequestError.HttpProtocolError, error.HttpRequestError);
+    }
+
     private Task<ScriptedConnection> AcceptAfterAsync(Task<HttpResponseMessage> call, out Task<HttpResponseMessage> sent)
     {
         sent = call;
