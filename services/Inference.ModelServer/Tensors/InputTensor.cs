@@ -92,7 +92,12 @@ internal sealed class InputTensor(TensorSpec spec, long[] shape, long elementCou
             return;
         }
 
-        var items = Typed!.BytesContents;
+        if (Typed is null)
+        {
+            return; // an empty tensor (a zero dimension) may come without contents
+        }
+
+        var items = Typed.BytesContents;
         for (var i = 0; i < items.Count; i++)
         {
             value.SetString(start + i, items[i].Span);

@@ -104,6 +104,26 @@ public sealed class DatatypeTests(FixtureServers fixtures) : IClassFixture<Fixtu
         Assert.Equal("héllo", response.GetStringOutput("y").Data[1]);
     }
 
+    [Theory]
+    [InlineData("identity_string.onnx", "BYTES")]
+    [InlineData("identity_float.onnx", "FP32")]
+    public async Task EmptyTensor_WithoutContents_IsAnsweredWithAnEmptyOutput(string model, string datatype)
+    {
+        // Zero rows need no values: a client may leave contents out entirely (it once crashed the string path).
+        var server = await fixtures.GetAsync(model);
+        var input = new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = datatype };
+        input.Shape.Add([0, 3]);
+        var request = new ModelInferRequest { ModelName = "fixture" };
+        request.Inputs.Add(input);
+        request.RequestTypedOutputs();
+
+        var response = (await server.Client.ModelInferAsync(request)).Message;
+
+        var output = Assert.Single(response.Outputs);
+        Assert.Equal([0L, 3L], output.Shape);
+        Assert.Equal(datatype, output.Datatype);
+    }
+
     [Fact]
     public async Task Strings_FromStringArray_RoundTrip()
     {
