@@ -58,6 +58,46 @@ public sealed class BodyForwardingTests : IrisBackendTests
         Assert.True(body.AsSpan().SequenceEqual(received), "the forwarded body differs from the one sent");
     }
 
+    [Theory]
+    [InlineData("builtin")]
+    [InlineData("sockets")]
+    public async Task Metadata_PassesThroughBothWays_Unchanged(string upstreamClient)
+    {
+        // What callers put in metadata (trace context, tenants, their own credentials for the model servers,
+        // binary values) reaches the model server as sent, and what the model server answers in headers and
+        // trailers reaches the caller: the router adds its tags and takes nothing away.
+        V1.ExtraHeaders["x-backend-note"] = "from v1";
+        V1.ExtraHeaders["x-backend-blob-bin"] = "AAEC/w";
+        V1.ExtraTrailers["x-backend-trailer"] = "done";
+        V1.ExtraTrailers["x-backend-trailer-bin"] = "3q2+7w";
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0), upstreamClient: upstreamClient);
+        KeyValuePair<string, string>[] sent =
+        [
+            new("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+            new("tracestate", "vendor=opaque"),
+            new("x-tenant", "acme"),
+            new("x-trace-bin", "AAEC/w"),
+            new("authorization", "Bearer caller-token-for-the-model-server"),
+            new("grpc-accept-encoding", "identity,gzip"),
+            new("grpc-timeout", "30S"),
+        ];
+
+        var result = await Client.CallRawAsync(router.GrpcUrl, Infer, Body("metadata", 16), sent);
+
+        Assert.Equal(0, result.Status);
+        Assert.True(V1.RequestHeaders.TryGetValue("metadata", out var received), "the backend saw no call 'metadata'");
+        foreach (var (name, value) in sent)
+        {
+            Assert.True(received.TryGetValue(name, out var got) && got == value, $"{name}: sent '{value}', the model server got '{got}'");
+        }
+
+        Assert.Equal("application/grpc", received["content-type"]);
+        Assert.Equal("trailers", received["te"]);
+        Assert.Equal(("from v1", "AAEC/w"), (result.Header("x-backend-note"), result.Header("x-backend-blob-bin")));
+        Assert.Equal(("done", "3q2+7w", "0"), (result.Trailer("x-backend-trailer"), result.Trailer("x-backend-trailer-bin"), result.Trailer("grpc-status")));
+        Assert.Equal(("1", "control"), (result.Header("x-model-version"), result.Header("x-experiment-group")));
+    }
+
     /// <summary>
     /// A request body written in small pieces, each flushed: HttpClient sends every write as its own
     /// HTTP/2 DATA frame, so the frame header and the model name arrive split (the first 64 bytes go

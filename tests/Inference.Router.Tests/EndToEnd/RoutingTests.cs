@@ -147,6 +147,35 @@ public sealed class RoutingTests : IrisBackendTests
         Assert.Equal(0, fine.Status);
     }
 
+    [Theory]
+    [InlineData("builtin")]
+    [InlineData("sockets")]
+    public async Task CallerCancellation_ReachesTheModelServer_AndIsCountedCancelled(string upstreamClient)
+    {
+        // A caller that gives up (its deadline passed, its user left) resets its stream; the model server must
+        // see its call abandoned too instead of computing an answer nobody will read.
+        V1.HoldTaggedCalls = true;
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0), upstreamClient: upstreamClient);
+        using var cancel = new CancellationTokenSource();
+        var call = Client.CallAsync(router.GrpcUrl, Infer, new ModelInferRequest { ModelName = "iris", Id = "hold-cancel" }, cancellationToken: cancel.Token);
+        await Poll.UntilAsync(() => V1.HeldCalls == 1, "the call to reach the model server", TimeSpan.FromSeconds(30));
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        await Poll.UntilAsync(() => V1.AbortedCalls == 1, "the model server's call to be abandoned", TimeSpan.FromSeconds(30));
+        var counted = "";
+        for (var attempt = 0; attempt < 300 && !counted.Contains("grpc_code=\"CANCELLED\"", StringComparison.Ordinal); attempt++)
+        {
+            await Task.Delay(100);
+            counted = string.Join("\n", (await router.Admin.GetStringAsync("/metrics")).Split('\n').Where(l => l.StartsWith("router_requests_total", StringComparison.Ordinal)));
+        }
+
+        Assert.Equal("router_requests_total{experiment=\"iris-v2-rollout\",group=\"control\",grpc_code=\"CANCELLED\",model=\"iris\",version=\"1\"} 1", counted);
+        V1.HoldTaggedCalls = false;
+        Assert.Equal(0, (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Status);
+    }
+
     [Fact]
     public async Task GzipCompressedRequest_IsPeekedAndForwardedUnchanged()
     {

@@ -33,6 +33,7 @@ public sealed class FakeOipBackend : IAsyncDisposable
     private readonly Gate _heldCallGate = new();
     private int _bodiesWaiting;
     private int _heldCalls;
+    private int _abortedCalls;
 
     private FakeOipBackend(WebApplication app, string model, string version, string replica)
     {
@@ -102,11 +103,23 @@ public sealed class FakeOipBackend : IAsyncDisposable
     /// <summary>ModelInfer calls held by <see cref="HoldTaggedCalls"/> so far.</summary>
     public int HeldCalls => Volatile.Read(ref _heldCalls);
 
+    /// <summary>Held calls whose stream the caller (the router) reset or abandoned while they were held.</summary>
+    public int AbortedCalls => Volatile.Read(ref _abortedCalls);
+
     /// <summary>When true, the raw request body of every ModelInfer call is kept in <see cref="Bodies"/> by request id.</summary>
     public bool RecordBodies { get; set; }
 
     /// <summary>Request bodies exactly as received (gRPC frames included), by ModelInferRequest.id.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> Bodies { get; } = new();
+
+    /// <summary>Request headers of every ModelInfer call as received, by ModelInferRequest.id (with <see cref="RecordBodies"/>).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, Dictionary<string, string>> RequestHeaders { get; } = new();
+
+    /// <summary>Custom response metadata of ModelInfer answers: sent as headers before the message.</summary>
+    public Dictionary<string, string> ExtraHeaders { get; } = [];
+
+    /// <summary>Custom response metadata of ModelInfer answers: sent as trailers after grpc-status.</summary>
+    public Dictionary<string, string> ExtraTrailers { get; } = [];
 
     /// <summary>Check calls received (answered or not).</summary>
     public int Checks => Volatile.Read(ref _checks);
@@ -271,6 +284,12 @@ public sealed class FakeOipBackend : IAsyncDisposable
                 if (RecordBodies)
                 {
                     Bodies[infer.Id] = raw;
+                    RequestHeaders[infer.Id] = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+                }
+
+                foreach (var (name, value) in ExtraHeaders)
+                {
+                    response.Headers[name] = value;
                 }
 
                 if (!CheckModel(response, infer.ModelName, infer.ModelVersion))
@@ -281,7 +300,17 @@ public sealed class FakeOipBackend : IAsyncDisposable
                 if (infer.Id.StartsWith("hold-", StringComparison.Ordinal) && _heldCallGate.Closed)
                 {
                     Interlocked.Increment(ref _heldCalls);
-                    await _heldCallGate.WaitAsync(context.RequestAborted);
+                    try
+                    {
+                        await _heldCallGate.WaitAsync(context.RequestAborted);
+                    }
+                    finally
+                    {
+                        if (context.RequestAborted.IsCancellationRequested)
+                        {
+                            Interlocked.Increment(ref _abortedCalls);
+                        }
+                    }
                 }
 
                 if (FailWith is { } code)
@@ -294,6 +323,11 @@ public sealed class FakeOipBackend : IAsyncDisposable
                 result.Outputs.Add(new ModelInferResponse.Types.InferOutputTensor { Name = "echo", Datatype = "BYTES", Shape = { 1 } });
                 result.RawOutputContents.Add(ByteString.CopyFromUtf8(infer.Id));
                 await WriteAsync(response, result.ToByteArray());
+                foreach (var (name, value) in ExtraTrailers)
+                {
+                    response.AppendTrailer(name, value);
+                }
+
                 return;
             case "/inference.GRPCInferenceService/ModelMetadata":
                 var metadata = ModelMetadataRequest.Parser.ParseFrom(body);

@@ -73,7 +73,13 @@ public sealed class GrpcTestClient : IDisposable
             payload = bytes.AsSpan(5, length).ToArray();
         }
 
-        return new GrpcCallResult(status, message is null ? null : Uri.UnescapeDataString(message), all, payload);
+        var trailers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var trailer in response.TrailingHeaders.NonValidated)
+        {
+            trailers[trailer.Key] = trailer.Value.ToString();
+        }
+
+        return new GrpcCallResult(status, message is null ? null : Uri.UnescapeDataString(message), all, payload, trailers);
     }
 
     public void Dispose() => _invoker.Dispose();
