@@ -322,7 +322,8 @@ public sealed class Http2HandlerScriptedTests : IAsyncLifetime
         var call = Send("/big", new string('b', 32 * 1024 * 1024));
         using var connection = await _server.AcceptAsync((Http2SettingId.InitialWindowSize, int.MaxValue));
         await connection.WriteWindowUpdateAsync(0, int.MaxValue - 65535);
-        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        // Some of the body has arrived unread, so the send has begun, and nearly all of the 32 MiB is still to go.
+        await Infrastructure.Poll.UntilAsync(() => connection.Unread >= 32 * 1024, "the body's send to begin", Patience);
 
         await connection.WriteFrameAsync(Http2FrameType.Data, 0, 0, "bad"u8);
         var data = 0L;

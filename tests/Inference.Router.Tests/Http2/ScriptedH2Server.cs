@@ -216,6 +216,9 @@ internal sealed class ScriptedConnection : IDisposable
     /// <summary>Closes the TCP connection at once (no GOAWAY).</summary>
     public void Drop() => _socket.Close(0);
 
+    /// <summary>Bytes the client has sent that this side has not read yet.</summary>
+    public int Unread => _socket.Available;
+
     public void Dispose() => _stream.Dispose();
 
     private sealed class FieldSink : IHeaderSink
