@@ -498,38 +498,35 @@ internal sealed class Http2Connection
             {
                 byte[] buffer;
                 int length;
-                byte[]? last = null;
-                var lastLength = 0;
+                bool closing;
                 lock (_sync)
                 {
-                    if (_closed)
-                    {
-                        // The connection failed while this send was in progress: the closing frames (GOAWAY) were
-                        // left for this loop to send before the socket closes.
-                        _flushing = false;
-                        (last, lastLength) = (_out, _outLength);
-                        _out = new byte[256];
-                        _outLength = 0;
-                    }
-                    else if (_outLength == 0)
+                    closing = _closed;
+                    if (!closing && _outLength == 0)
                     {
                         _flushing = false;
                         return;
                     }
 
-                    buffer = _out;
-                    length = _outLength;
-                    if (last is null)
+                    (buffer, length) = (_out, _outLength);
+                    _outLength = 0;
+                    if (closing)
+                    {
+                        // The connection failed during the previous send and left its closing frames (GOAWAY) for
+                        // this loop to send before the socket closes; anything appended later goes nowhere.
+                        _flushing = false;
+                        _out = new byte[256];
+                    }
+                    else
                     {
                         _out = _spare ?? ArrayPool<byte>.Shared.Rent(16 * 1024);
                         _spare = null;
-                        _outLength = 0;
                     }
                 }
 
-                if (last is not null)
+                if (closing)
                 {
-                    await CloseSocketAsync(last, lastLength);
+                    await CloseSocketAsync(buffer, length);
                     return;
                 }
 

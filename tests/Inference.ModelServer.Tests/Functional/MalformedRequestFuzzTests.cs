@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Net;
-using System.Net.Http.Headers;
 using Google.Protobuf;
 using Inference.Contracts.Oip;
 using Inference.Grpc;
@@ -118,7 +116,7 @@ public sealed class MalformedRequestFuzzTests(FixtureServers fixtures, IrisServe
         var metadata = (await server.Client.ModelMetadataAsync("iris")).Message;
         const int seed = 20261130;
         var random = new Random(seed);
-        using var http = new HttpClient { BaseAddress = server.Host.GrpcAddress };
+        using var raw = new RawGrpcCall(server.Host.GrpcAddress);
 
         var parsed = 0;
         for (var i = 0; i < Requests; i++)
@@ -127,7 +125,7 @@ public sealed class MalformedRequestFuzzTests(FixtureServers fixtures, IrisServe
             var parses = TryParse(bytes);
             parsed += parses ? 1 : 0;
 
-            var (status, message) = await CallAsync(http, bytes);
+            var (status, message) = await CallAsync(raw, bytes);
 
             var context = $"seed {seed} request {i} ({Convert.ToHexString(bytes)})";
             if (parses)
@@ -371,27 +369,12 @@ public sealed class MalformedRequestFuzzTests(FixtureServers fixtures, IrisServe
         return [.. result];
     }
 
-    private static async Task<(StatusCode Status, string Message)> CallAsync(HttpClient http, byte[] message)
+    private static async Task<(StatusCode Status, string Message)> CallAsync(RawGrpcCall raw, byte[] message)
     {
-        var framed = new byte[5 + message.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(framed.AsSpan(1), (uint)message.Length);
-        message.CopyTo(framed, 5);
-        var content = new ByteArrayContent(framed);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/inference.GRPCInferenceService/ModelInfer")
-        {
-            Content = content,
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
-        request.Headers.TryAddWithoutValidation("te", "trailers");
-        using var response = await http.SendAsync(request);
-        await response.Content.ReadAsByteArrayAsync();
-        var headers = response.Headers.Contains("grpc-status") ? response.Headers : response.TrailingHeaders;
-        Assert.True(headers.Contains("grpc-status"), $"HTTP {(int)response.StatusCode} without grpc-status: {response}");
-        var status = (StatusCode)int.Parse(headers.GetValues("grpc-status").Single());
-        var detail = headers.TryGetValues("grpc-message", out var values) ? Uri.UnescapeDataString(values.Single()) : "";
-        return (status, detail);
+        using var response = await raw.SendAsync(message);
+        var (status, detail) = await RawGrpcCall.StatusAndMessageAsync(response);
+        Assert.True(status is not null, $"HTTP {(int)response.StatusCode} without grpc-status: {response}");
+        return ((StatusCode)status!.Value, detail);
     }
 
     private static void AssertConsistent(ModelInferResponse response, ModelMetadataResponse metadata, string context)

@@ -36,9 +36,11 @@ internal sealed class RawGrpcCall : IDisposable
     }
 
     /// <summary>The length-prefixed message of a gRPC request body.</summary>
-    public static byte[] Frame(IMessage message)
+    public static byte[] Frame(IMessage message) => Frame(message.ToByteArray());
+
+    /// <summary>The length-prefixed frame of <paramref name="payload"/>, whatever bytes they are.</summary>
+    public static byte[] Frame(byte[] payload)
     {
-        var payload = message.ToByteArray();
         var framed = new byte[5 + payload.Length];
         BinaryPrimitives.WriteUInt32BigEndian(framed.AsSpan(1), (uint)payload.Length);
         payload.CopyTo(framed, 5);
@@ -47,6 +49,10 @@ internal sealed class RawGrpcCall : IDisposable
 
     /// <summary>Sends the whole body, with a grpc-timeout when given; the client itself never gives up.</summary>
     public Task<HttpResponseMessage> SendAsync(IMessage message, string? grpcTimeout = null) =>
+        SendAsync(message.ToByteArray(), grpcTimeout);
+
+    /// <summary>Sends <paramref name="message"/> as the request message, bytes that need not parse as one.</summary>
+    public Task<HttpResponseMessage> SendAsync(byte[] message, string? grpcTimeout = null) =>
         _client.SendAsync(NewRequest(new ByteArrayContent(Frame(message)), grpcTimeout), HttpCompletionOption.ResponseHeadersRead);
 
     /// <summary>
@@ -58,15 +64,21 @@ internal sealed class RawGrpcCall : IDisposable
         _client.SendAsync(NewRequest(new StalledContent(Frame(message).AsMemory(0, 5), bodyStarted), null), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
 
     /// <summary>grpc-status of a response: from the headers (trailers-only) or, after the body, the trailers.</summary>
-    public static async Task<int?> StatusOfAsync(HttpResponseMessage response)
+    public static async Task<int?> StatusOfAsync(HttpResponseMessage response) => (await StatusAndMessageAsync(response)).Status;
+
+    /// <summary>grpc-status and the decoded grpc-message ("" when absent) of a response.</summary>
+    public static async Task<(int? Status, string Message)> StatusAndMessageAsync(HttpResponseMessage response)
     {
-        if (response.Headers.TryGetValues("grpc-status", out var values))
+        var headers = response.Headers;
+        if (!headers.Contains("grpc-status"))
         {
-            return int.Parse(values.First());
+            await response.Content.ReadAsByteArrayAsync();
+            headers = response.TrailingHeaders;
         }
 
-        await response.Content.ReadAsByteArrayAsync();
-        return response.TrailingHeaders.TryGetValues("grpc-status", out values) ? int.Parse(values.First()) : null;
+        var status = headers.TryGetValues("grpc-status", out var values) ? int.Parse(values.First()) : (int?)null;
+        var message = headers.TryGetValues("grpc-message", out values) ? Uri.UnescapeDataString(values.First()) : "";
+        return (status, message);
     }
 
     /// <summary>Closes the connection under every stream on it, as a client process that exits would.</summary>
