@@ -103,6 +103,9 @@ public sealed class ServerCallContext : IDisposable
     /// <summary>A response message went into the body: the status goes in trailers.</summary>
     internal bool MessageWritten { get; private set; }
 
+    /// <summary>The handler sent (or is sending) the response headers on their own.</summary>
+    internal bool HeadersCommitted { get; private set; }
+
     /// <summary>The deadline ended the call: its status was sent, whatever the handler does next.</summary>
     internal bool EndedByDeadline { get; private set; }
 
@@ -152,6 +155,9 @@ public sealed class ServerCallContext : IDisposable
         {
             ThrowIfEnded();
             ApplyResponseEncoding();
+            // From here the headers belong to the flush below: a deadline that fires before it starts the response
+            // must put its status in the trailers, not in these headers.
+            HeadersCommitted = true;
         }
 
         await FlushAsync(CancellationToken).ConfigureAwait(false);
@@ -335,11 +341,12 @@ public sealed class ServerCallContext : IDisposable
 
             _ended = true;
             EndedByDeadline = true;
+            // Sealing the call waits for this completion, so the token source is not disposed under the Cancel below.
+            _deadlineCompletion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             // After a client reset nothing can reach it; the call is still over for the handler's writes.
             send = !_http.RequestAborted.IsCancellationRequested;
             if (send)
             {
-                _deadlineCompletion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 // Only the status: the handler may still be filling its trailers on another thread.
                 CallStatusWriter.Write(this, StatusStrings.For(StatusCode.DeadlineExceeded), "Deadline Exceeded", withTrailers: false);
             }
@@ -359,6 +366,10 @@ public sealed class ServerCallContext : IDisposable
         if (send)
         {
             _ = CompleteAtDeadlineAsync();
+        }
+        else
+        {
+            _deadlineCompletion.TrySetResult();
         }
     }
 

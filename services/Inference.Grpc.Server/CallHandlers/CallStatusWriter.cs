@@ -13,7 +13,7 @@ internal static class CallStatusWriter
     public static void Write(ServerCallContext context, StringValues status, string? detail, bool withTrailers)
     {
         var http = context.HttpContext;
-        if (!context.MessageWritten && !http.Response.HasStarted)
+        if (!context.MessageWritten && !context.HeadersCommitted && !http.Response.HasStarted)
         {
             WriteTrailersOnly(http, withTrailers ? context : null, status, detail);
             return;
