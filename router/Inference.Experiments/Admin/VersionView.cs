@@ -5,6 +5,6 @@ internal sealed record VersionView
 {
     public List<EndpointView> Endpoints { get; init; } = [];
 
-    /// <summary>No endpoint passes its checks, so the instance sends to all of them anyway.</summary>
+    /// <summary>No endpoint is available, so the instance sends to ejected endpoints that still pass their health checks.</summary>
     public bool Panic { get; init; }
 }

@@ -28,5 +28,7 @@ internal sealed record CliRequest
     public bool Force { get; init; }
 
     /// <summary>How long one call to one instance may take.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan Timeout { get; init; } = DefaultTimeout;
+
+    public static TimeSpan DefaultTimeout { get; } = TimeSpan.FromSeconds(10);
 }

@@ -18,13 +18,26 @@ internal static class CommandLine
         var dns = new List<DnsTarget>();
         string? tokenFile = null;
         TimeSpan? timeout = null;
-        bool help = false, json = false, dryRun = false, force = false;
+        bool help = false, leadingHelp = false, json = false, dryRun = false, force = false;
         var pending = new Queue<string>(args);
         while (pending.TryDequeue(out var arg))
         {
             if (!arg.StartsWith('-') || arg == "-")
             {
-                positional.Add(arg);
+                // The first positional is the command ("help <command>" too), known from here on for usage errors.
+                if (command is null && positional.Count == 0 && arg == "help" && !leadingHelp)
+                {
+                    leadingHelp = true;
+                }
+                else if (command is null && positional.Count == 0)
+                {
+                    command = ParseCommand(arg);
+                }
+                else
+                {
+                    positional.Add(arg);
+                }
+
                 continue;
             }
 
@@ -65,19 +78,7 @@ internal static class CommandLine
             }
         }
 
-        if (positional.Count > 0 && positional[0] == "help")
-        {
-            help = true;
-            positional.RemoveAt(0);
-        }
-
-        if (positional.Count > 0)
-        {
-            command = ParseCommand(positional[0]);
-            positional.RemoveAt(0);
-        }
-
-        if (help)
+        if (help || leadingHelp)
         {
             return new CliRequest { Command = command, ShowHelp = true };
         }
@@ -101,7 +102,7 @@ internal static class CommandLine
             Json = json,
             DryRun = dryRun,
             Force = force,
-            Timeout = timeout ?? new CliRequest().Timeout,
+            Timeout = timeout ?? CliRequest.DefaultTimeout,
         };
         request = command switch
         {

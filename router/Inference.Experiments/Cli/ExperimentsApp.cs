@@ -39,12 +39,11 @@ internal static class ExperimentsApp
         {
             var notes = new List<string>();
             var targets = await new TargetResolver(context.Resolve).ResolveAsync(request.Admin, request.AdminDns, notes, cancellationToken);
-            if (!request.Json)
+            // Notes go to stderr with --json too: stdout stays pure JSON, and a script still learns, for instance,
+            // that a name resolved to one address (perhaps one router behind a ClusterIP Service, not all of them).
+            foreach (var note in notes)
             {
-                foreach (var note in notes)
-                {
-                    await context.Error.WriteLineAsync($"note: {note}");
-                }
+                await context.Error.WriteLineAsync($"note: {note}");
             }
 
             using var http = new HttpClient(context.CreateHandler(request.Timeout), disposeHandler: true) { Timeout = request.Timeout };

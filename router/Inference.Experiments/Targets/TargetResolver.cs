@@ -57,8 +57,9 @@ internal sealed class TargetResolver(Func<string, CancellationToken, Task<IPAddr
         {
             addresses = await resolve(name.Host, cancellationToken);
         }
-        catch (SocketException ex)
+        catch (Exception ex) when (ex is SocketException or ArgumentException)
         {
+            // ArgumentException: a name the resolver refuses outright (an unspecified address, over 255 characters).
             return (name, [], $"cannot resolve {name.Host}: {ex.Message}");
         }
 

@@ -22,9 +22,6 @@ internal sealed class AdminAuth
         }
     }
 
-    /// <summary>Whether a token is configured; without one the admin port listens on loopback only.</summary>
-    public bool Enabled => _credentials is not null;
-
     /// <summary>The audit identity of the current token (<c>token:&lt;digest prefix&gt;</c>), or <c>anonymous</c>.</summary>
     public string Identity => _credentials?.Identity ?? "anonymous";
 

@@ -25,33 +25,22 @@ internal sealed class AdminTokenWatcher : IDisposable
     public Task RunAsync(CancellationToken stoppingToken) => _file.RunAsync(ReloadIfChangedAsync, stoppingToken);
 
     /// <summary>Reads the file and replaces the token if it holds a different, non-empty one.</summary>
-    public async Task ReloadIfChangedAsync(CancellationToken cancellationToken)
+    public Task ReloadIfChangedAsync(CancellationToken cancellationToken)
     {
-        string token;
-        try
+        if (AdminTokenFile.TryRead(_file.Path, out var problem) is not { } token)
         {
-            token = (await File.ReadAllTextAsync(_file.Path, cancellationToken)).Trim();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            Problem($"cannot read it: {ex.Message}");
-            return;
-        }
-
-        if (token.Length == 0)
-        {
-            Problem("it is empty");
-            return;
+            Problem(problem);
+            return Task.CompletedTask;
         }
 
         _lastProblem = null;
-        if (_auth.IsCurrent(token))
+        if (!_auth.IsCurrent(token))
         {
-            return;
+            _auth.Replace(token);
+            AdminLog.TokenReloaded(_logger, _file.Path, _auth.Identity);
         }
 
-        _auth.Replace(token);
-        AdminLog.TokenReloaded(_logger, _file.Path, _auth.Identity);
+        return Task.CompletedTask;
     }
 
     // Polled every few seconds: a lasting problem is logged once, not on every poll.

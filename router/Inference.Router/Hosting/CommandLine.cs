@@ -1,4 +1,5 @@
 using System.Globalization;
+using Inference.Router.Admin;
 using Inference.Router.Upstream;
 
 namespace Inference.Router.Hosting;
@@ -127,19 +128,8 @@ internal static class CommandLine
         string? token;
         if (tokenFile is not null)
         {
-            try
-            {
-                token = File.ReadAllText(tokenFile).Trim();
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new UsageException($"cannot read --admin-token-file '{tokenFile}': {ex.Message}");
-            }
-
-            if (token.Length == 0)
-            {
-                throw new UsageException($"--admin-token-file '{tokenFile}' is empty");
-            }
+            token = AdminTokenFile.TryRead(tokenFile, out var problem)
+                ?? throw new UsageException($"--admin-token-file '{tokenFile}' is unusable ({problem})");
         }
         else
         {

@@ -38,4 +38,18 @@ public sealed class TargetResolverTests
         Assert.Equal("http://10.96.0.10:8081", targets[1].Name);
         Assert.Contains(notes, n => n.Contains("router-admin resolved to one address", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task ResolveAsync_ANameTheResolverRefuses_IsAFailedTarget_NotACrash()
+    {
+        // Dns.GetHostAddressesAsync throws ArgumentException (not SocketException) for some names, e.g. "0.0.0.0".
+        var resolver = new TargetResolver((host, _) => Task.FromException<IPAddress[]>(new ArgumentException($"'{host}' is not a host to look up")));
+        var notes = new List<string>();
+
+        var targets = await resolver.ResolveAsync([], [DnsTarget.Parse("0.0.0.0:8081")], notes, CancellationToken.None);
+
+        var target = Assert.Single(targets);
+        Assert.Null(target.Address);
+        Assert.Contains("cannot resolve 0.0.0.0", target.Problem, StringComparison.Ordinal);
+    }
 }

@@ -38,6 +38,18 @@ public sealed class UsageTests
         Assert.Equal("", result.Out);
     }
 
+    [Theory]
+    [InlineData("Usage: inference-exp set <model>", "set", "iris", "a=1", "--timeout", "soon", "--admin", "http://127.0.0.1:1")]
+    [InlineData("Usage: inference-exp rollback <model>", "rollback", "iris", "--admin-dns", "router-admin")]
+    [InlineData("Usage: inference-exp status [model]", "status", "--bogus")]
+    public async Task An_option_error_shows_the_usage_of_the_command_given(string usage, params string[] args)
+    {
+        var result = await Tool.RunAsync(args);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains(usage, result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task An_empty_token_file_is_a_usage_error()
     {
