@@ -1104,7 +1104,8 @@ internal sealed class Http2Connection
             close = _reserved - (refused?.Count ?? 0) <= 0;
         }
 
-        _pool.Remove(this);
+        // Stays in the pool until it closes (no new stream reserves it): the pool's keep-alive pings and its
+        // disposal must still reach the streams that finish here.
         if (refused is not null)
         {
             foreach (var stream in refused)
@@ -1171,6 +1172,7 @@ internal sealed class Http2Connection
 
         if (increment == 0)
         {
+            target.FailWithStreamError(Http2ErrorCode.ProtocolError, "a stream WINDOW_UPDATE of 0");
             AddReady(target);
             Abort(target, Http2ErrorCode.ProtocolError);
             return;
@@ -1192,6 +1194,7 @@ internal sealed class Http2Connection
 
         if (overflow)
         {
+            target.FailWithStreamError(Http2ErrorCode.FlowControlError, "the upstream overflowed the stream's send window");
             AddReady(target);
             Abort(target, Http2ErrorCode.FlowControlError);
         }

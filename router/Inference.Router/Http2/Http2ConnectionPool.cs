@@ -72,7 +72,8 @@ internal sealed class Http2ConnectionPool
 
                 if (fresh == MaxFreshConnectionsPerAcquire)
                 {
-                    throw new HttpRequestException(HttpRequestError.ConnectionError, $"{Authority} accepts no HTTP/2 streams (MAX_CONCURRENT_STREAMS)");
+                    // Not a connection error: the endpoint works, other calls took every stream it allows.
+                    throw new HttpRequestException(HttpRequestError.Unknown, $"{Authority} accepts no more HTTP/2 streams (MAX_CONCURRENT_STREAMS)");
                 }
 
                 connecting = _connecting ??= ConnectAsync();

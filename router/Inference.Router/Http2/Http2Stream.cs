@@ -230,7 +230,9 @@ internal sealed class Http2Stream : Stream, IHeaderSink
             {
                 case HeaderPhase.Informational:
                     _phase = HeaderPhase.Response;
-                    return endStream ? Http2ErrorCode.ProtocolError : null;
+                    return endStream
+                        ? FailLocked(new HttpProtocolException((long)Http2ErrorCode.ProtocolError, "an informational response that ends the stream", null), out wake)
+                        : null;
                 case HeaderPhase.Response:
                     if (_response is null)
                     {
@@ -480,6 +482,15 @@ internal sealed class Http2Stream : Stream, IHeaderSink
         if (data)
         {
             _dataSignal.Complete();
+        }
+    }
+
+    /// <summary>Fails the call with a stream error the connection found (the connection resets the stream).</summary>
+    public void FailWithStreamError(Http2ErrorCode code, string message)
+    {
+        lock (_sync)
+        {
+            FailLocked(new HttpProtocolException((long)code, message, null), out _);
         }
     }
 

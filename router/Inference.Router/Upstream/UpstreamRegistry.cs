@@ -29,13 +29,9 @@ internal sealed class UpstreamRegistry : IDisposable
         _time = time;
         _logger = logger;
         _resolve = resolve ?? Dns.GetHostAddressesAsync;
-        Client = client;
         // Connection housekeeping (idle close, keep-alive PING) runs on real time, whatever clock routing uses.
         Invoker = new HttpMessageInvoker(client == UpstreamClient.Sockets ? CreateHandler() : new Http2Handler(), disposeHandler: true);
     }
-
-    /// <summary>Which HTTP/2 client talks to the model servers.</summary>
-    public UpstreamClient Client { get; }
 
     /// <summary>The client every forwarded request and health check goes through.</summary>
     public HttpMessageInvoker Invoker { get; }

@@ -314,6 +314,24 @@ public sealed class Http2HandlerScriptedTests : IAsyncLifetime
         Assert.True(request.StreamId > 0);
     }
 
+    [Theory]
+    [InlineData(0, 0x1)] // PROTOCOL_ERROR
+    [InlineData(int.MaxValue, 0x3)] // FLOW_CONTROL_ERROR: the window passes 2^31 - 1
+    public async Task StreamWindowUpdateViolation_ResetsTheStream_AndFailsTheCallAtOnce(int increment, int expected)
+    {
+        // A stream error (not a connection error): the stream is reset and its caller told, not left waiting.
+        var call = Send("/w", "x");
+        using var connection = await _server.AcceptAsync();
+        var request = await connection.ReadRequestAsync();
+
+        await connection.WriteWindowUpdateAsync(request.StreamId, increment);
+        var (reset, payload) = await connection.ReadUntilAsync(f => f.Type == Http2FrameType.RstStream);
+
+        Assert.Equal((request.StreamId, (uint)expected), (reset.StreamId, BinaryPrimitives.ReadUInt32BigEndian(payload)));
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => call.WaitAsync(Patience));
+        Assert.Equal((long)expected, Assert.IsType<HttpProtocolException>(error.InnerException).ErrorCode);
+    }
+
     [Fact]
     public async Task ProtocolViolation_WhileASendIsBlocked_GoAwayFollowsTheSend()
     {
