@@ -128,7 +128,18 @@ internal sealed class Http2Handler : HttpMessageHandler
         {
             // The common unary case: the whole body is here, so HEADERS, DATA and END_STREAM share one write.
             stream.BodyComplete = true;
-            var pumped = connection.PumpAsync(stream, endStream: true);
+            ValueTask pumped;
+            try
+            {
+                pumped = connection.PumpAsync(stream, endStream: true);
+            }
+            catch (Exception ex) when (ex is not Http2RefusedException)
+            {
+                // The connection failed while the body was being buffered: the call fails through the stream.
+                stream.AbortRequest(ex);
+                return;
+            }
+
             if (!pumped.IsCompletedSuccessfully)
             {
                 _ = FinishAsync(stream, pumped.AsTask());

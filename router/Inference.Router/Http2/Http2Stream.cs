@@ -551,7 +551,10 @@ internal sealed class Http2Stream : Stream, IHeaderSink
         {
             if (!_responseEnded)
             {
-                _error ??= new IOException("the request body could not be sent", error);
+                // A send that failed because the connection did fails the call as the connection's failure.
+                _error ??= error is IOException { InnerException: Http2ConnectionFailure failure }
+                    ? failure
+                    : new IOException("the request body could not be sent", error);
             }
         }
 

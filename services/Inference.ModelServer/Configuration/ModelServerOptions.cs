@@ -27,7 +27,7 @@ internal sealed record ModelServerOptions
 
     /// <summary>
     /// Inferences admitted at once (running or waiting in the batcher). With batching, never fewer than
-    /// <see cref="MaxBatchSize"/> (the engine raises it); the command line defaults it to 2 x <see cref="MaxBatchSize"/>.
+    /// <see cref="MaxBatchSize"/> (the engine raises it); the command line defaults it to at least 2 x <see cref="MaxBatchSize"/>.
     /// </summary>
     public int MaxInFlight { get; init; } = Math.Max(4, Environment.ProcessorCount * 4);
 

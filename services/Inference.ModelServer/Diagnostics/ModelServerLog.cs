@@ -18,7 +18,7 @@ internal static partial class ModelServerLog
     public static partial void Ready(ILogger logger, string modelName, string modelVersion, long milliseconds);
 
     [LoggerMessage(4, LogLevel.Critical,
-        "Warm-up failed: model {ModelName} version {ModelVersion} cannot run a synthetic request (dynamic dimensions 1, zero-filled inputs): {Reason} Not serving: the process exits with code 1. If the model needs real inputs to run, start it with --no-warmup.")]
+        "Warm-up failed: model {ModelName} version {ModelVersion} cannot run a synthetic request (dynamic dimensions 1, every element 1): {Reason} Not serving: the process exits with code 1. If the model needs real inputs to run, start it with --no-warmup.")]
     public static partial void WarmUpFailed(ILogger logger, string modelName, string modelVersion, string reason, Exception exception);
 
     [LoggerMessage(5, LogLevel.Warning, "--batching ignored: model {ModelName} does not have a dynamic dimension 0 on every input and output")]

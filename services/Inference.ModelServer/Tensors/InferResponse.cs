@@ -48,9 +48,6 @@ internal sealed class InferResponse : IMessage<InferResponse>, IBufferMessage
     /// <summary>A response that is this protobuf message (typed contents).</summary>
     public static InferResponse Of(ModelInferResponse message) => new(message, string.Empty, string.Empty, string.Empty, []);
 
-    /// <summary>The protobuf message these bytes are (for tests and tools; the server never needs it).</summary>
-    public ModelInferResponse ToMessage() => _message ?? ModelInferResponse.Parser.ParseFrom(this.ToByteArray());
-
     public int CalculateSize()
     {
         if (_message is not null)

@@ -285,13 +285,7 @@ public sealed class MalformedRequestFuzzTests(FixtureServers fixtures, IrisServe
             return [.. elements];
         }
 
-        var size = datatype switch
-        {
-            "BOOL" or "UINT8" or "INT8" => 1,
-            "UINT16" or "INT16" or "FP16" or "BF16" => 2,
-            "UINT32" or "INT32" or "FP32" => 4,
-            _ => 8,
-        };
+        var size = ElementSize(datatype);
         var bytes = RandomBytes(random, count * size + (Pick(random, 0.95) ? 0 : random.Next(1, 4)));
         if (datatype == "BOOL" && Pick(random, 0.8))
         {

@@ -106,7 +106,7 @@ public sealed class InferResponseTests
         Assert.Equal(total, offset);
         Assert.Equal(expected.CalculateSize(), response.CalculateSize());
         Assert.Equal(expected.ToByteArray(), response.ToByteArray());
-        Assert.Equal(expected, response.ToMessage());
+        Assert.Equal(expected, ModelInferResponse.Parser.ParseFrom(response.ToByteArray()));
     }
 
     private static byte[] BytesElement(string value)

@@ -14,4 +14,14 @@ internal static class Poll
             await Task.Delay(TimeSpan.FromMilliseconds(20), expiry.Token).ContinueWith(t => Assert.False(t.IsCanceled, $"timed out after {timeout} waiting for {what}"), TaskScheduler.Default);
         }
     }
+
+    /// <summary>Waits until <paramref name="condition"/> holds (a scrape, a call), checking every 20 ms; fails after <paramref name="timeout"/>.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan timeout)
+    {
+        using var expiry = new CancellationTokenSource(timeout);
+        while (!await condition())
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), expiry.Token).ContinueWith(t => Assert.False(t.IsCanceled, $"timed out after {timeout} waiting for {what}"), TaskScheduler.Default);
+        }
+    }
 }

@@ -1,15 +1,13 @@
-using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text;
 using Inference.Router.Routing;
+using Inference.Router.Tests.Infrastructure;
 
 namespace Inference.Router.Tests.Unit;
 
 public sealed class BucketAssignerTests
 {
     // The contract, computed independently of the router's code.
-    private static int ExpectedBucket(string experiment, string key) =>
-        (int)(BinaryPrimitives.ReadUInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes($"{experiment}:{key}"))) % 10000);
+    private static int ExpectedBucket(string experiment, string key) => ContractBucket.Of(experiment, key);
 
     [Theory]
     [InlineData("iris-v2-rollout", "user-1")]
