@@ -1,0 +1,121 @@
+namespace Inference.Images.Tests.Infrastructure;
+
+/// <summary>
+/// A process started from an image as a container would start it: <c>buildah from</c> the image, then
+/// <c>buildah run --isolation chroot</c> of the image's ENTRYPOINT with the given arguments (as Kubernetes
+/// runs a container with <c>args</c>), as the image's USER, on the host's network, with bind mounts.
+/// </summary>
+internal sealed class ImageContainer : IAsyncDisposable
+{
+    private const UnixFileMode WorldReadable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+
+    private readonly string _container;
+    private readonly TempDirectory _files;
+    private int? _pid;
+
+    private ImageContainer(string container, TempDirectory files, ImageConfig config, ChildProcess process)
+    {
+        _container = container;
+        _files = files;
+        Config = config;
+        Process = process;
+    }
+
+    public ImageConfig Config { get; }
+
+    /// <summary>buildah run, whose output is the container's output.</summary>
+    public ChildProcess Process { get; }
+
+    /// <summary>The entrypoint's own process (buildah's chroot helpers sit between it and <see cref="Process"/>).</summary>
+    public int Pid => _pid ??= FindEntrypointProcess();
+
+    /// <summary>
+    /// Starts the chart's container <paramref name="chart"/> with <paramref name="args"/> and the chart's
+    /// mounts (see <see cref="Mounts"/>; <paramref name="edit"/> may change a mounted file's contents).
+    /// </summary>
+    public static async Task<ImageContainer> StartAsync(
+        string name, ChartRelease release, ChartContainer chart, IReadOnlyList<string> args, Func<string, string, string>? edit = null)
+    {
+        var config = await Buildah.InspectAsync(chart.Image);
+        var files = new TempDirectory("image-mounts");
+        var container = (await Buildah.RunAsync("from", "--pull-never", "--name", $"{name}-{Guid.NewGuid().ToString("N")[..12]}", chart.Image)).Trim();
+        List<string> run = ["run", "--isolation", "chroot"];
+        foreach (var mount in Mounts(release, chart, files, edit))
+        {
+            run.AddRange(["-v", $"{mount.Host}:{mount.Container}:{(mount.ReadOnly ? "ro" : "rw")}"]);
+        }
+
+        run.AddRange([container, "--", .. config.Entrypoint, .. args]);
+        return new ImageContainer(container, files, config, ChildProcess.Start(name, "buildah", run));
+    }
+
+    /// <summary>
+    /// Host folders for the chart's mounts of <paramref name="container"/>: a ConfigMap's or Secret's files
+    /// (passed through <paramref name="edit"/>: file name, contents → contents) written under
+    /// <paramref name="directory"/>, a hostPath as it is. emptyDir volumes are left out: the image's own
+    /// folder then serves (writable by the image's user where the process writes, as a plain `docker run` needs).
+    /// </summary>
+    private static List<(string Host, string Container, bool ReadOnly)> Mounts(ChartRelease release, ChartContainer container, TempDirectory directory, Func<string, string, string>? edit = null)
+    {
+        var mounts = new List<(string Host, string Container, bool ReadOnly)>();
+        foreach (var mount in container.Mounts)
+        {
+            var volume = mount.Volume;
+            if (volume["configMap"] is not null || volume["secret"] is not null)
+            {
+                var folder = directory.File(volume["name"]!.GetValue<string>());
+                Directory.CreateDirectory(folder);
+                foreach (var (file, contents) in release.Files(volume))
+                {
+                    var path = Path.Combine(folder, file);
+                    File.WriteAllText(path, edit is null ? contents : edit(file, contents));
+                    if (!OperatingSystem.IsWindows())
+                    {
+                        File.SetUnixFileMode(path, WorldReadable & ~(UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute));
+                    }
+                }
+
+                // The image's user (not root) reads them, as it reads the kubelet's files (mode 0644 by default).
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(folder, WorldReadable);
+                }
+                mounts.Add((folder, mount.MountPath, mount.ReadOnly));
+            }
+            else if (volume["hostPath"]?["path"]?.GetValue<string>() is { } path)
+            {
+                mounts.Add((path, mount.MountPath, mount.ReadOnly));
+            }
+            else if (volume["emptyDir"] is null)
+            {
+                throw new NotSupportedException($"volume {volume.ToJsonString()} of {container.Image}");
+            }
+        }
+
+        return mounts;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Process.DisposeAsync();
+        await Buildah.RemoveAsync("rm", _container);
+        _files.Dispose();
+    }
+
+    private int FindEntrypointProcess()
+    {
+        foreach (var pid in ProcFs.Descendants(Process.Id))
+        {
+            var commandLine = ProcFs.CommandLine(pid);
+            if (commandLine.Count >= Config.Entrypoint.Count
+                && commandLine[0].EndsWith(Config.Entrypoint[0], StringComparison.Ordinal)
+                && commandLine.Skip(1).Take(Config.Entrypoint.Count - 1).SequenceEqual(Config.Entrypoint.Skip(1)))
+            {
+                return pid;
+            }
+        }
+
+        throw new InvalidOperationException($"no process running {string.Join(' ', Config.Entrypoint)} below buildah ({Process.Id}):\n{Process.Output}");
+    }
+}
