@@ -21,7 +21,7 @@ ARG VERSION
 ARG PROJECT=services/Inference.ModelServer/Inference.ModelServer.csproj
 WORKDIR /src
 COPY . .
-RUN --mount=type=cache,id=inference-nuget,target=/root/.nuget/packages,sharing=locked \
+RUN --mount=type=cache,id=inference-nuget,target=/root/.nuget/packages \
     arch="${TARGETARCH:-$(dpkg --print-architecture)}" \
  && case "$arch" in amd64) rid=linux-x64 ;; arm64) rid=linux-arm64 ;; \
       *) echo "no .NET runtime identifier for architecture '$arch'" >&2; exit 1 ;; esac \

@@ -28,7 +28,8 @@ internal sealed class ImageContainer : IAsyncDisposable
     public ChildProcess Process { get; }
 
     /// <summary>The entrypoint's own process (buildah's chroot helpers sit between it and <see cref="Process"/>).</summary>
-    public int Pid => _pid ??= FindEntrypointProcess();
+    public int Pid => _pid ??= FindEntrypointProcess()
+        ?? throw new InvalidOperationException($"no process running {string.Join(' ', Config.Entrypoint)} below buildah ({Process.Id}):\n{Process.Output}");
 
     /// <summary>
     /// Starts the chart's container <paramref name="chart"/> with <paramref name="args"/> and the chart's
@@ -98,12 +99,27 @@ internal sealed class ImageContainer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Ending the entrypoint lets buildah run exit on its own and remove its run folder (killing
+        // buildah itself would leave that behind); killing the tree is the fallback.
+        if (!Process.HasExited && (_pid ?? FindEntrypointProcess()) is { } pid)
+        {
+            try
+            {
+                Signals.Send(pid, Signals.Kill);
+                await Process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+            {
+                // Gone already, or buildah did not exit: the dispose below kills what is left.
+            }
+        }
+
         await Process.DisposeAsync();
         await Buildah.RemoveAsync("rm", _container);
         _files.Dispose();
     }
 
-    private int FindEntrypointProcess()
+    private int? FindEntrypointProcess()
     {
         foreach (var pid in ProcFs.Descendants(Process.Id))
         {
@@ -116,6 +132,6 @@ internal sealed class ImageContainer : IAsyncDisposable
             }
         }
 
-        throw new InvalidOperationException($"no process running {string.Join(' ', Config.Entrypoint)} below buildah ({Process.Id}):\n{Process.Output}");
+        return null;
     }
 }
