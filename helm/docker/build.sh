@@ -15,6 +15,7 @@
 #   --images LIST        a comma-separated subset of modelserver,router,iris (iris needs modelserver)
 #   --stand-in-bases     for machines that reach no container registry: see stand_in_bases below
 #   --push               push each image after building it (buildah push, to its own name)
+#   --source URL         label org.opencontainers.image.source; default the git remote "origin" (a URL)
 #   --print              print the image names and exit
 # Environment: BUILDAH_ISOLATION (default chroot: RUN steps work without a container runtime).
 set -euo pipefail
@@ -23,6 +24,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 here=$root/helm/docker
 
 registry=""
+source_url=""
 images="modelserver,router,iris"
 stand_in=0
 push=0
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
     --images) images=${2:?--images needs a value}; shift 2 ;;
     --stand-in-bases) stand_in=1; shift ;;
     --push) push=1; shift ;;
+    --source) source_url=${2:?--source needs a value}; shift 2 ;;
     --print) print_only=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "build.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -71,11 +74,15 @@ command -v buildah >/dev/null || fail "buildah is not installed (Debian: apt-get
 export BUILDAH_ISOLATION=${BUILDAH_ISOLATION:-chroot}
 
 revision=$(git -C "$root" rev-parse HEAD 2>/dev/null || true)
-source_url=$(git -C "$root" remote get-url origin 2>/dev/null || true)
-case "$source_url" in
-  git@*:*) source_url="https://${source_url#git@}"; source_url="${source_url/://}" ;;
-esac
-source_url=${source_url%.git}
+if [ -z "$source_url" ]; then
+  source_url=$(git -C "$root" remote get-url origin 2>/dev/null || true)
+  case "$source_url" in
+    git@*:*) source_url="https://${source_url#git@}"; source_url="${source_url/://}" ;;
+    *://*) ;;
+    *) source_url="" ;;   # a local path says nothing to the image's users
+  esac
+  source_url=${source_url%.git}
+fi
 
 # TARGETARCH explicitly: buildah sets it too, but warns first that it is missing.
 common=(--format docker --build-arg "TARGETARCH=$(buildah info --format '{{.host.arch}}')"
