@@ -2,26 +2,36 @@
 # Model server benchmark (on demand, not a test).
 #
 # For the example model (tests/models/iris/1) and a generated MLP 512-1024-1024-10, in one run:
-#   1. the floor: session.Run through our ONNX Runtime binding in-process (ModelServerBench floor),
+#   1. the floor: InferenceSession.Run of Microsoft.ML.OnnxRuntime in-process (ModelServerBench floor),
 #      at 1 thread and at the thread count the server runs inferences on;
 #   2. ModelInfer over gRPC against Inference.ModelServer with h2load: unbatched, and with dynamic
 #      batching, each at the server's defaults and "wide" (64 requests admitted at once, batches
 #      of up to 64 rows); at 1 stream, 64 streams on one connection and 4 connections x 16 streams;
 #   3. a sample request checked for grpc-status 0 before and after the load (h2load sees only the
 #      HTTP status), the server's own request counters by grpc_code, and its resident size.
-# Prints one table; ratios are against the floor measured in the same run.
+# With --baseline, every row runs against that other build of the model server too, right after this one,
+# so that the two are compared under the same load (a build of an earlier commit: see the services README).
+# Prints one table; ratios are against the floor measured in the same run and against the baseline.
 #
-# Usage: bash tests/Benchmarks/modelserver-bench.sh
+# Usage: bash tests/Benchmarks/modelserver-bench.sh [--baseline <Inference.ModelServer executable, or its folder>]
 # Environment: BENCH_SECONDS (h2load measured seconds per row, default 4), BENCH_WARMUP (1),
 #   BENCH_FLOOR_SECONDS (3), BENCH_MAX_BATCH (--max-batch-size and --max-in-flight of the
 #   batched-wide mode, and the floor's batch variant; 64),
 #   BENCH_BATCH_DELAY_US (--max-batch-delay-us of the batched-wide mode, 500), BENCH_MODES
-#   ("unbatched unbatched-wide batched batched-wide"), BENCH_MODELS ("iris mlp"), BENCH_ARTIFACTS
+#   ("unbatched unbatched-wide batched batched-wide"), BENCH_MODELS ("iris mlp"), BENCH_SHAPES (connections x
+#   streams per row, "1x1 1x64 4x16"), BENCH_ARTIFACTS
 #   (build into that folder instead of the projects' bin and obj), BENCH_KEEP=1 keeps the work folder.
 #   BENCH_SERVER_FLAGS (extra server flags for every mode, e.g. "--intra-op-threads 1").
 #   Environment variables reach the server too (DOTNET_* runtime knobs can be tried that way).
 # Needs: the .NET SDK, h2load (nghttp2-client), curl, /usr/bin/python3 with python3-onnx and numpy.
 set -euo pipefail
+baseline=""
+if [ "${1:-}" = --baseline ]; then
+  baseline="${2:?--baseline needs the path of a model server build}"
+  [ -d "$baseline" ] && baseline="$baseline/Inference.ModelServer"
+  [ -x "$baseline" ] || { echo "modelserver-bench: $baseline is not an executable" >&2; exit 1; }
+  baseline="$(cd "$(dirname "$baseline")" && pwd)/$(basename "$baseline")"
+fi
 cd "$(dirname "$0")/../.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
@@ -80,9 +90,9 @@ ticks_per_second="$(getconf CLK_TCK)"
 
 rss_kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 
-start_server() { # name model log [extra flags...]
-  local name="$1" model="$2" log="$3"; shift 3
-  "$server" --model "$model" --name "$name" --version 1 --host 127.0.0.1 --port 0 --http-port 0 "$@" >"$log" 2>&1 &
+start_server() { # executable name model log [extra flags...]
+  local executable="$1" name="$2" model="$3" log="$4"; shift 4
+  "$executable" --model "$model" --name "$name" --version 1 --host 127.0.0.1 --port 0 --http-port 0 "$@" >"$log" 2>&1 &
   server_pid=$!
   # Port 0: the bound ports come from the "Listening: grpc=… http=…" log line.
   local deadline=$((SECONDS + 60)) line=""
@@ -157,10 +167,14 @@ for entry in "${models[@]}"; do
       batched-wide) flags=(--batching --max-batch-size "$max_batch" --max-in-flight "$max_batch" --max-batch-delay-us "$batch_delay_us") ;;
       *) echo "modelserver-bench: unknown mode $mode" >&2; exit 1 ;;
     esac
-    log="$work/server-$name-$mode.log"
-    echo "== server: $name $mode ${flags[*]:-}"
+    builds=("$mode:$server")
+    [ -z "$baseline" ] || builds+=("$mode@base:$baseline")
+    for build in "${builds[@]}"; do
+    label="${build%%:*}"; executable="${build#*:}"
+    log="$work/server-$name-$label.log"
+    echo "== server: $name $label ${flags[*]:-} ($executable)"
     # shellcheck disable=SC2086 # BENCH_SERVER_FLAGS is a list of words
-    start_server "$name" "$model" "$log" "${flags[@]}" ${BENCH_SERVER_FLAGS:-}
+    start_server "$executable" "$name" "$model" "$log" "${flags[@]}" ${BENCH_SERVER_FLAGS:-}
     echo "   $(grep -m1 'Listening: grpc=' "$log" | sed 's/^.*Listening/Listening/')"
     echo "   pid $server_pid, rss when ready: $(rss_kb "$server_pid" VmRSS) kB"
     url="http://127.0.0.1:$grpc_port"
@@ -169,10 +183,9 @@ for entry in "${models[@]}"; do
     h2load -D 2 -c 1 -m 16 -t 1 -H 'content-type: application/grpc' -H 'te: trailers' -d "$work/$name.bin" \
       "$url/inference.GRPCInferenceService/ModelInfer" >/dev/null 2>&1 || true
 
-    for shape in "1 1" "1 64" "4 16"; do
-      set -- $shape
-      connections=$1; streams=$2
-      out="$work/h2load-$name-$mode-$connections-$streams.txt"
+    for shape in ${BENCH_SHAPES:-1x1 1x64 4x16}; do
+      connections=${shape%x*}; streams=${shape#*x}
+      out="$work/h2load-$name-$label-$connections-$streams.txt"
       read -r ok0 bad0 runs0 <<<"$(server_counters)"
       cpu0="$(cpu_ticks "$server_pid")"
       # bash's time keyword gives h2load's own CPU: it shares the machine's cores with the server.
@@ -187,7 +200,7 @@ for entry in "${models[@]}"; do
       ok2xx="$(awk '/^status codes:/ { print $3 }' "$out")"
       mean="$(awk '/^time for request:/ { print $6 }' "$out")"
       if [ -z "$rps" ] || [ "${failed:-1}" != 0 ] || [ "${errored:-1}" != 0 ] || [ "${ok2xx:-0}" != "${succeeded:-x}" ]; then
-        echo "modelserver-bench: h2load reported failures ($name $mode $connections x $streams):" >&2
+        echo "modelserver-bench: h2load reported failures ($name $label $connections x $streams):" >&2
         cat "$out" >&2
         exit 1
       fi
@@ -207,7 +220,7 @@ for entry in "${models[@]}"; do
       server_cpu_us="$(awk -v t="$((cpu1 - cpu0))" -v hz="$ticks_per_second" -v c="$calls" 'BEGIN { printf "%.1f", t / hz * 1e6 / c }')"
       h2load_cpu_us="$(awk -v c="$calls" '{ printf "%.1f", ($1 + $2) * 1e6 / c }' "$out.cpu")"
       rss="$(rss_kb "$server_pid" VmRSS)"
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$mode" "$connections" "$streams" "$rps" \
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$label" "$connections" "$streams" "$rps" \
         "$(to_us "$mean")" "$rss" "$succeeded" "$grpc_errors" "$rows_per_run" "$server_cpu_us" "$h2load_cpu_us" >>"$results"
       echo "   ${connections}x${streams}: $rps req/s, mean $mean, $succeeded HTTP 2xx; server: $((ok1 - ok0)) OK, $grpc_errors not OK," \
         "$rows_per_run requests per Run, $server_cpu_us µs CPU per request (h2load $h2load_cpu_us); rss $rss kB"
@@ -217,8 +230,9 @@ for entry in "${models[@]}"; do
     echo "   not-OK calls by grpc_code over the server's life: $(server_error_codes)"
     peak="$(rss_kb "$server_pid" VmHWM)"
     echo "   peak rss (VmHWM): $peak kB, threads: $(rss_kb "$server_pid" Threads)"
-    printf 'peak\t%s\t%s\t%s\n' "$name" "$mode" "$peak" >>"$results"
+    printf 'peak\t%s\t%s\t%s\n' "$name" "$label" "$peak" >>"$results"
     stop_server
+    done
   done
   run_floor
 done
@@ -236,16 +250,19 @@ echo "   (vs floor: req/s over in-process runs/s at batch 1 with 1 thread for 1 
 echo "   (req/Run: requests per ONNX Runtime Run; cpu: server CPU µs per request, and h2load's;"
 echo "    not OK: calls the server counted with another grpc_code than OK during the row; h2load stops"
 echo "    with up to streams-many calls in flight, which end CANCELLED; more is flagged with !)"
-printf '%-5s %-14s %-7s %9s %9s %13s %8s %8s %7s %6s %7s %7s %7s\n' \
-  model mode streams 'req/s' 'mean µs' 'floor runs/s' 'vs floor' 'vs unbat' 'req/Run' 'not OK' 'cpu µs' 'h2load' 'RSS MB'
+[ -z "$baseline" ] || echo "   (mode@base: the baseline build $baseline; vs base: this build's req/s over the baseline's)"
+printf '%-5s %-19s %-7s %9s %9s %13s %8s %8s %7s %7s %6s %7s %7s %7s\n' \
+  model mode streams 'req/s' 'mean µs' 'floor runs/s' 'vs floor' 'vs unbat' 'vs base' 'req/Run' 'not OK' 'cpu µs' 'h2load' 'RSS MB'
 while IFS=$'\t' read -r name mode connections streams rps mean rss succeeded grpc_errors rows_per_run server_cpu_us h2load_cpu_us; do
   [ "$name" = peak ] && continue
+  base="$(awk -F'\t' -v n="$name" -v m="$mode@base" -v c="$connections" -v s="$streams" \
+    '$1 == n && $2 == m && $3 == c && $4 == s { print $5 }' "$results")"
   threads=$([ "$((connections * streams))" -eq 1 ] && echo 1 || echo "$cores")
   floor="$(floor_rate "$name" "$threads" 1)"
   unbatched="$(awk -F'\t' -v n="$name" -v c="$connections" -v s="$streams" \
     '$1 == n && $2 == "unbatched" && $3 == c && $4 == s { print $5 }' "$results")"
-  printf '%-5s %-14s %-7s %9.0f %9s %10.0f@%-2s %8s %8s %7s %6s %7s %7s %7.1f\n' "$name" "$mode" "${connections}x${streams}" \
-    "$rps" "$mean" "$floor" "$threads" "$(ratio "$rps" "$floor")" "$(ratio "$rps" "${unbatched:-0}")" \
+  printf '%-5s %-19s %-7s %9.0f %9s %10.0f@%-2s %8s %8s %7s %7s %6s %7s %7s %7.1f\n' "$name" "$mode" "${connections}x${streams}" \
+    "$rps" "$mean" "$floor" "$threads" "$(ratio "$rps" "$floor")" "$(ratio "$rps" "${unbatched:-0}")" "$(ratio "$rps" "${base:-0}")" \
     "$rows_per_run" "$grpc_errors" "$server_cpu_us" "$h2load_cpu_us" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')"
 done <"$results"
 
@@ -255,7 +272,7 @@ echo "batch $max_batch shows what one merged Run of $max_batch rows costs):"
 grep '^floor' "$floor_file" | sed 's/^floor //'
 echo
 echo "peak RSS of the server (VmHWM):"
-awk -F'\t' '$1 == "peak" { printf "  %-5s %-14s %.1f MB\n", $2, $3, $4 / 1024 }' "$results"
+awk -F'\t' '$1 == "peak" { printf "  %-5s %-19s %.1f MB\n", $2, $3, $4 / 1024 }' "$results"
 
 echo
 echo "goals:"

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Text.Json;
 using Inference.Client;
-using Inference.Contracts.Health;
+using Grpc.Health.V1;
 using Inference.Contracts.Oip;
-using Inference.Grpc;
-using Inference.Grpc.Client;
-using ServingStatus = Inference.Contracts.Health.HealthCheckResponse.Types.ServingStatus;
+using Grpc.Core;
+using Grpc.Net.Client;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace Inference.ModelServer.Tests.Functional;
 
@@ -19,7 +19,7 @@ public sealed class HealthAndHttpTests(IrisServerFixture fixture) : IClassFixtur
     [InlineData("iris")]
     public async Task HealthCheck_KnownServices_AreServing(string service)
     {
-        var response = await new HealthClient(Server.Channel).CheckAsync(new HealthCheckRequest { Service = service });
+        var response = await new Grpc.Health.V1.Health.HealthClient(Server.Channel).CheckAsync(new HealthCheckRequest { Service = service });
 
         Assert.Equal(ServingStatus.Serving, response.Status);
     }
@@ -27,7 +27,7 @@ public sealed class HealthAndHttpTests(IrisServerFixture fixture) : IClassFixtur
     [Fact]
     public async Task HealthCheck_UnknownService_IsNotFound()
     {
-        var error = await Assert.ThrowsAsync<GrpcException>(() => new HealthClient(Server.Channel).CheckAsync(new HealthCheckRequest { Service = "other" }));
+        var error = await Assert.ThrowsAsync<RpcException>(() => new Grpc.Health.V1.Health.HealthClient(Server.Channel).CheckAsync(new HealthCheckRequest { Service = "other" }).ResponseAsync);
 
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
     }
@@ -35,9 +35,9 @@ public sealed class HealthAndHttpTests(IrisServerFixture fixture) : IClassFixtur
     [Fact]
     public async Task HealthWatch_StartsWithServing()
     {
-        using var watch = new HealthClient(Server.Channel).Watch(new HealthCheckRequest { Service = "" });
+        using var watch = new Grpc.Health.V1.Health.HealthClient(Server.Channel).Watch(new HealthCheckRequest { Service = "" });
 
-        Assert.True(await watch.ResponseStream.MoveNextAsync());
+        Assert.True(await watch.ResponseStream.MoveNext());
         Assert.Equal(ServingStatus.Serving, watch.ResponseStream.Current.Status);
     }
 
@@ -82,15 +82,15 @@ public sealed class MetricsTests
     [Fact]
     public async Task Metrics_AfterTraffic_HaveTheDesignNamesAndValues()
     {
-        await using var server = await TestServer.StartAsync(RepoPaths.Iris(1));
+        await using var server = await TestServer.StartAsync(RepoPaths.IrisModel(1));
         var expected = IrisExpected.Load(1);
         for (var i = 0; i < 3; i++)
         {
             await server.Client.ModelInferAsync(new ModelInferRequest { ModelName = "iris" }.AddInput<float>("input", expected.Inputs, [expected.Rows, 4]));
         }
 
-        await Assert.ThrowsAsync<GrpcException>(() => server.Client.ModelInferAsync(new ModelInferRequest { ModelName = "iris" }.AddInput<float>("input", [1f], [1, 1])));
-        await Assert.ThrowsAsync<GrpcException>(() => server.Client.ModelInferAsync(new ModelInferRequest { ModelName = "other" }));
+        await Assert.ThrowsAsync<CallFailedException>(() => server.Client.ModelInferAsync(new ModelInferRequest { ModelName = "iris" }.AddInput<float>("input", [1f], [1, 1])));
+        await Assert.ThrowsAsync<CallFailedException>(() => server.Client.ModelInferAsync(new ModelInferRequest { ModelName = "other" }));
         await server.Client.ModelMetadataAsync("iris");
 
         using var response = await server.Http.GetAsync("/metrics");
