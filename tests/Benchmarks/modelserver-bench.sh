@@ -9,8 +9,9 @@
 #      of up to 64 rows); at 1 stream, 64 streams on one connection and 4 connections x 16 streams;
 #   3. a sample request checked for grpc-status 0 before and after the load (h2load sees only the
 #      HTTP status), the server's own request counters by grpc_code, and its resident size.
-# With --baseline, every row runs against that other build of the model server too, right after this one,
-# so that the two are compared under the same load (a build of an earlier commit: see the services README).
+# With --baseline, every mode runs that other build of the model server too, at the same time as this one,
+# and the rows alternate between them, so that the two are compared under the same load (a build of an
+# earlier commit: see the services README).
 # Prints one table; ratios are against the floor measured in the same run and against the baseline.
 #
 # Usage: bash tests/Benchmarks/modelserver-bench.sh [--baseline <Inference.ModelServer executable, or its folder>]
@@ -19,7 +20,8 @@
 #   batched-wide mode, and the floor's batch variant; 64),
 #   BENCH_BATCH_DELAY_US (--max-batch-delay-us of the batched-wide mode, 500), BENCH_MODES
 #   ("unbatched unbatched-wide batched batched-wide"), BENCH_MODELS ("iris mlp"), BENCH_SHAPES (connections x
-#   streams per row, "1x1 1x64 4x16"), BENCH_ARTIFACTS
+#   streams per row, "1x1 1x64 4x16"), BENCH_ROUNDS (rows per shape and build, alternating between the builds: 1),
+#   BENCH_ARTIFACTS
 #   (build into that folder instead of the projects' bin and obj), BENCH_KEEP=1 keeps the work folder.
 #   BENCH_SERVER_FLAGS (extra server flags for every mode, e.g. "--intra-op-threads 1").
 #   Environment variables reach the server too (DOTNET_* runtime knobs can be tried that way).
@@ -48,11 +50,14 @@ done
 
 work="$(mktemp -d)"
 server_pid=""
+running=()
 cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  for pid in "${running[@]}" $server_pid; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "work folder kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -94,6 +99,7 @@ start_server() { # executable name model log [extra flags...]
   local executable="$1" name="$2" model="$3" log="$4"; shift 4
   "$executable" --model "$model" --name "$name" --version 1 --host 127.0.0.1 --port 0 --http-port 0 "$@" >"$log" 2>&1 &
   server_pid=$!
+  running+=("$server_pid")
   # Port 0: the bound ports come from the "Listening: grpc=… http=…" log line.
   local deadline=$((SECONDS + 60)) line=""
   grpc_port=""; http_port=""
@@ -115,15 +121,14 @@ start_server() { # executable name model log [extra flags...]
   done
 }
 
-stop_server() {
-  kill "$server_pid"
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
+stop_server() { # pid
+  kill "$1"
+  wait "$1" 2>/dev/null || true
 }
 
 # From the server's /metrics: "<ModelInfer calls with grpc_code OK> <other codes> <ONNX Runtime runs>".
 server_counters() {
-  curl -fs "http://127.0.0.1:$http_port/metrics" 2>/dev/null | awk '
+  curl -fs "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '
     /^inference_requests_total\{/ && /method="ModelInfer"/ {
       if ($0 ~ /grpc_code="OK"/) ok += $NF; else bad += $NF }
     /^inference_compute_duration_seconds_count/ { runs += $NF }
@@ -132,7 +137,7 @@ server_counters() {
 
 # Non-OK ModelInfer calls by grpc_code since the server started: "RESOURCE_EXHAUSTED=3 CANCELLED=1".
 server_error_codes() {
-  curl -fs "http://127.0.0.1:$http_port/metrics" 2>/dev/null | awk '
+  curl -fs "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '
     /^inference_requests_total\{/ && /method="ModelInfer"/ && !/grpc_code="OK"/ {
       match($0, /grpc_code="[^"]*"/); n[substr($0, RSTART + 11, RLENGTH - 12)] += $NF }
     END { for (c in n) printf "%s=%d ", c, n[c] }'
@@ -169,31 +174,41 @@ for entry in "${models[@]}"; do
     esac
     builds=("$mode:$server")
     [ -z "$baseline" ] || builds+=("$mode@base:$baseline")
+    # Every build of the mode runs at once; the rows alternate between them (round by round with BENCH_ROUNDS),
+    # so that load from elsewhere on the machine falls on both alike.
+    labels=(); pids=(); grpc_ports=(); http_ports=()
     for build in "${builds[@]}"; do
-    label="${build%%:*}"; executable="${build#*:}"
-    log="$work/server-$name-$label.log"
-    echo "== server: $name $label ${flags[*]:-} ($executable)"
-    # shellcheck disable=SC2086 # BENCH_SERVER_FLAGS is a list of words
-    start_server "$executable" "$name" "$model" "$log" "${flags[@]}" ${BENCH_SERVER_FLAGS:-}
-    echo "   $(grep -m1 'Listening: grpc=' "$log" | sed 's/^.*Listening/Listening/')"
-    echo "   pid $server_pid, rss when ready: $(rss_kb "$server_pid" VmRSS) kB"
-    url="http://127.0.0.1:$grpc_port"
-    "$bench" check --url "$url" --body "$work/$name.bin" | sed 's/^/   /'
-    # Unrecorded load first, so that JIT tiering is done before the rows that count.
-    h2load -D 2 -c 1 -m 16 -t 1 -H 'content-type: application/grpc' -H 'te: trailers' -d "$work/$name.bin" \
-      "$url/inference.GRPCInferenceService/ModelInfer" >/dev/null 2>&1 || true
+      label="${build%%:*}"; executable="${build#*:}"
+      log="$work/server-$name-$label.log"
+      echo "== server: $name $label ${flags[*]:-} ($executable)"
+      # shellcheck disable=SC2086 # BENCH_SERVER_FLAGS is a list of words
+      start_server "$executable" "$name" "$model" "$log" "${flags[@]}" ${BENCH_SERVER_FLAGS:-}
+      labels+=("$label"); pids+=("$server_pid"); grpc_ports+=("$grpc_port"); http_ports+=("$http_port")
+      echo "   $(grep -m1 'Listening: grpc=' "$log" | sed 's/^.*Listening/Listening/')"
+      echo "   pid $server_pid, rss when ready: $(rss_kb "$server_pid" VmRSS) kB"
+      "$bench" check --url "http://127.0.0.1:$grpc_port" --body "$work/$name.bin" | sed 's/^/   /'
+      # Unrecorded load first, so that JIT tiering is done before the rows that count.
+      h2load -D 2 -c 1 -m 16 -t 1 -H 'content-type: application/grpc' -H 'te: trailers' -d "$work/$name.bin" \
+        "http://127.0.0.1:$grpc_port/inference.GRPCInferenceService/ModelInfer" >/dev/null 2>&1 || true
+    done
 
     for shape in ${BENCH_SHAPES:-1x1 1x64 4x16}; do
       connections=${shape%x*}; streams=${shape#*x}
-      out="$work/h2load-$name-$label-$connections-$streams.txt"
-      read -r ok0 bad0 runs0 <<<"$(server_counters)"
+      for round in $(seq 1 "${BENCH_ROUNDS:-1}"); do
+      suffix=""
+      [ "${BENCH_ROUNDS:-1}" = 1 ] || suffix="#$round"
+      for i in "${!labels[@]}"; do
+      label="${labels[$i]}"; server_pid="${pids[$i]}"; grpc_port="${grpc_ports[$i]}"; http_port="${http_ports[$i]}"
+      url="http://127.0.0.1:$grpc_port"
+      out="$work/h2load-$name-$label-$connections-$streams-$round.txt"
+      read -r ok0 bad0 runs0 <<<"$(server_counters "$http_port")"
       cpu0="$(cpu_ticks "$server_pid")"
       # bash's time keyword gives h2load's own CPU: it shares the machine's cores with the server.
       { TIMEFORMAT='%U %S'; time h2load -D "$seconds" --warm-up-time "$warmup" -c "$connections" -m "$streams" -t 1 \
         -H 'content-type: application/grpc' -H 'te: trailers' -d "$work/$name.bin" \
         "$url/inference.GRPCInferenceService/ModelInfer" >"$out" 2>&1 || true; } 2>"$out.cpu"
       cpu1="$(cpu_ticks "$server_pid")"
-      read -r ok1 bad1 runs1 <<<"$(server_counters)"
+      read -r ok1 bad1 runs1 <<<"$(server_counters "$http_port")"
       rps="$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' "$out")"
       read -r total done succeeded failed errored <<<"$(awk '/^requests:/ {
         gsub(",", ""); print $2, $6, $8, $10, $12 }' "$out")"
@@ -213,25 +228,29 @@ for entry in "${models[@]}"; do
         grpc_errors="n/a"; calls="$succeeded"
       elif [ "$grpc_errors" -gt $((connections * streams)) ]; then
         # More than the streams h2load can leave in flight at its stop: real failures.
-        echo "   WARNING: $grpc_errors calls not OK ($(server_error_codes))" >&2
+        echo "   WARNING: $grpc_errors calls not OK ($(server_error_codes "$http_port"))" >&2
         grpc_errors="$grpc_errors!"
       fi
       rows_per_run="$(awk -v c="$calls" -v r="$((runs1 - runs0))" 'BEGIN { if (r > 0) printf "%.1f", c / r; else print "-" }')"
       server_cpu_us="$(awk -v t="$((cpu1 - cpu0))" -v hz="$ticks_per_second" -v c="$calls" 'BEGIN { printf "%.1f", t / hz * 1e6 / c }')"
       h2load_cpu_us="$(awk -v c="$calls" '{ printf "%.1f", ($1 + $2) * 1e6 / c }' "$out.cpu")"
       rss="$(rss_kb "$server_pid" VmRSS)"
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$label" "$connections" "$streams" "$rps" \
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$label$suffix" "$connections" "$streams" "$rps" \
         "$(to_us "$mean")" "$rss" "$succeeded" "$grpc_errors" "$rows_per_run" "$server_cpu_us" "$h2load_cpu_us" >>"$results"
-      echo "   ${connections}x${streams}: $rps req/s, mean $mean, $succeeded HTTP 2xx; server: $((ok1 - ok0)) OK, $grpc_errors not OK," \
+      echo "   $label$suffix ${connections}x${streams}: $rps req/s, mean $mean, $succeeded HTTP 2xx; server: $((ok1 - ok0)) OK, $grpc_errors not OK," \
         "$rows_per_run requests per Run, $server_cpu_us µs CPU per request (h2load $h2load_cpu_us); rss $rss kB"
+      done
+      done
     done
 
-    "$bench" check --url "$url" --body "$work/$name.bin" --count 20 | tail -1 | sed 's/^/   after load: /'
-    echo "   not-OK calls by grpc_code over the server's life: $(server_error_codes)"
-    peak="$(rss_kb "$server_pid" VmHWM)"
-    echo "   peak rss (VmHWM): $peak kB, threads: $(rss_kb "$server_pid" Threads)"
-    printf 'peak\t%s\t%s\t%s\n' "$name" "$label" "$peak" >>"$results"
-    stop_server
+    for i in "${!labels[@]}"; do
+      label="${labels[$i]}"; server_pid="${pids[$i]}"; http_port="${http_ports[$i]}"
+      "$bench" check --url "http://127.0.0.1:${grpc_ports[$i]}" --body "$work/$name.bin" --count 20 | tail -1 | sed "s/^/   $label after load: /"
+      echo "   $label not-OK calls by grpc_code over the server's life: $(server_error_codes "$http_port")"
+      peak="$(rss_kb "$server_pid" VmHWM)"
+      echo "   $label peak rss (VmHWM): $peak kB, threads: $(rss_kb "$server_pid" Threads)"
+      printf 'peak\t%s\t%s\t%s\n' "$name" "$label" "$peak" >>"$results"
+      stop_server "$server_pid"
     done
   done
   run_floor
@@ -255,12 +274,13 @@ printf '%-5s %-19s %-7s %9s %9s %13s %8s %8s %7s %7s %6s %7s %7s %7s\n' \
   model mode streams 'req/s' 'mean µs' 'floor runs/s' 'vs floor' 'vs unbat' 'vs base' 'req/Run' 'not OK' 'cpu µs' 'h2load' 'RSS MB'
 while IFS=$'\t' read -r name mode connections streams rps mean rss succeeded grpc_errors rows_per_run server_cpu_us h2load_cpu_us; do
   [ "$name" = peak ] && continue
-  base="$(awk -F'\t' -v n="$name" -v m="$mode@base" -v c="$connections" -v s="$streams" \
+  plain="${mode%%#*}"; suffix="${mode#"$plain"}"
+  base="$(awk -F'\t' -v n="$name" -v m="$plain@base$suffix" -v c="$connections" -v s="$streams" \
     '$1 == n && $2 == m && $3 == c && $4 == s { print $5 }' "$results")"
   threads=$([ "$((connections * streams))" -eq 1 ] && echo 1 || echo "$cores")
   floor="$(floor_rate "$name" "$threads" 1)"
-  unbatched="$(awk -F'\t' -v n="$name" -v c="$connections" -v s="$streams" \
-    '$1 == n && $2 == "unbatched" && $3 == c && $4 == s { print $5 }' "$results")"
+  unbatched="$(awk -F'\t' -v n="$name" -v m="unbatched$suffix" -v c="$connections" -v s="$streams" \
+    '$1 == n && $2 == m && $3 == c && $4 == s { print $5 }' "$results")"
   printf '%-5s %-19s %-7s %9.0f %9s %10.0f@%-2s %8s %8s %7s %7s %6s %7s %7s %7.1f\n' "$name" "$mode" "${connections}x${streams}" \
     "$rps" "$mean" "$floor" "$threads" "$(ratio "$rps" "$floor")" "$(ratio "$rps" "${unbatched:-0}")" "$(ratio "$rps" "${base:-0}")" \
     "$rows_per_run" "$grpc_errors" "$server_cpu_us" "$h2load_cpu_us" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')"

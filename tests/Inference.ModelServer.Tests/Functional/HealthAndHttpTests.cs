@@ -123,4 +123,25 @@ public sealed class MetricsTests
         var setosaProbability = Enumerable.Range(0, (int)expected.Rows).Sum(r => (double)expected.Probabilities[r * 3]);
         Assert.Equal(3 * setosaProbability, metrics.Find("inference_output_value_sum", [.. model, ("output", "probabilities")])!.Value, 3);
     }
+
+    [Fact]
+    public async Task Metrics_OfTwoServersInOneProcess_AreEachTheirOwn()
+    {
+        // The same model name and version on both: only the host's own meters tell the series apart.
+        await using var called = await TestServer.StartAsync(RepoPaths.IrisModel(1));
+        await using var idle = await TestServer.StartAsync(RepoPaths.IrisModel(1));
+        for (var i = 0; i < 2; i++)
+        {
+            await called.Client.ModelInferAsync(new ModelInferRequest { ModelName = "iris" }.AddInput<float>("input", [5.1f, 3.5f, 1.4f, 0.2f], [1, 4]));
+        }
+
+        var calledMetrics = new PrometheusScrape(await called.GetMetricsAsync());
+        var idleMetrics = new PrometheusScrape(await idle.GetMetricsAsync());
+
+        Assert.Equal(2, calledMetrics.Find("inference_requests_total", ("method", "ModelInfer"), ("grpc_code", "OK")));
+        Assert.Equal(2, calledMetrics.Find("inference_compute_duration_seconds_count"));
+        Assert.Null(idleMetrics.Find("inference_requests_total", ("method", "ModelInfer"), ("grpc_code", "OK")));
+        Assert.Null(idleMetrics.Find("inference_compute_duration_seconds_count"));
+        Assert.Equal(0, idleMetrics.Find("inference_in_flight"));
+    }
 }
