@@ -15,8 +15,9 @@ public sealed class InferenceModel : IDisposable
     // Where ONNX Runtime finds the external data files of a model created from bytes (it has no folder of its own).
     private const string ExternalDataFolderKey = "session.model_external_initializers_file_folder_path";
 
-    private InferenceModel(string name, string version, string path, string sha256, ModelOptions options, InferenceSession session)
+    private InferenceModel(string name, string version, string path, string sha256, ModelOptions options, InferenceSession session, string logId)
     {
+        LogId = logId;
         Name = name;
         Version = version;
         Path = path;
@@ -45,6 +46,9 @@ public sealed class InferenceModel : IDisposable
     public string Sha256 { get; }
 
     public ModelOptions Options { get; }
+
+    /// <summary>The session's ONNX Runtime log id: its messages can be routed with <see cref="OnnxRuntimeEnvironment.AddSink"/>.</summary>
+    public string LogId { get; }
 
     public InferenceSession Session { get; }
 
@@ -85,15 +89,17 @@ public sealed class InferenceModel : IDisposable
         var fullPath = System.IO.Path.GetFullPath(path);
         var bytes = ModelBytes.Read(fullPath);
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var logId = OnnxRuntimeEnvironment.NewLogId($"{name}:{version}");
         InferenceSession session;
         using (var sessionOptions = CreateSessionOptions(options, System.IO.Path.GetDirectoryName(fullPath)))
         {
+            sessionOptions.LogId = logId;
             session = new InferenceSession(bytes, sessionOptions);
         }
 
         try
         {
-            return new InferenceModel(name, version, fullPath, sha256, options, session);
+            return new InferenceModel(name, version, fullPath, sha256, options, session, logId);
         }
         catch
         {

@@ -41,6 +41,7 @@ internal sealed class ModelServerHost : IAsyncDisposable
     private ListenOptions? _httpListen;
 
     private readonly TimeProvider _time;
+    private IDisposable? _onnxLogSink;
 
     private ModelServerHost(ModelServerOptions options, TimeProvider time)
     {
@@ -109,6 +110,7 @@ internal sealed class ModelServerHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await App.DisposeAsync().ConfigureAwait(false);
+        _onnxLogSink?.Dispose();
         Model.Dispose();
     }
 
@@ -184,7 +186,10 @@ internal sealed class ModelServerHost : IAsyncDisposable
         var app = builder.Build();
         // ONNX Runtime's own messages join this log as single lines.
         var onnxLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Inference.Engine.OnnxRuntime");
-        OnnxRuntimeEnvironment.Sink = (level, category, message) => ModelServerLog.OnnxRuntimeMessage(onnxLogger, level, category, message);
+        Action<LogLevel, string, string> sink = (level, category, message) => ModelServerLog.OnnxRuntimeMessage(onnxLogger, level, category, message);
+        // This model's messages reach this host's log; the environment's own (no session) reach the last host's.
+        _onnxLogSink = OnnxRuntimeEnvironment.AddSink(Model.LogId, sink);
+        OnnxRuntimeEnvironment.Sink = sink;
         var engine = app.Services.GetRequiredService<InferenceEngine>();
         var state = app.Services.GetRequiredService<ServerState>();
         var logger = app.Services.GetRequiredService<ILogger<ModelServerHost>>();

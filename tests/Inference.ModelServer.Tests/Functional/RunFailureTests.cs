@@ -43,6 +43,27 @@ public sealed class RunFailureTests
     }
 
     [Fact]
+    public async Task OnnxRuntimesMessages_ReachTheLogOfTheServerWhoseModelWroteThem()
+    {
+        // ONNX Runtime has one logging function per process; two servers in one process (tests, tools) must still
+        // each log their own model's messages, whichever of them started last.
+        var brokenLogs = new LogCapture();
+        var irisLogs = new LogCapture();
+        var options = TestServer.Options(RepoPaths.Fixture("broken_reshape.onnx"), "fixture") with { SkipWarmup = true };
+        await using var broken = await TestServer.StartAsync(options, brokenLogs);
+        await using var iris = await TestServer.StartAsync(TestServer.Options(RepoPaths.IrisModel(1)), irisLogs);
+        var request = new ModelInferRequest { ModelName = "fixture" }.AddInput<float>("x", [1f, 2f, 3f], [1, 3]);
+
+        await Assert.ThrowsAsync<CallFailedException>(() => broken.Client.ModelInferAsync(request));
+
+        const string OnnxCategory = "Inference.Engine.OnnxRuntime";
+        await Wait.UntilAsync(
+            () => brokenLogs.Entries.Any(e => e.Category == OnnxCategory && e.Message.Contains("Reshape", StringComparison.Ordinal)),
+            "ONNX Runtime's message in the broken model's server log");
+        Assert.DoesNotContain(irisLogs.Entries, e => e.Category == OnnxCategory && e.Message.Contains("Reshape", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task OperandsThatDoNotBroadcast_AreInternal_AsOnnxRuntimeReportsAnOperatorsOwnChecks()
     {
         // The declared shapes ([n1,m1] and [n2,m2]) accept both inputs; the Add node refuses them with ORT_FAIL,
