@@ -18,6 +18,7 @@ internal static class Program
             Out = Console.Out,
             Error = Console.Error,
             ErrorIsTerminal = !Console.IsErrorRedirected,
+            OpenInProcess = Scoring.OnnxScorer.OpenAsync,
         };
         return await BatchApp.RunAsync(args, context, stop.Token);
 
