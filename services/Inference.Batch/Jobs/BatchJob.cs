@@ -86,6 +86,8 @@ internal sealed class BatchJob(JobOptions options, JobContext context)
         var queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(concurrency + 2) { SingleReader = true, SingleWriter = true });
         using var slots = new SemaphoreSlim(concurrency);
         var total = range.End is { } end ? end - range.Start + state.Written + state.Failed : (long?)null;
+        // Batches written go back here and are refilled: their buffers are reused rather than allocated per Run.
+        var free = new System.Collections.Concurrent.ConcurrentQueue<RowBatch>();
 
         var producer = Task.Run(
             async () =>
@@ -99,7 +101,7 @@ internal sealed class BatchJob(JobOptions options, JobContext context)
                         var chunkEnd = Math.Min(range.End ?? long.MaxValue, reader.ChunkEnd(position, options.ChunkRows));
                         while (position < chunkEnd)
                         {
-                            var batch = new RowBatch(mapper, reader.CreatePassThrough(), batchSize);
+                            var batch = free.TryDequeue(out var reused) ? reused : new RowBatch(mapper, reader.CreatePassThrough(), batchSize);
                             var read = await reader.ReadAsync(batch, mapper, batchSize, chunkEnd, stop.Token);
                             if (read == 0)
                             {
@@ -176,7 +178,8 @@ internal sealed class BatchJob(JobOptions options, JobContext context)
                     }
                 }
 
-                scored.Batch.Dispose();
+                scored.Batch.Reset();
+                free.Enqueue(scored.Batch);
                 var done = state.Written + state.Failed;
                 progress.Update(done, state.Failed, total is > 0 ? (double)done / total.Value : reader.Fraction);
             }
@@ -205,6 +208,11 @@ internal sealed class BatchJob(JobOptions options, JobContext context)
             }
             catch (OperationCanceledException)
             {
+            }
+
+            while (free.TryDequeue(out var batch))
+            {
+                batch.Dispose();
             }
         }
     }

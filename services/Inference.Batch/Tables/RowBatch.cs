@@ -29,6 +29,20 @@ internal sealed class RowBatch : IDisposable
 
     public int Count => RowNumbers.Count;
 
+    /// <summary>Empties the batch for the next Run (its buffers are kept).</summary>
+    public void Reset()
+    {
+        foreach (var input in Inputs)
+        {
+            input.Clear();
+        }
+
+        PassThrough.Clear();
+        RowNumbers.Clear();
+        Errors.Clear();
+        RowsRead = 0;
+    }
+
     public void Dispose()
     {
         foreach (var input in Inputs)

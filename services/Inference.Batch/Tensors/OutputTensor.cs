@@ -56,27 +56,31 @@ internal sealed class OutputTensor
     public void AppendText(int row, int index, StringBuilder text)
     {
         var at = row * RowElements + index;
+        Span<char> buffer = stackalloc char[32];
+        int written;
         switch (Type)
         {
             case ElementType.Bytes:
                 text.Append(StringAt(at));
-                break;
+                return;
             case ElementType.Bool:
                 text.Append(Span[at] != 0 ? "true" : "false");
-                break;
+                return;
             case ElementType.Fp32 or ElementType.Fp16 or ElementType.Bf16:
-                text.Append(SingleAt(at).ToString(CultureInfo.InvariantCulture));
+                SingleAt(at).TryFormat(buffer, out written, default, CultureInfo.InvariantCulture);
                 break;
             case ElementType.Fp64:
-                text.Append(Read<double>(at).ToString(CultureInfo.InvariantCulture));
+                Read<double>(at).TryFormat(buffer, out written, default, CultureInfo.InvariantCulture);
                 break;
             case ElementType.UInt64:
-                text.Append(Read<ulong>(at).ToString(CultureInfo.InvariantCulture));
+                Read<ulong>(at).TryFormat(buffer, out written, default, CultureInfo.InvariantCulture);
                 break;
             default:
-                text.Append(Int64At(at).ToString(CultureInfo.InvariantCulture));
+                Int64At(at).TryFormat(buffer, out written, default, CultureInfo.InvariantCulture);
                 break;
         }
+
+        text.Append(buffer[..written]);
     }
 
     /// <summary>Writes element <paramref name="index"/> of row <paramref name="row"/> as a JSON value.</summary>
