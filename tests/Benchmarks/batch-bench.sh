@@ -45,11 +45,17 @@ bench=tests/Benchmarks/BatchBench/bin/Release/net10.0/BatchBench
 tool=services/Inference.Batch/bin/Release/net10.0/inference-batch.dll
 server=services/Inference.ModelServer/bin/Release/net10.0/Inference.ModelServer.dll
 
-# Runs inference-batch and prints its rows/s (from its own closing line).
+# Runs inference-batch; prints its rows/s (its own closing line) and its CPU seconds (user + system).
 score() {
-  dotnet "$tool" "$@" | sed -n 's/.*(\([0-9]*\) rows\/s).*/\1/p'
+  local log="$work/score.log" times="$work/score.time"
+  /usr/bin/time -f "%U %S" -o "$times" dotnet "$tool" "$@" >"$log"
+  echo "$(sed -n 's/.*(\([0-9]*\) rows\/s).*/\1/p' "$log") $(awk '{ print $1 + $2 }' "$times")"
 }
 
+# CPU seconds a process has used so far (utime + stime from /proc, in clock ticks).
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
+
+# Starts the model server (in this shell, so that server_pid is kept) and sets target to its gRPC host:port.
 start_server() {
   local model="$1" log="$work/server.log"
   dotnet "$server" --model "$model" --name bench --version 1 --host 127.0.0.1 --port 0 --http-port 0 \
@@ -59,7 +65,7 @@ start_server() {
     grep -q "Ready: model" "$log" && break
     sleep 0.1
   done
-  grep -o 'grpc=http://127.0.0.1:[0-9]*' "$log" | head -1 | sed 's|grpc=http://||'
+  target=$(grep -o 'grpc=http://127.0.0.1:[0-9]*' "$log" | head -1 | sed 's|grpc=http://||')
 }
 
 stop_server() {
@@ -68,7 +74,10 @@ stop_server() {
   server_pid=""
 }
 
-printf '\n%-5s %6s %7s %12s %12s %12s %12s %8s %8s %8s\n' model batch threads loop engine local remote engine/l local/l remote/local
+# rows/s (wall) and rows per CPU second, of: the plain loop, the scoring path, the tool in-process (CSV in and
+# out), the tool through a model server (tool and server CPU together).
+printf '\n%-5s %5s %3s | %10s %10s %9s %9s | %6s %6s %6s | %10s %10s %9s %9s | %6s %6s %6s\n' \
+  model batch thr loop/s engine/s local/s remote/s eng/l loc/l rem/loc loop/cpu engine/cpu local/cpu remote/cpu eng/l loc/l rem/loc
 for model in ${BENCH_MODELS:-iris mlp}; do
   if [ "$model" = iris ]; then
     file=tests/models/iris/1/model.onnx; rows="${BENCH_IRIS_ROWS:-1000000}"; map="input=sepal_length..petal_width"
@@ -77,17 +86,23 @@ for model in ${BENCH_MODELS:-iris mlp}; do
     /usr/bin/python3 tests/models/make_mlp.py "$file" >/dev/null
   fi
   "$bench" data --kind "$model" --rows "$rows" --out "$work/$model.csv"
-  loop=$("$bench" loop --model "$file" --batch "$batch" --threads "$threads" --seconds "$seconds" | sed 's/.*=//')
-  engine=$("$bench" engine --model "$file" --batch "$batch" --threads "$threads" --seconds "$seconds" | sed 's/.*=//')
-  local_rate=$(score --input "$work/$model.csv" --output "$work/local.csv" --model "$file" --name bench --version 1 --map "$map" \
-    --batch-size "$batch" --intra-op-threads "$threads")
-  target=$(start_server "$file")
-  remote_rate=$(score --input "$work/$model.csv" --output "$work/remote.csv" --address "$target" --name bench --version 1 \
-    --map "$map" --batch-size "$batch" --concurrency "$concurrency")
+  read -r loop loop_cpu < <("$bench" loop --model "$file" --batch "$batch" --threads "$threads" --seconds "$seconds" | sed 's/^[a-z]* //; s/[a-z_]*=//g')
+  read -r engine engine_cpu < <("$bench" engine --model "$file" --batch "$batch" --threads "$threads" --seconds "$seconds" | sed 's/^[a-z]* //; s/[a-z_]*=//g')
+  read -r local_rate local_seconds < <(score --input "$work/$model.csv" --output "$work/local.csv" --model "$file" --name bench --version 1 \
+    --map "$map" --batch-size "$batch" --intra-op-threads "$threads")
+  start_server "$file"
+  server_before=$(cpu_of "$server_pid")
+  read -r remote_rate remote_seconds < <(score --input "$work/$model.csv" --output "$work/remote.csv" --address "$target" --name bench \
+    --version 1 --map "$map" --batch-size "$batch" --concurrency "$concurrency")
+  server_seconds=$(awk -v a="$(cpu_of "$server_pid")" -v b="$server_before" 'BEGIN { print a - b }')
   stop_server
   cmp -s "$work/local.csv" "$work/remote.csv" || echo "!! local and remote outputs differ for $model" >&2
   awk -v m="$model" -v b="$batch" -v t="$threads" -v l="$loop" -v e="$engine" -v lo="$local_rate" -v r="$remote_rate" \
-    'BEGIN { printf "%-5s %6d %7d %12d %12d %12d %12d %8.2f %8.2f %8.2f\n", m, b, t, l, e, lo, r, e / l, lo / l, r / lo }'
+      -v lc="$loop_cpu" -v ec="$engine_cpu" -v rows="$rows" -v ls="$local_seconds" -v rs="$remote_seconds" -v ss="$server_seconds" \
+    'BEGIN {
+       loc = rows / ls; rem = rows / (rs + ss)
+       printf "%-5s %5d %3d | %10d %10d %9d %9d | %6.2f %6.2f %6.2f | %10d %10d %9d %9d | %6.2f %6.2f %6.2f\n",
+         m, b, t, l, e, lo, r, e / l, lo / l, r / lo, lc, ec, loc, rem, ec / lc, loc / lc, rem / loc }'
 done
 
 if [ "$rss_rows" -gt 0 ]; then

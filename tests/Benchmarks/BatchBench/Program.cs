@@ -48,8 +48,8 @@ internal static class Program
         }
     }
 
-    private static void Report(string what, double rowsPerSecond) =>
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{what} rows_per_s={rowsPerSecond:0}"));
+    private static void Report(string what, (double Wall, double Cpu) rates) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{what} rows_per_s={rates.Wall:0} rows_per_cpu_s={rates.Cpu:0}"));
 
     /// <summary>Iris-like rows (4 measurements, a species), or 512 features f0..f511 for the MLP; deterministic.</summary>
     private static void WriteData(string kind, int rows, string path)
@@ -86,7 +86,7 @@ internal static class Program
     }
 
     /// <summary>The baseline: one input tensor of <paramref name="batch"/> rows made once, Run in a loop.</summary>
-    private static double Loop(string model, int batch, int threads, int seconds)
+    private static (double Wall, double Cpu) Loop(string model, int batch, int threads, int seconds)
     {
         using var options = new SessionOptions { IntraOpNumThreads = threads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         using var session = new InferenceSession(model, options);
@@ -111,7 +111,7 @@ internal static class Program
     }
 
     /// <summary>inference-batch's scoring path without the file: a Run's request over its input buffer, the scorer, the outputs read back.</summary>
-    private static async Task<double> EngineAsync(string model, int batch, int threads, int seconds)
+    private static async Task<(double Wall, double Cpu)> EngineAsync(string model, int batch, int threads, int seconds)
     {
         var options = new JobOptions { Input = "", Output = "", ModelFile = model, IntraOpThreads = threads };
         await using var scorer = await OnnxScorer.OpenAsync(options, CancellationToken.None);
@@ -164,8 +164,11 @@ internal static class Program
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"read rows={rows} wall_s={clock.Elapsed.TotalSeconds:0.00} cpu_us_per_row={used.TotalMicroseconds / rows:0.00}"));
     }
 
-    /// <summary>Rows per second over <paramref name="seconds"/> after a second of warm-up.</summary>
-    private static double Measure(int batch, int seconds, Action run)
+    /// <summary>
+    /// Rows per second of wall time and per second of this process's CPU time, over <paramref name="seconds"/> after
+    /// a second of warm-up (on a shared machine the CPU rate is the steadier of the two).
+    /// </summary>
+    private static (double Wall, double Cpu) Measure(int batch, int seconds, Action run)
     {
         var warm = Stopwatch.StartNew();
         while (warm.Elapsed < TimeSpan.FromSeconds(1))
@@ -174,6 +177,7 @@ internal static class Program
         }
 
         var runs = 0L;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(seconds))
         {
@@ -181,6 +185,7 @@ internal static class Program
             runs++;
         }
 
-        return runs * batch / clock.Elapsed.TotalSeconds;
+        var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        return (runs * batch / clock.Elapsed.TotalSeconds, runs * batch / used.TotalSeconds);
     }
 }
