@@ -68,6 +68,45 @@ public sealed class ResumeTests(IrisServer iris)
     }
 
     [Fact]
+    public async Task Sigterm_StopsWithExit130_AndTheSameCommandResumes()
+    {
+        using var directory = new TempDirectory("batch-resume");
+        var input = IrisRows.WriteCsv(directory.File("in.csv"), 3000);
+        await using var proxy = await ScriptedInferenceServer.StartAsync(iris.Target);
+        string[] Arguments(string output) => BatchRun.Iris(proxy.Target, input, output, "--batch-size", "100", "--chunk-rows", "1000", "--concurrency", "1");
+        var expected = directory.File("expected.csv");
+        await BatchRun.SucceedAsync(Arguments(expected));
+        var calls = proxy.InferCalls;
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        proxy.BeforeInfer = n =>
+        {
+            if (n - calls <= 15)
+            {
+                return Task.CompletedTask;
+            }
+
+            holding.TrySetResult();
+            return held.Task;
+        };
+        var output = directory.File("out.csv");
+
+        await using (var batch = BatchRun.Start(Arguments(output)))
+        {
+            await holding.Task.WaitAsync(TimeSpan.FromSeconds(120));
+            await Wait.UntilAsync(() => CommittedRows(output + ".checkpoint") >= 1000, "a committed chunk");
+            batch.Signal(Signals.Term);
+            Assert.Equal(130, await batch.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains("interrupted: the last checkpoint", batch.Output);
+        }
+
+        proxy.BeforeInfer = _ => Task.CompletedTask;
+        await BatchRun.SucceedAsync(Arguments(output));
+
+        Assert.Equal(await File.ReadAllBytesAsync(expected), await File.ReadAllBytesAsync(output));
+    }
+
+    [Fact]
     public async Task CheckpointOfAnotherJob_IsRefusedWithTheDifference()
     {
         using var directory = new TempDirectory("batch-resume");
