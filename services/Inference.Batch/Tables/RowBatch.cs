@@ -24,9 +24,6 @@ internal sealed class RowBatch : IDisposable
 
     public List<RowError> Errors { get; } = [];
 
-    /// <summary>File rows consumed (mapped or not).</summary>
-    public int RowsRead { get; set; }
-
     public int Count => RowNumbers.Count;
 
     /// <summary>Empties the batch for the next Run (its buffers are kept).</summary>
@@ -40,7 +37,6 @@ internal sealed class RowBatch : IDisposable
         PassThrough.Clear();
         RowNumbers.Clear();
         Errors.Clear();
-        RowsRead = 0;
     }
 
     public void Dispose()

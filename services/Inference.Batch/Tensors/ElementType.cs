@@ -52,9 +52,6 @@ internal static class ElementTypes
         _ => 0,
     };
 
-    public static bool IsFloatingPoint(this ElementType type) =>
-        type is ElementType.Fp16 or ElementType.Bf16 or ElementType.Fp32 or ElementType.Fp64;
-
     public static bool IsInteger(this ElementType type) =>
         type is ElementType.UInt8 or ElementType.UInt16 or ElementType.UInt32 or ElementType.UInt64
             or ElementType.Int8 or ElementType.Int16 or ElementType.Int32 or ElementType.Int64;

@@ -34,12 +34,10 @@ internal sealed class InputTensorBuffer : IDisposable
     public int Rows => _rowEnds.Count;
 
     /// <summary>Elements the current, unfinished row holds so far.</summary>
-    public int PendingElements { get; private set; }
+    private int PendingElements { get; set; }
 
     /// <summary>Elements per row, fixed by the first row for inputs whose rows the model does not size.</summary>
     public int? RowElements { get; private set; }
-
-    public ReadOnlyMemory<byte> Contents => _buffer.AsMemory(0, _length);
 
     /// <summary>The bytes of rows [first, first + count).</summary>
     public ReadOnlyMemory<byte> RowContents(int first, int count)

@@ -20,7 +20,6 @@ internal sealed class OutputTensor
     {
         Name = name;
         Type = type;
-        Shape = shape;
         _contents = contents;
         long total = 1;
         foreach (var dimension in shape)
@@ -47,8 +46,6 @@ internal sealed class OutputTensor
     public string Name { get; }
 
     public ElementType Type { get; }
-
-    public IReadOnlyList<long> Shape { get; }
 
     public int RowElements { get; }
 

@@ -120,7 +120,6 @@ internal sealed class CsvTableReader : TableReader
             batch.RowNumbers.Add(number);
         }
 
-        batch.RowsRead += read;
         return ValueTask.FromResult(read);
     }
 

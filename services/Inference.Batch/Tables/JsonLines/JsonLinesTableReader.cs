@@ -132,7 +132,6 @@ internal sealed class JsonLinesTableReader : TableReader
             batch.RowNumbers.Add(number);
         }
 
-        batch.RowsRead += read;
         return ValueTask.FromResult(read);
     }
 

@@ -70,8 +70,6 @@ internal sealed class ParquetTableReader : TableReader
 
     public override double? Fraction => _groupStarts[^1] == 0 ? 1 : (double)_next / _groupStarts[^1];
 
-    public long TotalRows => _groupStarts[^1];
-
     public override ValueTask<RowRange> ShardRangeAsync(Shard shard, int chunkRows, CancellationToken cancellationToken)
     {
         var groups = _groupStarts.Length - 1;
@@ -133,7 +131,6 @@ internal sealed class ParquetTableReader : TableReader
             batch.RowNumbers.Add(_next + 1);
         }
 
-        batch.RowsRead += read;
         return read;
     }
 
