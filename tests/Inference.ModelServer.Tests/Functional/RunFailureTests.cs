@@ -1,6 +1,6 @@
 using Inference.Client;
 using Inference.Contracts.Oip;
-using Inference.Grpc;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Inference.ModelServer.Tests.Functional;
@@ -21,16 +21,16 @@ public sealed class RunFailureTests
         await using var server = await TestServer.StartAsync(options, logs);
         var request = new ModelInferRequest { ModelName = "fixture" }.AddInput<float>("x", [1f, 2f, 3f], [1, 3]);
 
-        var error = await Assert.ThrowsAsync<GrpcException>(() => server.Client.ModelInferAsync(request));
+        var error = await Assert.ThrowsAsync<CallFailedException>(() => server.Client.ModelInferAsync(request));
 
         Assert.Equal(StatusCode.Internal, error.StatusCode);
-        Assert.StartsWith("model 'fixture' version '1' failed inside ONNX Runtime (error code Fail): ", error.Detail, StringComparison.Ordinal);
-        Assert.Contains("Reshape", error.Detail, StringComparison.Ordinal);
-        Assert.Contains("cannot be reshaped to the requested shape", error.Detail, StringComparison.Ordinal);
-        Assert.DoesNotContain("Exception", error.Detail, StringComparison.Ordinal);
-        Assert.Equal(("fixture", "1"), (ResponseTags.From(error).ModelName, ResponseTags.From(error).ModelVersion));
+        Assert.StartsWith("model 'fixture' version '1' failed inside ONNX Runtime (error code Fail): ", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("Reshape", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("cannot be reshaped to the requested shape", error.Status.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(("fixture", "1"), (error.Tags.ModelName, error.Tags.ModelVersion));
         Assert.Contains(logs.Entries, entry =>
-            entry.Category == typeof(Inference.ModelServer.Execution.InferenceEngine).FullName
+            entry.Category == typeof(Inference.Engine.Execution.InferenceEngine).FullName
             && entry.EventId.Id == 12
             && entry.Level == LogLevel.Error
             && entry.Message.Contains("error code Fail", StringComparison.Ordinal)
@@ -52,11 +52,11 @@ public sealed class RunFailureTests
             .AddInput<float>("a", new float[6], [2, 3])
             .AddInput<float>("b", new float[20], [4, 5]);
 
-        var error = await Assert.ThrowsAsync<GrpcException>(() => server.Client.ModelInferAsync(request));
+        var error = await Assert.ThrowsAsync<CallFailedException>(() => server.Client.ModelInferAsync(request));
 
         Assert.Equal(StatusCode.Internal, error.StatusCode);
-        Assert.Contains("running Add node", error.Detail, StringComparison.Ordinal);
-        Assert.Contains("broadcast", error.Detail, StringComparison.Ordinal);
+        Assert.Contains("running Add node", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("broadcast", error.Status.Detail, StringComparison.Ordinal);
         var answer = await server.Client.ModelInferAsync(new ModelInferRequest { ModelName = "fixture" }
             .AddInput<float>("a", [1f, 2f], [1, 2])
             .AddInput<float>("b", [10f, 20f], [1, 2]));
