@@ -18,7 +18,7 @@ internal static class Program
             Out = Console.Out,
             Error = Console.Error,
             ErrorIsTerminal = !Console.IsErrorRedirected,
-            OpenInProcess = Scoring.OnnxScorer.OpenAsync,
+            OpenInProcess = Scoring.EngineScorer.OpenAsync,
         };
         return await BatchApp.RunAsync(args, context, stop.Token);
 

@@ -2,7 +2,6 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Inference.Batch.Jobs;
 using Inference.Batch.Models;
-using Inference.Batch.Tensors;
 using Inference.Contracts;
 using Inference.Contracts.Oip;
 
@@ -73,12 +72,7 @@ internal sealed class RemoteScorer : IModelScorer
                 note($"{address} did not send the model file's SHA-256 ({InferenceHeaders.ModelSha256}); model_sha256 stays empty");
             }
 
-            scorer.Model = new ModelDescription(
-                name,
-                version,
-                sha256,
-                metadata.Inputs.Select(t => new TensorSpec(t.Name, t.Datatype, t.Shape.ToArray())).ToList(),
-                metadata.Outputs.Select(t => new TensorSpec(t.Name, t.Datatype, t.Shape.ToArray())).ToList());
+            scorer.Model = OipResponses.Describe(metadata, name, version, sha256);
             return scorer;
         }
         catch
@@ -105,44 +99,13 @@ internal sealed class RemoteScorer : IModelScorer
             throw new JobException($"version {version} answered a call pinned to version {Model.Version} of '{Model.Name}'; the output would mix versions");
         }
 
-        if (response.RawOutputContents.Count != response.Outputs.Count)
-        {
-            throw new JobException($"the server answered without raw output contents ({response.Outputs.Count} outputs, {response.RawOutputContents.Count} raw)");
-        }
-
-        var outputs = new OutputTensor[Model.Outputs.Count];
-        for (var i = 0; i < response.Outputs.Count; i++)
-        {
-            var output = response.Outputs[i];
-            var index = IndexOf(output.Name);
-            outputs[index] = new OutputTensor(output.Name, ElementTypes.Parse(output.Datatype), output.Shape.ToArray(), response.RawOutputContents[i], rows);
-        }
-
-        if (Array.IndexOf(outputs, null) is var missing and >= 0)
-        {
-            throw new JobException($"the answer lacks output '{Model.Outputs[missing].Name}'");
-        }
-
-        return new ScoredTensors(outputs, version);
+        return OipResponses.Outputs(Model, response, rows, version);
     }
 
     public ValueTask DisposeAsync()
     {
         _channel.Dispose();
         return ValueTask.CompletedTask;
-    }
-
-    private int IndexOf(string output)
-    {
-        for (var i = 0; i < Model.Outputs.Count; i++)
-        {
-            if (Model.Outputs[i].Name == output)
-            {
-                return i;
-            }
-        }
-
-        throw new JobException($"the answer has output '{output}', which the model's metadata does not list");
     }
 
     private async Task<T> CallAsync<T>(string method, Func<CallOptions, Task<T>> call, CancellationToken cancellationToken)

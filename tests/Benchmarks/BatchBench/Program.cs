@@ -114,7 +114,7 @@ internal static class Program
     private static async Task<(double Wall, double Cpu)> EngineAsync(string model, int batch, int threads, int seconds)
     {
         var options = new JobOptions { Input = "", Output = "", ModelFile = model, IntraOpThreads = threads };
-        await using var scorer = await OnnxScorer.OpenAsync(options, CancellationToken.None);
+        await using var scorer = await EngineScorer.OpenAsync(options, CancellationToken.None);
         var features = (int)scorer.Model.Inputs[0].ElementsPerRow!.Value;
         var columns = Enumerable.Range(0, features).Select(i => $"c{i}").ToList();
         var mapper = RowMapper.Bind(scorer.Model, columns, [new InputMapping(scorer.Model.Inputs[0].Name, [columns[0], columns[^1]], IsRange: true)]);

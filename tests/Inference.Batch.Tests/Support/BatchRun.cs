@@ -12,7 +12,7 @@ internal static class BatchRun
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var context = new JobContext { Out = output, Error = error, ErrorIsTerminal = false, Random = new Random(7), OpenInProcess = Scoring.OnnxScorer.OpenAsync };
+        var context = new JobContext { Out = output, Error = error, ErrorIsTerminal = false, Random = new Random(7), OpenInProcess = Scoring.EngineScorer.OpenAsync };
         var exitCode = await BatchApp.RunAsync(args, context, CancellationToken.None);
         return new ProcessResult(exitCode, output.ToString(), error.ToString());
     }
