@@ -18,8 +18,12 @@ COPY . .
 ARG PROJECT=services/Inference.ModelServer/Inference.ModelServer.csproj
 RUN --mount=type=cache,target=/root/.nuget/packages \
     dotnet publish "$PROJECT" -c Release -o /app -p:UseAppHost=false
+# inference-batch, the chart's batch Job command, in its own folder (its dependencies are not the server's).
+RUN --mount=type=cache,target=/root/.nuget/packages \
+    dotnet publish services/Inference.Batch/Inference.Batch.csproj -c Release -o /app/batch -p:UseAppHost=false
 # Fail the build, not the first request, if the native library is not in the output.
-RUN ls /app/runtimes/linux-*/native/libonnxruntime.so >/dev/null && test -f /app/Inference.ModelServer.dll
+RUN ls /app/runtimes/linux-*/native/libonnxruntime.so >/dev/null && test -f /app/Inference.ModelServer.dll \
+ && test -f /app/batch/inference-batch.dll
 
 FROM ${RUNTIME_IMAGE}
 # The chart runs every container as UID/GID 10001 (runAsNonRoot needs a numeric USER).
