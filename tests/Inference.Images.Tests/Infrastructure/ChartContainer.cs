@@ -1,7 +1,7 @@
 namespace Inference.Images.Tests.Infrastructure;
 
-/// <summary>A container of the rendered chart.</summary>
-internal sealed record ChartContainer(string Image, IReadOnlyList<string> Args, IReadOnlyList<ChartMount> Mounts)
+/// <summary>A container of the rendered chart; <paramref name="Command"/> is null when the image's ENTRYPOINT runs.</summary>
+internal sealed record ChartContainer(string Image, IReadOnlyList<string>? Command, IReadOnlyList<string> Args, IReadOnlyList<ChartMount> Mounts)
 {
     /// <summary>
     /// The chart's flags with the value after each of <paramref name="portFlags"/> replaced by 0: the images run

@@ -23,13 +23,17 @@ internal sealed class ChartRelease
     }
 
     /// <summary>The container <paramref name="container"/> of Deployment <paramref name="deployment"/>.</summary>
-    public ChartContainer Container(string deployment, string container)
+    public ChartContainer Container(string deployment, string container) => Container("Deployment", deployment, container);
+
+    /// <summary>The container <paramref name="container"/> of the workload (Deployment, Job) <paramref name="kind"/> <paramref name="name"/>.</summary>
+    public ChartContainer Container(string kind, string name, string container)
     {
-        var pod = Object("Deployment", deployment)["spec"]!["template"]!["spec"]!;
+        var pod = Object(kind, name)["spec"]!["template"]!["spec"]!;
         var spec = pod["containers"]!.AsArray().Single(c => c!["name"]!.GetValue<string>() == container)!;
         var volumes = pod["volumes"]!.AsArray().ToDictionary(v => v!["name"]!.GetValue<string>(), v => v!.AsObject());
         return new ChartContainer(
             spec["image"]!.GetValue<string>(),
+            spec["command"]?.AsArray().Select(a => a!.GetValue<string>()).ToList(),
             spec["args"]!.AsArray().Select(a => a!.GetValue<string>()).ToList(),
             spec["volumeMounts"]!.AsArray()
                 .Select(m => new ChartMount(m!["mountPath"]!.GetValue<string>(), m["readOnly"]?.GetValue<bool>() ?? false, volumes[m["name"]!.GetValue<string>()]))

@@ -1,9 +1,9 @@
 namespace Inference.Images.Tests.Infrastructure;
 
 /// <summary>
-/// A process started from an image as a container would start it: <c>buildah from</c> the image, then
-/// <c>buildah run --isolation chroot</c> of the image's ENTRYPOINT with the given arguments (as Kubernetes
-/// runs a container with <c>args</c>), as the image's USER, on the host's network, with bind mounts.
+/// A process started from an image as Kubernetes starts a container: <c>buildah from</c> the image, then
+/// <c>buildah run --isolation chroot</c> of the container's <c>command</c> (the image's ENTRYPOINT when the
+/// chart gives none) with the given arguments, as the image's USER, on the host's network, with bind mounts.
 /// </summary>
 internal sealed class ImageContainer : IAsyncDisposable
 {
@@ -14,22 +14,26 @@ internal sealed class ImageContainer : IAsyncDisposable
     private readonly TempDirectory _files;
     private int? _pid;
 
-    private ImageContainer(string container, TempDirectory files, ImageConfig config, ChildProcess process)
+    private ImageContainer(string container, TempDirectory files, ImageConfig config, IReadOnlyList<string> command, ChildProcess process)
     {
         _container = container;
         _files = files;
         Config = config;
+        Command = command;
         Process = process;
     }
 
     public ImageConfig Config { get; }
 
+    /// <summary>What runs: the chart's command or the image's ENTRYPOINT (before the arguments).</summary>
+    public IReadOnlyList<string> Command { get; }
+
     /// <summary>buildah run, whose output is the container's output.</summary>
     public ChildProcess Process { get; }
 
-    /// <summary>The entrypoint's own process (buildah's chroot helpers sit between it and <see cref="Process"/>).</summary>
-    public int Pid => _pid ??= FindEntrypointProcess()
-        ?? throw new InvalidOperationException($"no process running {string.Join(' ', Config.Entrypoint)} below buildah ({Process.Id}):\n{Process.Output}");
+    /// <summary>The command's own process (buildah's chroot helpers sit between it and <see cref="Process"/>).</summary>
+    public int Pid => _pid ??= FindCommandProcess()
+        ?? throw new InvalidOperationException($"no process running {string.Join(' ', Command)} below buildah ({Process.Id}):\n{Process.Output}");
 
     /// <summary>
     /// Starts the chart's container <paramref name="chart"/> with <paramref name="args"/> and the chart's
@@ -47,8 +51,9 @@ internal sealed class ImageContainer : IAsyncDisposable
             run.AddRange(["-v", $"{mount.Host}:{mount.Container}:{(mount.ReadOnly ? "ro" : "rw")}"]);
         }
 
-        run.AddRange([container, "--", .. config.Entrypoint, .. args]);
-        return new ImageContainer(container, files, config, ChildProcess.Start(name, "buildah", run));
+        var command = chart.Command ?? config.Entrypoint;
+        run.AddRange([container, "--", .. command, .. args]);
+        return new ImageContainer(container, files, config, command, ChildProcess.Start(name, "buildah", run));
     }
 
     /// <summary>
@@ -71,17 +76,11 @@ internal sealed class ImageContainer : IAsyncDisposable
                 {
                     var path = Path.Combine(folder, file);
                     File.WriteAllText(path, edit is null ? contents : edit(file, contents));
-                    if (!OperatingSystem.IsWindows())
-                    {
-                        File.SetUnixFileMode(path, WorldReadable & ~(UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute));
-                    }
+                    File.SetUnixFileMode(path, WorldReadable & ~(UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute));
                 }
 
                 // The image's user (not root) reads them, as it reads the kubelet's files (mode 0644 by default).
-                if (!OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(folder, WorldReadable);
-                }
+                File.SetUnixFileMode(folder, WorldReadable);
                 mounts.Add((folder, mount.MountPath, mount.ReadOnly));
             }
             else if (volume["hostPath"]?["path"]?.GetValue<string>() is { } path)
@@ -99,9 +98,9 @@ internal sealed class ImageContainer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Ending the entrypoint lets buildah run exit on its own and remove its run folder (killing
+        // Ending the command lets buildah run exit on its own and remove its run folder (killing
         // buildah itself would leave that behind); killing the tree is the fallback.
-        if (!Process.HasExited && (_pid ?? FindEntrypointProcess()) is { } pid)
+        if (!Process.HasExited && (_pid ?? FindCommandProcess()) is { } pid)
         {
             try
             {
@@ -119,14 +118,14 @@ internal sealed class ImageContainer : IAsyncDisposable
         _files.Dispose();
     }
 
-    private int? FindEntrypointProcess()
+    private int? FindCommandProcess()
     {
         foreach (var pid in ProcFs.Descendants(Process.Id))
         {
             var commandLine = ProcFs.CommandLine(pid);
-            if (commandLine.Count >= Config.Entrypoint.Count
-                && commandLine[0].EndsWith(Config.Entrypoint[0], StringComparison.Ordinal)
-                && commandLine.Skip(1).Take(Config.Entrypoint.Count - 1).SequenceEqual(Config.Entrypoint.Skip(1)))
+            if (commandLine.Count >= Command.Count
+                && commandLine[0].EndsWith(Command[0], StringComparison.Ordinal)
+                && commandLine.Skip(1).Take(Command.Count - 1).SequenceEqual(Command.Skip(1)))
             {
                 return pid;
             }
