@@ -26,7 +26,7 @@ public sealed partial class AlertRuleEvaluationTests
 
     private static readonly string[] RuleCaseFiles = ["three-models.yaml", "sidecar.yaml"];
 
-    [PromtoolFact(rendersChart: true)]
+    [PeerFact(Peers.Promtool, Peers.GoRenderer)]
     public async Task Every_rendered_PrometheusRule_passes_promtool_check_rules()
     {
         var checkedCases = new List<string>();
@@ -39,15 +39,15 @@ public sealed partial class AlertRuleEvaluationTests
             }
 
             var result = await Promtool.CheckRulesAsync(chart.RuleGroups);
-            Assert.True(result.ExitCode == 0, $"{chartCase}: promtool check rules failed:\n{result.StandardOutput}{result.StandardError}");
-            Assert.Contains("SUCCESS: 3 rules found", result.StandardOutput, StringComparison.Ordinal);
+            Assert.True(result.ExitCode == 0, $"{chartCase}: promtool check rules failed:\n{result.Stdout}{result.Stderr}");
+            Assert.Contains("SUCCESS: 3 rules found", result.Stdout, StringComparison.Ordinal);
             checkedCases.Add(chartCase);
         }
 
         Assert.Superset(RuleCaseFiles.ToHashSet(), checkedCases.ToHashSet());
     }
 
-    [PromtoolTheory(rendersChart: true)]
+    [PeerTheory(Peers.Promtool, Peers.GoRenderer)]
     [MemberData(nameof(RuleCases))]
     public async Task WeightsDiverge_fires_when_pods_disagree_for_its_duration(string chartCase)
     {
@@ -86,7 +86,7 @@ public sealed partial class AlertRuleEvaluationTests
         await AssertPassesAsync(chart, cases);
     }
 
-    [PromtoolTheory(rendersChart: true)]
+    [PeerTheory(Peers.Promtool, Peers.GoRenderer)]
     [MemberData(nameof(RuleCases))]
     public async Task VersionMismatch_fires_when_the_counter_appears_or_grows(string chartCase)
     {
@@ -122,7 +122,7 @@ public sealed partial class AlertRuleEvaluationTests
         await AssertPassesAsync(chart, cases);
     }
 
-    [PromtoolTheory(rendersChart: true)]
+    [PeerTheory(Peers.Promtool, Peers.GoRenderer)]
     [MemberData(nameof(RuleCases))]
     public async Task ConfigRejected_fires_for_a_rejected_reload_of_a_pod(string chartCase)
     {
@@ -164,8 +164,8 @@ public sealed partial class AlertRuleEvaluationTests
     private static async Task AssertPassesAsync(RenderedChart chart, AlertTestCase[] cases)
     {
         var result = await Promtool.TestRulesAsync(chart.RuleGroups, cases);
-        Assert.True(result.ExitCode == 0, $"promtool test rules failed:\n{result.StandardOutput}{result.StandardError}");
-        Assert.Contains("SUCCESS", result.StandardOutput, StringComparison.Ordinal);
+        Assert.True(result.ExitCode == 0, $"promtool test rules failed:\n{result.Stdout}{result.Stderr}");
+        Assert.Contains("SUCCESS", result.Stdout, StringComparison.Ordinal);
     }
 
     private static JsonObject Rule(RenderedChart chart, string alert) =>

@@ -10,7 +10,7 @@ public sealed partial class AlertRuleTests
     [GeneratedRegex(@"(?<metric>router_[a-z_]+)\{(?<matchers>[^}]*)\}")]
     private static partial Regex RouterSeries();
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Alert_rules_select_the_series_the_charts_own_router_monitor_scrapes(string chartCase)
     {
@@ -44,11 +44,11 @@ public sealed partial class AlertRuleTests
         }
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Alert_rules_cover_diverging_weights_version_mismatches_and_rejected_configs()
     {
         var chart = await ChartRenderer.RenderYamlAsync(
-            "prometheusRule: {weightDivergenceFor: 7m}\n", Path.Combine(RepositoryPaths.ChartCiFolder, "three-models.yaml"));
+            "prometheusRule: {weightDivergenceFor: 7m}\n", Path.Combine(RepoPaths.ChartCiFolder, "three-models.yaml"));
 
         var rules = Rules(Assert.Single(chart.OfKind("PrometheusRule"))).ToDictionary(r => r["alert"]!.GetValue<string>());
         Assert.Equal(["InferenceRouterConfigRejected", "InferenceRouterVersionMismatch", "InferenceRouterWeightsDiverge"], rules.Keys.Order());
@@ -78,11 +78,11 @@ public sealed partial class AlertRuleTests
         Assert.Contains("{{ $labels.actual }}", rules["InferenceRouterVersionMismatch"]["annotations"]!["summary"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task A_router_selector_in_values_replaces_the_monitor_job()
     {
         var chart = await ChartRenderer.RenderYamlAsync(
-            "prometheusRule: {routerSelector: 'cluster=\"eu-1\",job=\"routers\"'}\n", Path.Combine(RepositoryPaths.ChartCiFolder, "three-models.yaml"));
+            "prometheusRule: {routerSelector: 'cluster=\"eu-1\",job=\"routers\"'}\n", Path.Combine(RepoPaths.ChartCiFolder, "three-models.yaml"));
 
         var expressions = Rules(Assert.Single(chart.OfKind("PrometheusRule"))).Select(r => r["expr"]!.GetValue<string>()).ToList();
         var matchers = expressions.SelectMany(e => RouterSeries().Matches(e)).Select(m => m.Groups["matchers"].Value).ToList();

@@ -22,7 +22,7 @@ public sealed class BatchJobTests
 
     private const string Volumes = "volumes: {input: {persistentVolumeClaim: {claimName: in}}, output: {persistentVolumeClaim: {claimName: out}}}";
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Default_values_render_no_Job()
     {
         var chart = await ChartRenderer.RenderYamlAsync(Iris);
@@ -30,10 +30,10 @@ public sealed class BatchJobTests
         Assert.Empty(chart.OfKind("Job"));
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Remote_Job_is_Indexed_and_scores_its_shard_through_the_router_with_the_version_pinned()
     {
-        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepositoryPaths.ChartCiFolder, "batch-job.yaml"));
+        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, "batch-job.yaml"));
 
         var job = Assert.Single(chart.OfKind("Job"));
         Assert.Equal("prod-inference-batch-nightly", job.Name);
@@ -67,7 +67,7 @@ public sealed class BatchJobTests
         Assert.Equal(chart.Values["securityContext"]!.ToJsonString(), container["securityContext"]!.ToJsonString());
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Without_the_gateway_router_a_remote_Job_calls_the_versions_headless_Service()
     {
         var chart = await ChartRenderer.RenderYamlAsync(Iris + $"router: {{mode: sidecar}}\nbatch: {{enabled: true, model: iris, version: \"2\", {Volumes}}}\n");
@@ -77,7 +77,7 @@ public sealed class BatchJobTests
         Assert.Equal("2", args[args.IndexOf("--version") + 1]);
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Local_Job_with_an_image_artifact_runs_in_the_models_image()
     {
         var chart = await ChartRenderer.RenderYamlAsync(Iris + $"batch: {{enabled: true, engine: local, model: iris, version: \"1\", {Volumes}}}\n");
@@ -89,7 +89,7 @@ public sealed class BatchJobTests
         Assert.DoesNotContain("--address", args);
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Local_Job_with_a_volume_artifact_mounts_the_model_read_only()
     {
         var chart = await ChartRenderer.RenderYamlAsync(Iris + $"batch: {{enabled: true, engine: local, model: iris, version: \"2\", {Volumes}}}\n");
@@ -112,7 +112,7 @@ public sealed class BatchJobTests
         { $"batch: {{enabled: true, model: iris, version: \"1\", completions: 0, {Volumes}}}", "batch.completions: must be >= 1" },
     };
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(Mistakes))]
     public async Task Batch_values_mistakes_are_refused_with_the_reason(string yaml, string reason)
     {

@@ -15,7 +15,7 @@ public sealed partial class ChartStructureTests
     [GeneratedRegex("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")]
     private static partial Regex LabelValue();
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Every_name_is_a_DNS_label_of_at_most_63_characters_and_unique_per_kind(string chartCase)
     {
@@ -46,7 +46,7 @@ public sealed partial class ChartStructureTests
         Assert.Empty(duplicates);
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Each_Deployment_selects_its_own_pods_and_no_other_Deployment_pods(string chartCase)
     {
@@ -62,7 +62,7 @@ public sealed partial class ChartStructureTests
         }
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Services_select_pods_and_target_their_container_ports(string chartCase)
     {
@@ -81,7 +81,7 @@ public sealed partial class ChartStructureTests
         }
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Disruption_budgets_cover_exactly_one_Deployment_each(string chartCase)
     {
@@ -103,7 +103,7 @@ public sealed partial class ChartStructureTests
         Assert.Equal(expected, chart.OfKind("PodDisruptionBudget").Count());
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Network_policies_select_pods_admit_only_named_peers_and_name_real_ports(string chartCase)
     {
@@ -138,7 +138,7 @@ public sealed partial class ChartStructureTests
         }
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Every_Deployment_spreads_its_own_pods_over_every_configured_topology_key(string chartCase)
     {
@@ -167,18 +167,18 @@ public sealed partial class ChartStructureTests
         }
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Topology_spread_can_be_turned_off_per_component()
     {
         var chart = await ChartRenderer.RenderYamlAsync(
-            "modelServer: {topologySpread: {enabled: false}}\n", Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml"));
+            "modelServer: {topologySpread: {enabled: false}}\n", Path.Combine(RepoPaths.ChartCiFolder, "gateway-two-versions.yaml"));
 
         Assert.All(chart.PodTemplates, pod => Assert.Equal(
             pod.Labels["app.kubernetes.io/component"]!.GetValue<string>() == "router",
             pod.Spec.ContainsKey("topologySpreadConstraints")));
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Every_container_has_resources_and_a_locked_down_security_context(string chartCase)
     {
@@ -216,7 +216,7 @@ public sealed partial class ChartStructureTests
         }
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Every_serving_container_has_liveness_and_readiness_probes_on_its_own_ports(string chartCase)
     {
@@ -245,7 +245,7 @@ public sealed partial class ChartStructureTests
         }
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Autoscalers_scale_rendered_Deployments_that_leave_replicas_to_them(string chartCase)
     {
@@ -262,7 +262,7 @@ public sealed partial class ChartStructureTests
         }
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Monitors_select_rendered_Services_and_scrape_their_named_ports(string chartCase)
     {
@@ -283,7 +283,7 @@ public sealed partial class ChartStructureTests
         }
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Notes_render_and_name_every_model_version(string chartCase)
     {

@@ -35,7 +35,7 @@ public sealed partial class DashboardTests
     [GeneratedRegex(@"[^a-zA-Z0-9_]")]
     private static partial Regex NotInRecordName();
 
-    private static string DashboardPath => Path.Combine(RepositoryPaths.Chart, "dashboards", "inference.json");
+    private static string DashboardPath => Path.Combine(RepoPaths.Chart, "dashboards", "inference.json");
 
     [Fact]
     public void Every_query_uses_a_metric_the_services_export_and_every_designed_metric_is_shown()
@@ -55,7 +55,7 @@ public sealed partial class DashboardTests
         }
     }
 
-    [PromtoolFact]
+    [PeerFact(Peers.Promtool)]
     public async Task Every_query_is_valid_PromQL_with_the_variables_filled_in()
     {
         var queries = Queries().ToList();
@@ -67,8 +67,8 @@ public sealed partial class DashboardTests
 
         var result = await Promtool.CheckRulesAsync([new JsonObject { ["name"] = "inference-dashboard", ["rules"] = rules }]);
 
-        Assert.True(result.ExitCode == 0, $"promtool check rules failed:\n{result.StandardOutput}{result.StandardError}");
-        Assert.Contains($"SUCCESS: {queries.Count} rules found", result.StandardOutput, StringComparison.Ordinal);
+        Assert.True(result.ExitCode == 0, $"promtool check rules failed:\n{result.Stdout}{result.Stderr}");
+        Assert.Contains($"SUCCESS: {queries.Count} rules found", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -103,10 +103,10 @@ public sealed partial class DashboardTests
         Assert.Equal("heatmap", heatmap["targets"]![0]!["format"]!.GetValue<string>());
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Dashboard_ConfigMap_carries_the_file_for_the_Grafana_sidecar()
     {
-        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepositoryPaths.ChartCiFolder, "three-models.yaml"));
+        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, "three-models.yaml"));
 
         var configMap = chart.Single("ConfigMap", "prod-inference-dashboard");
         Assert.Equal("1", configMap.Labels["grafana_dashboard"]!.GetValue<string>());

@@ -7,7 +7,7 @@ namespace Inference.Helm.Tests;
 /// <summary>The model server workloads: one per version, run as the design's command line says.</summary>
 public sealed class ModelServerTests
 {
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Each_model_version_has_exactly_one_Deployment_and_one_headless_Service(string chartCase)
     {
@@ -27,7 +27,7 @@ public sealed class ModelServerTests
         Assert.Equal(versions.Count, ModelServerObjects(chart, "Service").Count());
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Model_server_runs_with_the_designed_command_line(string chartCase)
     {
@@ -50,7 +50,7 @@ public sealed class ModelServerTests
         }
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Model_file_comes_from_the_configured_artifact_source(string chartCase)
     {
@@ -100,10 +100,10 @@ public sealed class ModelServerTests
         }
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Versions_get_their_own_replicas_and_resources_over_the_shared_defaults()
     {
-        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml"));
+        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, "gateway-two-versions.yaml"));
 
         var v1 = Assert.Single(ModelServerObjects(chart, "Deployment", "iris", "1"));
         var v2 = Assert.Single(ModelServerObjects(chart, "Deployment", "iris", "2"));
@@ -115,10 +115,10 @@ public sealed class ModelServerTests
         Assert.Equal("1Gi", ModelServerContainer(chart, "iris", "1")["resources"]!["limits"]!["memory"]!.GetValue<string>());
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task A_version_can_opt_out_of_autoscaling_that_the_others_use()
     {
-        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepositoryPaths.ChartCiFolder, "three-models.yaml"));
+        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, "three-models.yaml"));
 
         var autoscaled = chart.OfKind("HorizontalPodAutoscaler").Select(h => h.Spec["scaleTargetRef"]!["name"]!.GetValue<string>()).ToHashSet();
         foreach (var (model, version, _) in chart.ModelVersions)
@@ -135,10 +135,10 @@ public sealed class ModelServerTests
         Assert.Equal((2, 12), ((int)iris2.Spec["minReplicas"]!.GetValue<double>(), (int)iris2.Spec["maxReplicas"]!.GetValue<double>()));
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Native_grpc_probes_check_readiness_on_the_health_service_and_liveness_stays_on_healthz()
     {
-        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepositoryPaths.ChartCiFolder, "sidecar.yaml"));
+        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, "sidecar.yaml"));
         Assert.Equal("grpc", chart.Values["modelServer"]!["probes"]!["type"]!.GetValue<string>());
 
         var (model, version, _) = chart.ModelVersions.First();
@@ -156,7 +156,7 @@ public sealed class ModelServerTests
         Assert.Equal(("/healthz", "http"), (liveness["httpGet"]!["path"]!.GetValue<string>(), liveness["httpGet"]!["port"]!.GetValue<string>()));
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task A_downloaded_model_is_requested_as_ephemeral_storage_and_the_limit_covers_every_emptyDir(string chartCase)
     {
@@ -179,7 +179,7 @@ public sealed class ModelServerTests
         }
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Ephemeral_storage_follows_the_volume_sizes_and_resources_can_override_it()
     {
         var chart = await ChartRenderer.RenderYamlAsync(DownloadedVersions + """
@@ -198,10 +198,10 @@ public sealed class ModelServerTests
         Assert.Equal("512Mi", own["requests"]!["memory"]!.GetValue<string>());
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Long_versions_get_shortened_names_that_stay_distinct()
     {
-        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepositoryPaths.ChartCiFolder, "three-models.yaml"));
+        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, "three-models.yaml"));
 
         const string longVersion = "2024-09-gradient-boosted-with-calibrated-probabilities";
         var deployment = Assert.Single(ModelServerObjects(chart, "Deployment", "churn", longVersion));
@@ -212,7 +212,7 @@ public sealed class ModelServerTests
         Assert.NotEqual(deployment.Name, Assert.Single(ModelServerObjects(chart, "Deployment", "churn", "2024.09")).Name);
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Graceful_stop_fits_the_routers_health_and_DNS_settings(string chartCase)
     {
@@ -238,7 +238,7 @@ public sealed class ModelServerTests
         }
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Drain_delay_follows_the_router_health_interval_and_timeout()
     {
         var chart = await ChartRenderer.RenderYamlAsync(OneVersion + """
@@ -254,7 +254,7 @@ public sealed class ModelServerTests
         Assert.Equal(25, (int)Assert.Single(ModelServerObjects(chart, "Deployment", "iris")).Spec["minReadySeconds"]!.GetValue<double>());
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Explicit_drain_values_win_and_a_too_short_grace_period_is_refused()
     {
         var chart = await ChartRenderer.RenderYamlAsync(OneVersion + """

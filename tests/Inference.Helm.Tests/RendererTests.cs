@@ -5,19 +5,16 @@ namespace Inference.Helm.Tests;
 /// <summary>The renderer stands in for helm, so its Helm-compatibility tests (render_test.go) run here too.</summary>
 public sealed class RendererTests
 {
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Renderer_behaves_like_Helm_where_charts_can_tell()
     {
-        if (GoToolchain.Missing is { } missing)
-        {
-            Assert.Fail(missing);
-        }
+        Peers.Require(Peers.GoRenderer);
 
-        var result = await ProcessRunner.RunAsync(
-            GoToolchain.FindGo()!, ["test", "-count=1", "render.go", "render_test.go"], RepositoryPaths.RendererFolder,
-            ChartRenderer.GoEnvironment(), null, TimeSpan.FromMinutes(3), CancellationToken.None);
+        var result = await ChildProcess.RunAsync(
+            HelmTemplate.Go!, ["test", "-count=1", "render.go", "render_test.go"], HelmTemplate.GoEnvironment(),
+            TimeSpan.FromMinutes(3), RepoPaths.HelmRenderer);
 
-        Assert.True(result.ExitCode == 0, $"go test failed:\n{result.StandardOutput}\n{result.StandardError}");
-        Assert.StartsWith("ok", result.StandardOutput);
+        Assert.True(result.ExitCode == 0, $"go test failed:\n{result.Stdout}\n{result.Stderr}");
+        Assert.StartsWith("ok", result.Stdout);
     }
 }

@@ -14,7 +14,7 @@ public sealed class RouterTests
         ["--config", "/etc/inference-router/router.json", "--port", "8080", "--admin-port", "8081", "--admin-token-file", $"{AdminTokenFolder}/{adminTokenKey}",
          "--state-file", "/var/lib/inference-router/state.json", "--drain-delay-ms", "5000"];
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Router_config_is_accepted_by_the_router_and_matches_the_values(string chartCase)
     {
@@ -43,7 +43,7 @@ public sealed class RouterTests
         }
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Router_endpoints_are_the_headless_Services_of_their_versions(string chartCase)
     {
@@ -70,7 +70,7 @@ public sealed class RouterTests
         }
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Router_runs_with_the_designed_flags_its_admin_token_and_a_live_config_mount(string chartCase)
     {
@@ -114,10 +114,10 @@ public sealed class RouterTests
         Assert.DoesNotContain(pod.Annotations, a => a.Key.StartsWith("checksum/", StringComparison.Ordinal));
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Gateway_exposes_grpc_to_callers_and_admin_on_a_separate_Service()
     {
-        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml"));
+        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, "gateway-two-versions.yaml"));
 
         var router = chart.Single("Deployment", "prod-inference-router");
         Assert.Equal(2, (int)router.Spec["replicas"]!.GetValue<double>());
@@ -134,12 +134,12 @@ public sealed class RouterTests
         Assert.True(token.All(char.IsAsciiLetterOrDigit));
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task A_generated_admin_token_puts_no_checksum_on_the_router_pods_so_upgrades_do_not_restart_them()
     {
         // Two renders stand for install and upgrade: each generates a token (the renderer, like
         // `helm template`, has no cluster for lookup), yet the pod template must not change.
-        var gateway = Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml");
+        var gateway = Path.Combine(RepoPaths.ChartCiFolder, "gateway-two-versions.yaml");
         var first = await ChartRenderer.RenderYamlAsync("{}\n", gateway);
         var second = await ChartRenderer.RenderYamlAsync("{}\n", gateway);
 
@@ -149,12 +149,12 @@ public sealed class RouterTests
         Assert.Null(firstPod["metadata"]!["annotations"]);
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task An_admin_token_given_in_values_is_the_Secret_value_and_changing_it_leaves_the_router_pods_unchanged()
     {
         // The router re-reads the mounted token file: a new token must not replace the pods (and
         // lose the admin weights kept on their emptyDirs).
-        var gateway = Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml");
+        var gateway = Path.Combine(RepoPaths.ChartCiFolder, "gateway-two-versions.yaml");
         var chart = await ChartRenderer.RenderYamlAsync("router: {adminToken: {value: s3cret-token}, podAnnotations: {team: ml}}\n", gateway);
         var rotated = await ChartRenderer.RenderYamlAsync("router: {adminToken: {value: n3w-token}, podAnnotations: {team: ml}}\n", gateway);
 
@@ -172,12 +172,12 @@ public sealed class RouterTests
         Assert.DoesNotContain("s3cret-token", pod.ToJsonString(), StringComparison.Ordinal);
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task An_existing_Secret_with_a_custom_key_is_mounted_and_its_key_is_the_token_file()
     {
         var chart = await ChartRenderer.RenderYamlAsync(
             "router: {adminToken: {existingSecret: ops-router-token, existingSecretKey: rotating.token}}\n",
-            Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml"));
+            Path.Combine(RepoPaths.ChartCiFolder, "gateway-two-versions.yaml"));
 
         Assert.Empty(chart.OfKind("Secret"));
         var pod = await RouterPodAsync(chart);
@@ -187,12 +187,12 @@ public sealed class RouterTests
         Assert.Null(RouterPodTemplate(chart)["metadata"]!["annotations"]);
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Persistent_state_uses_a_claim_and_recreates_the_single_router_pod()
     {
         var chart = await ChartRenderer.RenderYamlAsync(
             "router: {replicas: 1, state: {persistence: {enabled: true, size: 32Mi}}}\n",
-            Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml"));
+            Path.Combine(RepoPaths.ChartCiFolder, "gateway-two-versions.yaml"));
 
         var claim = chart.Single("PersistentVolumeClaim", "prod-inference-router-state");
         Assert.Equal("32Mi", claim.Spec["resources"]!["requests"]!["storage"]!.GetValue<string>());
@@ -203,19 +203,19 @@ public sealed class RouterTests
         Assert.Equal(claim.Name, state["persistentVolumeClaim"]!["claimName"]!.GetValue<string>());
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Router_settings_reach_router_json()
     {
-        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepositoryPaths.ChartCiFolder, "three-models.yaml"));
+        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, "three-models.yaml"));
 
         var config = RouterConfigParser.Parse(RouterJson(chart));
         Assert.Equal(TimeSpan.FromSeconds(5), config.DnsRefreshInterval);
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Sidecar_mode_publishes_the_same_router_container_as_the_gateway_for_the_caller_pods()
     {
-        var sidecarValues = Path.Combine(RepositoryPaths.ChartCiFolder, "sidecar.yaml");
+        var sidecarValues = Path.Combine(RepoPaths.ChartCiFolder, "sidecar.yaml");
         var sidecar = await ChartRenderer.RenderAsync(sidecarValues);
         var gateway = await ChartRenderer.RenderYamlAsync("router: {mode: gateway}\n", sidecarValues);
 
@@ -238,11 +238,11 @@ public sealed class RouterTests
         Assert.Equal("checkout", grpcRule["from"]![0]!["podSelector"]!["matchLabels"]!["app.kubernetes.io/name"]!.GetValue<string>());
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Sidecar_mode_without_native_sidecars_publishes_a_regular_container()
     {
         var chart = await ChartRenderer.RenderYamlAsync(
-            "router: {sidecar: {native: false}}\n", Path.Combine(RepositoryPaths.ChartCiFolder, "sidecar.yaml"));
+            "router: {sidecar: {native: false}}\n", Path.Combine(RepoPaths.ChartCiFolder, "sidecar.yaml"));
 
         var pod = await RouterPodAsync(chart);
         var container = Assert.Single(pod.Containers);
@@ -250,13 +250,13 @@ public sealed class RouterTests
         Assert.Empty(pod.InitContainers);
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Chart_README_shows_the_rendered_sidecar_container()
     {
         // The README's example: ci/sidecar.yaml installed as release checkout-models in namespace shop.
-        var chart = await ChartRenderer.RenderAsync("checkout-models", "shop", Path.Combine(RepositoryPaths.ChartCiFolder, "sidecar.yaml"));
+        var chart = await ChartRenderer.RenderAsync("checkout-models", "shop", Path.Combine(RepoPaths.ChartCiFolder, "sidecar.yaml"));
         var data = chart.Single("ConfigMap", "checkout-models-inference-router-sidecar").Object["data"]!;
-        var readme = (await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Chart, "README.md"))).ReplaceLineEndings("\n");
+        var readme = (await File.ReadAllTextAsync(Path.Combine(RepoPaths.Chart, "README.md"))).ReplaceLineEndings("\n");
 
         // Inside the example Deployment, both lists sit under spec.template.spec.
         foreach (var key in new[] { "initContainers.yaml", "volumes.yaml" })
@@ -267,7 +267,7 @@ public sealed class RouterTests
         }
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Network_policy_admits_the_router_pods_to_the_model_servers(string chartCase)
     {

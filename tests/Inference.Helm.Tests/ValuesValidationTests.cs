@@ -50,7 +50,7 @@ public sealed class ValuesValidationTests
         { Iris.Replace("{image: {repository: r/iris, tag: \"2\"}}", "{download: {url: \"https://x/m.onnx\", sha256: \"" + new string('a', 64) + "\"}}") + "modelServer: {downloadVolumeSizeLimit: 2 GB}\n", "\"2 GB\" is not a size the chart can add up" },
     };
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [InlineData("1", 1.0)]
     [InlineData("3", 3.0)]
     [InlineData("\"25%\"", "25%")]
@@ -64,7 +64,7 @@ public sealed class ValuesValidationTests
         Assert.All(budgets, b => Assert.Equal(expected.ToString(), b.Spec["maxUnavailable"]!.ToString()));
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(Mistakes))]
     public async Task Mistakes_in_values_fail_rendering_with_a_reason(string values, string reason)
     {
@@ -73,7 +73,7 @@ public sealed class ValuesValidationTests
         Assert.Contains(reason, error.Message);
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task The_valid_base_of_those_mistakes_renders()
     {
         var chart = await ChartRenderer.RenderYamlAsync(Iris);
@@ -81,7 +81,7 @@ public sealed class ValuesValidationTests
         Assert.Equal(2, ModelServerTests.ModelServerObjects(chart, "Deployment", "iris").Count());
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Default_values_deploy_nothing_and_say_so()
     {
         var chart = await ChartRenderer.RenderAsync();
@@ -90,7 +90,7 @@ public sealed class ValuesValidationTests
         Assert.Contains("No models are defined, so nothing was deployed.", chart.Notes);
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task A_null_in_an_override_file_retires_a_version()
     {
         var chart = await ChartRenderer.RenderYamlAsync(
@@ -102,19 +102,19 @@ public sealed class ValuesValidationTests
                 versions:
                   "1": null
             """,
-            Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml"));
+            Path.Combine(RepoPaths.ChartCiFolder, "gateway-two-versions.yaml"));
 
         Assert.Empty(ModelServerTests.ModelServerObjects(chart, "Deployment", "iris", "1"));
         Assert.Single(ModelServerTests.ModelServerObjects(chart, "Deployment", "iris", "2"));
         Assert.DoesNotContain("inference-iris-v1.", RouterTests.RouterJson(chart));
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task The_schema_and_the_ci_examples_the_chart_ships_exist()
     {
         string[] expected = ["gateway-two-versions.yaml", "sidecar.yaml", "three-models.yaml"];
-        Assert.All(expected, f => Assert.True(File.Exists(Path.Combine(RepositoryPaths.ChartCiFolder, f)), $"ci/{f} is missing"));
-        using var schema = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Chart, "values.schema.json")));
+        Assert.All(expected, f => Assert.True(File.Exists(Path.Combine(RepoPaths.ChartCiFolder, f)), $"ci/{f} is missing"));
+        using var schema = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Chart, "values.schema.json")));
         Assert.Equal("http://json-schema.org/draft-07/schema#", schema.RootElement.GetProperty("$schema").GetString());
     }
 }

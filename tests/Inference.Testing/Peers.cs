@@ -19,6 +19,12 @@ public static class Peers
     /// <summary>python3-scipy (with numpy): reference values for statistics.</summary>
     public const string PythonScipy = "python3-scipy";
 
+    /// <summary>golang-go with Sprig and yaml.v3: the chart renderer (<see cref="HelmTemplate"/>).</summary>
+    public const string GoRenderer = "golang-go";
+
+    /// <summary>prometheus: its promtool checks PromQL and evaluates alert rules.</summary>
+    public const string Promtool = "prometheus";
+
     private static readonly Dictionary<string, Lazy<string?>> s_probes = new(StringComparer.Ordinal)
     {
         [PythonGrpc] = new(() => PythonModules.Missing("grpc, grpc_tools.protoc", "python3-grpcio and python3-grpc-tools")),
@@ -27,6 +33,8 @@ public static class Peers
         [OnnxTestData] = new(() => Directory.Exists(OnnxTestDataDirectory)
             ? null
             : $"ONNX backend test data not found at {OnnxTestDataDirectory} (install libonnx-testdata)"),
+        [GoRenderer] = new(() => HelmTemplate.Missing is { } reason ? $"cannot render the chart: {reason}" : null),
+        [Promtool] = new(() => MissingExecutable("promtool", "prometheus")),
     };
 
     /// <summary>CI sets INFERENCE_REQUIRE_PEERS=1: a missing peer is then a failure, not a skip.</summary>
@@ -88,7 +96,7 @@ public static class Peers
         }
     }
 
-    /// <summary>Whether an executable is on PATH (or is an existing absolute path).</summary>
+    /// <summary>Why an executable is not here (not on PATH, or no such absolute path), or null when it is.</summary>
     public static string? MissingExecutable(string name, string package)
     {
         if (Path.IsPathRooted(name))
@@ -96,15 +104,22 @@ public static class Peers
             return File.Exists(name) ? null : $"{name} not found (install {package})";
         }
 
+        return FindExecutable(name) is null ? $"{name} not found on PATH (install {package})" : null;
+    }
+
+    /// <summary>The first file named <paramref name="name"/> in a PATH directory, or null.</summary>
+    public static string? FindExecutable(string name)
+    {
         var path = Environment.GetEnvironmentVariable("PATH") ?? "";
         foreach (var directory in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
-            if (File.Exists(Path.Combine(directory, name)))
+            var candidate = Path.Combine(directory, name);
+            if (File.Exists(candidate))
             {
-                return null;
+                return candidate;
             }
         }
 
-        return $"{name} not found on PATH (install {package})";
+        return null;
     }
 }

@@ -35,6 +35,12 @@ public static class RepoPaths
 
     public static string Chart => File("helm", "inference");
 
+    /// <summary>The chart's example values files (helm/inference/ci).</summary>
+    public static string ChartCiFolder => File("helm", "inference", "ci");
+
+    /// <summary>tests/helm: the chart renderer's sources.</summary>
+    public static string HelmRenderer => File("tests", "helm");
+
     /// <summary>An assembly built next to the running tests (project references copy executables there).</summary>
     public static string Built(string assemblyFile) => System.IO.Path.Combine(AppContext.BaseDirectory, assemblyFile);
 }

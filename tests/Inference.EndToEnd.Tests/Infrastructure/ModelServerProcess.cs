@@ -40,8 +40,8 @@ internal sealed partial class ModelServerProcess : IAsyncDisposable
     /// <summary>A client talking to this server directly (not through the router).</summary>
     public OipTestClient Client { get; }
 
-    /// <summary>Starts <paramref name="assembly"/> (default: the build next to the tests) and waits until the model is warm.</summary>
-    public static async Task<ModelServerProcess> StartAsync(string version, string? assembly = null, params string[] extraArguments)
+    /// <summary>Starts the model server built next to the tests and waits until the model is warm.</summary>
+    public static async Task<ModelServerProcess> StartAsync(string version, params string[] extraArguments)
     {
         string[] arguments =
         [
@@ -52,7 +52,7 @@ internal sealed partial class ModelServerProcess : IAsyncDisposable
             "--intra-op-threads", "1", "--max-in-flight", "64", "--queue-timeout-ms", "30000",
             .. extraArguments,
         ];
-        var process = ChildProcess.StartDotnet($"model server iris v{version}", assembly ?? RepoPaths.BuiltModelServer, arguments);
+        var process = ChildProcess.StartDotnet($"model server iris v{version}", RepoPaths.BuiltModelServer, arguments);
         try
         {
             var listening = await process.WaitForLineAsync(ListeningLine(), StartTimeout);

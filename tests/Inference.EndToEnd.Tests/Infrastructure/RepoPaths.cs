@@ -26,10 +26,6 @@ internal static class RepoPaths
 
     public static string IrisExpected(string version) => Path.Combine(Root, "tests", "models", "iris", version, "expected.json");
 
-    public static string ModelServerProject => Path.Combine(Root, "services", "Inference.ModelServer", "Inference.ModelServer.csproj");
-
-    public static string RouterProject => Path.Combine(Root, "router", "Inference.Router", "Inference.Router.csproj");
-
     /// <summary>The executables built next to the tests (project references copy them here).</summary>
     public static string BuiltModelServer => Path.Combine(AppContext.BaseDirectory, "Inference.ModelServer.dll");
 

@@ -12,7 +12,4 @@ internal sealed record RouterLaunch
 
     /// <summary>Pass --state-file (in the router's temp directory, kept across <see cref="RouterProcess.RestartAsync"/>).</summary>
     public bool StateFile { get; init; }
-
-    /// <summary>The router's dll; null for the build next to the tests.</summary>
-    public string? Assembly { get; init; }
 }

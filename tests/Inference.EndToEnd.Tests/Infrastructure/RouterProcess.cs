@@ -69,9 +69,8 @@ internal sealed partial class RouterProcess : IAsyncDisposable
     /// <summary>The --state-file path (written only with <see cref="RouterLaunch.StateFile"/>).</summary>
     public string StateFilePath => _directory.File("state.json");
 
-    /// <summary>Writes <paramref name="config"/> to a temp directory, starts <paramref name="assembly"/> (default: the build next to the tests) and waits for its listening line.</summary>
-    public static Task<RouterProcess> StartAsync(string config, string? assembly = null) =>
-        StartAsync(config, RouterLaunch.Default with { Assembly = assembly });
+    /// <summary>Writes <paramref name="config"/> to a temp directory, starts the router built next to the tests and waits for its listening line.</summary>
+    public static Task<RouterProcess> StartAsync(string config) => StartAsync(config, RouterLaunch.Default);
 
     public static async Task<RouterProcess> StartAsync(string config, RouterLaunch launch)
     {
@@ -199,7 +198,7 @@ internal sealed partial class RouterProcess : IAsyncDisposable
         {
             ["ROUTER_ADMIN_TOKEN"] = launch.Token == AdminTokenSource.Environment ? AdminToken : null,
         };
-        var process = ChildProcess.StartDotnet("router", launch.Assembly ?? RepoPaths.BuiltRouter, arguments, environment);
+        var process = ChildProcess.StartDotnet("router", RepoPaths.BuiltRouter, arguments, environment);
         try
         {
             var listening = await process.WaitForLineAsync(ListeningLine(), StartTimeout);

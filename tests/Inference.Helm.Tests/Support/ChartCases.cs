@@ -10,7 +10,7 @@ public static class ChartCases
         get
         {
             var data = new TheoryData<string> { Defaults };
-            foreach (var file in Directory.EnumerateFiles(RepositoryPaths.ChartCiFolder, "*.yaml").Order(StringComparer.Ordinal))
+            foreach (var file in Directory.EnumerateFiles(RepoPaths.ChartCiFolder, "*.yaml").Order(StringComparer.Ordinal))
             {
                 data.Add(Path.GetFileName(file));
             }
@@ -22,5 +22,5 @@ public static class ChartCases
     internal static Task<RenderedChart> RenderAsync(string chartCase) =>
         chartCase == Defaults
             ? ChartRenderer.RenderAsync()
-            : ChartRenderer.RenderAsync(Path.Combine(RepositoryPaths.ChartCiFolder, chartCase));
+            : ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, chartCase));
 }

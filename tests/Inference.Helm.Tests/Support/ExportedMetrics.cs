@@ -31,9 +31,9 @@ internal static partial class ExportedMetrics
         var instruments = new Dictionary<string, bool>(StringComparer.Ordinal);
         foreach (var folder in SourceFolders)
         {
-            foreach (var file in Directory.EnumerateFiles(Path.Combine(RepositoryPaths.Root, folder), "*.cs", SearchOption.AllDirectories))
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, folder), "*.cs", SearchOption.AllDirectories))
             {
-                var relative = Path.GetRelativePath(RepositoryPaths.Root, file).Split(Path.DirectorySeparatorChar);
+                var relative = Path.GetRelativePath(RepoPaths.Root, file).Split(Path.DirectorySeparatorChar);
                 if (relative.Contains("bin") || relative.Contains("obj"))
                 {
                     continue;

@@ -12,21 +12,8 @@ namespace Inference.Helm.Tests.Support;
 internal static class Promtool
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);
-    private static readonly Lazy<string?> Executable = new(() => ExecutableSearch.OnPath("promtool"));
+    private static readonly Lazy<string?> Executable = new(() => Peers.FindExecutable("promtool"));
     private static readonly JsonSerializerOptions Readable = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    /// <summary>Why promtool cannot run here, or null when it can.</summary>
-    public static string? Missing => Executable.Value is null ? "promtool (Debian package prometheus) is not on PATH" : null;
-
-    /// <summary>
-    /// Why a test that runs promtool (and, when it renders the chart, the Go renderer) is skipped, or
-    /// null: never skipped when peers are required.
-    /// </summary>
-    public static string? SkipReason(bool rendersChart)
-    {
-        var missing = Missing ?? (rendersChart ? GoToolchain.Missing : null);
-        return missing is null || Peers.Required ? null : $"cannot check PromQL: {missing}";
-    }
 
     /// <summary><c>promtool check rules</c> on a rules file of these groups: syntax, types, rule fields; lint findings fail too.</summary>
     public static Task<ProcessResult> CheckRulesAsync(JsonArray groups) => InTemporaryDirectoryAsync(async directory =>
@@ -54,15 +41,8 @@ internal static class Promtool
 
     private static async Task<ProcessResult> InTemporaryDirectoryAsync(Func<string, Task<ProcessResult>> run)
     {
-        var directory = Directory.CreateTempSubdirectory("inference-promtool-");
-        try
-        {
-            return await run(directory.FullName);
-        }
-        finally
-        {
-            directory.Delete(recursive: true);
-        }
+        using var directory = new TempDirectory("promtool");
+        return await run(directory.Path);
     }
 
     private static async Task<string> WriteAsync(string file, JsonObject content)
@@ -73,7 +53,7 @@ internal static class Promtool
 
     private static Task<ProcessResult> RunAsync(string[] arguments, string workingDirectory)
     {
-        var promtool = Executable.Value ?? throw new InvalidOperationException(Missing);
-        return ProcessRunner.RunAsync(promtool, arguments, workingDirectory, null, null, Timeout, CancellationToken.None);
+        var promtool = Executable.Value ?? throw new InvalidOperationException(Peers.Missing(Peers.Promtool));
+        return ChildProcess.RunAsync(promtool, arguments, timeout: Timeout, workingDirectory: workingDirectory);
     }
 }

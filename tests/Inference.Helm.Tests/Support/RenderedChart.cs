@@ -24,9 +24,8 @@ internal sealed class RenderedChart
 
     public string Namespace { get; }
 
-    public static RenderedChart Parse(string json, string release, string ns)
+    public static RenderedChart Parse(JsonObject root, string release, string ns)
     {
-        var root = JsonNode.Parse(json)!.AsObject();
         var manifests = root["manifests"]!.AsArray()
             .Select(m => new Manifest(m!["source"]!.GetValue<string>(), m["object"]!.AsObject()))
             .ToList();

@@ -1,3 +1,0 @@
-namespace Inference.Helm.Tests.Support;
-
-internal sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError);
