@@ -4,6 +4,7 @@ using System.Text.Json;
 using Inference.Contracts.Oip;
 using Inference.Router.Tests.Fakes;
 using Inference.Router.Tests.Infrastructure;
+using Inference.Testing;
 
 namespace Inference.Router.Tests.EndToEnd;
 
@@ -41,13 +42,11 @@ public sealed class OperationsTests : IrisBackendTests
         return results;
     }
 
-    [Theory]
-    [InlineData("builtin")]
-    [InlineData("sockets")]
-    public async Task WeightChangeAndRollback_UnderLoad_NoFailedRequest(string upstreamClient)
+    [Fact]
+    public async Task WeightChangeAndRollback_UnderLoad_NoFailedRequest()
     {
         const string experiment = "iris-v2-rollout";
-        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 90, 10), upstreamClient: upstreamClient);
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 90, 10));
 
         // Two calls kept in flight across both changes: a treatment user on version 2 (the rollback moves
         // that user to control) and a control user on version 1.
@@ -114,15 +113,13 @@ public sealed class OperationsTests : IrisBackendTests
         Client.CallContentAsync(router.GrpcUrl, Infer, new ByteArrayContent(GrpcTestClient.Frame(new ModelInferRequest { ModelName = "iris", Id = "hold-" + user })),
             [new("x-user-id", user)], timeout: TimeSpan.FromMinutes(3));
 
-    private static Task UntilAsync(Func<bool> condition, string what) => Poll.UntilAsync(condition, what, Patience);
+    private static Task UntilAsync(Func<bool> condition, string what) => Wait.UntilAsync(condition, what, (int)Patience.TotalSeconds);
 
-    [Theory]
-    [InlineData("builtin")]
-    [InlineData("sockets")]
-    public async Task ReplicaStopped_UnderLoad_NoFailedRequest(string upstreamClient)
+    [Fact]
+    public async Task ReplicaStopped_UnderLoad_NoFailedRequest()
     {
         await using var second = await FakeOipBackend.StartAsync("iris", "1", replica: "iris-1-b");
-        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url, second.Url], [V2.Url], 100, 0), upstreamClient: upstreamClient);
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url, second.Url], [V2.Url], 100, 0));
         Task? stopping = null;
         var results = await LoadAsync(router.GrpcUrl, workers: 4, perWorker: 100, atProgress: count =>
         {
@@ -152,13 +149,11 @@ public sealed class OperationsTests : IrisBackendTests
         await replica.StopAsync();
     }
 
-    [Theory]
-    [InlineData("builtin")]
-    [InlineData("sockets")]
-    public async Task RefusedEndpoint_IsRetriedOnTheSameVersionAndEjected(string upstreamClient)
+    [Fact]
+    public async Task RefusedEndpoint_IsRetriedOnTheSameVersionAndEjected()
     {
         var closed = ClosedPort();
-        await using var router = await TestRouter.StartAsync(Configs.Iris([$"http://127.0.0.1:{closed}", V1.Url], [V2.Url], 100, 0, extra: """{"healthCheckIntervalSeconds": 0, "ejectionSeconds": 60}"""), upstreamClient: upstreamClient);
+        await using var router = await TestRouter.StartAsync(Configs.Iris([$"http://127.0.0.1:{closed}", V1.Url], [V2.Url], 100, 0, extra: """{"healthCheckIntervalSeconds": 0, "ejectionSeconds": 60}"""));
         for (var i = 0; i < 20; i++)
         {
             var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());
@@ -306,7 +301,8 @@ public sealed class OperationsTests : IrisBackendTests
     [Fact]
     public async Task ConfigReload_ThroughASymlinkSwap_LikeAConfigMap()
     {
-        var directory = TempDirectory.Create();
+        using var scratch = new TempDirectory("router");
+        var directory = scratch.Path;
         Directory.CreateDirectory(Path.Combine(directory, "data-1"));
         File.WriteAllText(Path.Combine(directory, "data-1", "router.json"), Configs.Iris([V1.Url], [V2.Url], 100, 0));
         File.CreateSymbolicLink(Path.Combine(directory, "..data"), "data-1");
@@ -326,7 +322,8 @@ public sealed class OperationsTests : IrisBackendTests
     [Fact]
     public async Task StateFile_KeepsAdminWeightsAcrossRestart_UntilTheFileChangesTheExperiment()
     {
-        var directory = TempDirectory.Create();
+        using var scratch = new TempDirectory("router");
+        var directory = scratch.Path;
         var state = Path.Combine(directory, "state", "router-state.json");
         var config = Configs.Iris([V1.Url], [V2.Url], 90, 10);
         await using (var first = await TestRouter.StartAsync(config, directory: directory, stateFile: state))

@@ -1,100 +1,55 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Inference.Router.Hosting;
+using Inference.Testing;
 
 namespace Inference.Router.Tests.Infrastructure;
 
 /// <summary>
-/// The router executable in its own process, with its own runtime settings (the GC heap limit among
-/// them), started with <c>dotnet exec</c> and known by the addresses of its listening line.
+/// The router executable in its own process, with its own runtime settings (the GC heap limit among them), known by
+/// the addresses of its listening line.
 /// </summary>
-internal sealed partial class RouterProcess : IDisposable
+internal sealed partial class RouterProcess : IAsyncDisposable
 {
-    private readonly System.Text.StringBuilder _errors = new();
+    /// <summary>The admin token the router processes get (ROUTER_ADMIN_TOKEN).</summary>
+    public const string Token = "from-env";
 
-    private RouterProcess(Process process, string grpcUrl, string adminUrl)
+    private RouterProcess(ChildProcess process, string grpcUrl, string adminUrl)
     {
         Process = process;
         GrpcUrl = grpcUrl;
         AdminUrl = adminUrl;
     }
 
-    public Process Process { get; }
+    public ChildProcess Process { get; }
 
     public string GrpcUrl { get; }
 
     public string AdminUrl { get; }
 
-    /// <summary>Starts the router with <paramref name="args"/> (ROUTER_ADMIN_TOKEN=from-env) and waits for its listening line.</summary>
-    public static async Task<RouterProcess> StartAsync(TimeSpan timeout, params string[] args)
+    /// <summary>Starts the router with <paramref name="args"/> and waits for its listening line.</summary>
+    public static async Task<RouterProcess> StartAsync(TimeSpan timeout, IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
-        var process = Start(args);
+        var process = Start(environment, args);
         try
         {
-            using var expiry = new CancellationTokenSource(timeout);
-            while (true)
-            {
-                var line = await process.StandardOutput.ReadLineAsync(expiry.Token) ?? throw new InvalidOperationException("the router exited: " + await process.StandardError.ReadToEndAsync());
-                var match = ListeningLine().Match(line);
-                if (match.Success)
-                {
-                    // Keep draining its output so the router never blocks on a full pipe.
-                    _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-                    var router = new RouterProcess(process, match.Groups["grpc"].Value, match.Groups["admin"].Value);
-                    _ = router.CollectErrorsAsync();
-                    return router;
-                }
-            }
+            var match = await process.WaitForLineAsync(ListeningLine(), timeout);
+            return new RouterProcess(process, match.Groups["grpc"].Value, match.Groups["admin"].Value);
         }
         catch
         {
-            process.Kill(entireProcessTree: true);
-            process.Dispose();
+            await process.DisposeAsync();
             throw;
         }
     }
 
-    /// <summary>What the router wrote to stderr so far (a crash's reason lands there).</summary>
-    public string Errors
-    {
-        get
-        {
-            lock (_errors)
-            {
-                return _errors.ToString();
-            }
-        }
-    }
-
-    private async Task CollectErrorsAsync()
-    {
-        while (await Process.StandardError.ReadLineAsync() is { } line)
-        {
-            lock (_errors)
-            {
-                _errors.AppendLine(line);
-            }
-        }
-    }
+    /// <inheritdoc cref="StartAsync(TimeSpan, IReadOnlyDictionary{string, string?}?, string[])"/>
+    public static Task<RouterProcess> StartAsync(TimeSpan timeout, params string[] args) => StartAsync(timeout, null, args);
 
     /// <summary>Starts the router executable without waiting for anything.</summary>
-    public static Process Start(params string[] args)
+    public static ChildProcess Start(IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add("exec");
-        info.ArgumentList.Add(typeof(RouterHost).Assembly.Location);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["ROUTER_ADMIN_TOKEN"] = "from-env";
-        return Process.Start(info)!;
+        var variables = new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>()) { ["ROUTER_ADMIN_TOKEN"] = Token };
+        return ChildProcess.StartDotnet("router", typeof(RouterHost).Assembly.Location, args, variables);
     }
 
     /// <summary>A line of /proc/&lt;pid&gt;/status in kB (VmRSS, VmHWM), or -1 once the process is gone.</summary>
@@ -111,16 +66,7 @@ internal sealed partial class RouterProcess : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        if (!Process.HasExited)
-        {
-            Process.Kill(entireProcessTree: true);
-            Process.WaitForExit();
-        }
-
-        Process.Dispose();
-    }
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
 
     [GeneratedRegex(@"Now listening: grpc=(?<grpc>http://127\.0\.0\.1:[0-9]+) admin=(?<admin>http://127\.0\.0\.1:[0-9]+)")]
     private static partial Regex ListeningLine();
