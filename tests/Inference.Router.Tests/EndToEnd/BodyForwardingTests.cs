@@ -1,6 +1,8 @@
 using System.Net;
 using Inference.Contracts.Oip;
+using Inference.Router.Tests.Fakes;
 using Inference.Router.Tests.Infrastructure;
+using Inference.Testing;
 
 namespace Inference.Router.Tests.EndToEnd;
 
@@ -83,6 +85,61 @@ public sealed class BodyForwardingTests : IrisBackendTests
         Assert.Equal(("from v1", "AAEC/w"), (result.Header("x-backend-note"), result.Header("x-backend-blob-bin")));
         Assert.Equal(("done", "3q2+7w", "0"), (result.Trailer("x-backend-trailer"), result.Trailer("x-backend-trailer-bin"), result.Trailer("grpc-status")));
         Assert.Equal(("1", "control"), (result.Header("x-model-version"), result.Header("x-experiment-group")));
+    }
+
+    [Fact]
+    public async Task LargeResponse_BeyondEveryFlowControlWindow_ArrivesByteForByte()
+    {
+        const int padding = 5 * 1024 * 1024 + 3;
+        V1.ResponsePaddingBytes = padding;
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0));
+
+        var result = await Client.CallRawAsync(router.GrpcUrl, Infer, InferBodies.Random("large-answer", 3 * 1024 * 1024));
+
+        Assert.Equal((0, "1", "control"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
+        var answer = ModelInferResponse.Parser.ParseFrom(result.Payload);
+        Assert.Equal(["echo", "padding"], answer.Outputs.Select(o => o.Name));
+        Assert.True(FakeOipBackend.Padding(padding).AsSpan().SequenceEqual(answer.RawOutputContents[1].Span), "the response differs from the one sent");
+    }
+
+    [Fact]
+    public async Task SlowReader_HoldsTheModelServerBack_ThroughFlowControl_ThenGetsEveryByte()
+    {
+        // 32 MiB answered to a caller that reads nothing at first: the router must not take it all from the model
+        // server and keep it; flow control has to stop the model server's writes until the caller reads.
+        const int padding = 32 * 1024 * 1024;
+        V1.ResponsePaddingBytes = padding;
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0));
+        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
+        using var request = new HttpRequestMessage(HttpMethod.Post, router.GrpcUrl + Infer)
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(InferBodies.Random("slow-reader", 16)),
+        };
+        request.Content.Headers.ContentType = new("application/grpc");
+        request.Headers.TryAddWithoutValidation("te", "trailers");
+        using var response = await invoker.SendAsync(request, CancellationToken.None);
+        await using var body = await response.Content.ReadAsStreamAsync();
+
+        // The model server's writes stop making progress (no change over 50 looks), or it finished writing.
+        long last = -1;
+        var unchanged = 0;
+        await Wait.UntilAsync(() =>
+        {
+            var written = V1.ResponseBytesWritten;
+            unchanged = written == last ? unchanged + 1 : 0;
+            last = written;
+            return unchanged >= 50 || V1.ResponsesWritten > 0;
+        }, "the model server's writes to stop", 120);
+        Assert.True(V1.ResponsesWritten == 0 && V1.ResponseBytesWritten < padding / 4, $"the model server wrote {V1.ResponseBytesWritten} of {padding} bytes to a caller that read none");
+
+        using var copy = new MemoryStream();
+        await body.CopyToAsync(copy);
+        var frame = copy.ToArray();
+        var answer = ModelInferResponse.Parser.ParseFrom(frame.AsSpan(5));
+        Assert.True(FakeOipBackend.Padding(padding).AsSpan().SequenceEqual(answer.RawOutputContents[1].Span), "the response differs from the one sent");
+        Assert.Equal("0", response.TrailingHeaders.GetValues("grpc-status").Single());
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Inference.Router.Tests.Fakes;
 using Inference.Router.Tests.Infrastructure;
 using Inference.Testing;
 
@@ -74,5 +75,34 @@ public sealed class ExecutableTests
         Assert.Equal(2, await process.WaitForExitAsync(Patience));
         Assert.Contains("stderr: error: unknown argument '--frobnicate'", process.Output, StringComparison.Ordinal);
         Assert.Contains("Usage: Inference.Router --config", process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tracing_ContinuesTheCallersTraceToTheModelServer()
+    {
+        // OTEL_EXPORTER_OTLP_ENDPOINT turns tracing on (spans go nowhere here: nothing listens on port 1). The model
+        // server then sees the caller's trace with the router's span as its parent; the rest of the metadata as sent.
+        await using var v1 = await FakeOipBackend.StartAsync("iris", "1");
+        await using var v2 = await FakeOipBackend.StartAsync("iris", "2");
+        v1.RecordBodies = true;
+        using var scratch = new TempDirectory("router");
+        var config = scratch.File("router.json");
+        await File.WriteAllTextAsync(config, Configs.Iris([v1.Url], [v2.Url], 100, 0, extra: """{"healthCheckIntervalSeconds": 0}"""));
+        var environment = new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:1" };
+        await using var router = await RouterProcess.StartAsync(Patience, environment, "--config", config, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0");
+        using var client = new GrpcTestClient();
+        const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        const string CallerSpan = "00f067aa0ba902b7";
+
+        var result = await client.CallRawAsync(router.GrpcUrl, "/inference.GRPCInferenceService/ModelInfer", InferBodies.Random("traced", 16),
+            [new("traceparent", $"00-{TraceId}-{CallerSpan}-01"), new("x-tenant", "acme")]);
+
+        Assert.Equal((0, "1"), (result.Status, result.Header("x-model-version")));
+        Assert.True(v1.RequestHeaders.TryGetValue("traced", out var received), "the call did not reach the model server");
+        var parts = received["traceparent"].Split('-');
+        Assert.Equal(("00", TraceId, "01"), (parts[0], parts[1], parts[3]));
+        Assert.Matches("^[0-9a-f]{16}$", parts[2]);
+        Assert.NotEqual(CallerSpan, parts[2]);
+        Assert.Equal("acme", received["x-tenant"]);
     }
 }

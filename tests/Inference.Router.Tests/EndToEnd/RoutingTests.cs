@@ -172,6 +172,49 @@ public sealed class RoutingTests : IrisBackendTests
     }
 
     [Fact]
+    public async Task CallerDeadline_TravelsToTheModelServer_AndItsExpiryAbandonsTheCallThere()
+    {
+        // The router adds no deadline of its own: grpc-timeout reaches the model server as sent, and when the caller's
+        // deadline passes, its client resets the stream and the router's call to the model server is reset with it.
+        V1.HoldTaggedCalls = true;
+        V1.RecordBodies = true;
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0));
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(router.GrpcUrl);
+        var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+
+        var call = client.ModelInferAsync(new ModelInferRequest { ModelName = "iris", Id = "hold-deadline" }, deadline: DateTime.UtcNow.AddSeconds(5));
+
+        var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await call);
+        Assert.Equal(Grpc.Core.StatusCode.DeadlineExceeded, error.StatusCode);
+        Assert.True(V1.RequestHeaders.TryGetValue("hold-deadline", out var headers), "the call did not reach the model server");
+        Assert.Matches("^[0-9]{1,8}[HMSmun]$", headers.GetValueOrDefault("grpc-timeout", ""));
+        await Wait.UntilAsync(() => V1.AbortedCalls == 1, "the model server's call to be abandoned", 30);
+        await Wait.UntilAsync(async () => await router.MetricAsync("router_requests_total{grpc_code=\"CANCELLED\",model=\"iris\",version=\"1\"}") == 1, "the call to be counted CANCELLED", 30);
+    }
+
+    [Fact]
+    public async Task TwoRoutersInOneProcess_EachExportOnlyTheirOwnCounts()
+    {
+        await using var a = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0));
+        await using var b = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 0, 100));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(0, (await Client.CallAsync(a.GrpcUrl, Infer, Request())).Status);
+        }
+
+        Assert.Equal(0, (await Client.CallAsync(b.GrpcUrl, Infer, Request())).Status);
+
+        var fromA = await a.ScrapeAsync();
+        var fromB = await b.ScrapeAsync();
+        Assert.Equal(3, fromA.Sum("router_requests_total"));
+        Assert.Equal(3, fromA.Find("router_requests_total", ("version", "1")));
+        Assert.Equal(1, fromB.Sum("router_requests_total"));
+        Assert.Equal(1, fromB.Find("router_requests_total", ("version", "2")));
+        Assert.Equal(100, fromA.Find("router_weight", ("group", "control")));
+        Assert.Equal(0, fromB.Find("router_weight", ("group", "control")));
+    }
+
+    [Fact]
     public async Task GzipCompressedRequest_IsPeekedAndForwardedUnchanged()
     {
         await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0));
