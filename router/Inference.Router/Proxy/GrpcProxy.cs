@@ -321,6 +321,14 @@ internal sealed class GrpcProxy
                     break;
                 }
 
+                if (call.Recorded)
+                {
+                    // The whole answer, trailers included, went to the caller: the upstream answered before it had read
+                    // the whole request (an early error status) and stopped taking the rest. Not a failure.
+                    ProxyLog.BodyLeftUnread(_logger, pool.Model, pool.Version, endpoint.DestinationPrefix, error.ToString());
+                    break;
+                }
+
                 var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
                 var clientGone = context.RequestAborted.IsCancellationRequested;
                 if (!clientGone)

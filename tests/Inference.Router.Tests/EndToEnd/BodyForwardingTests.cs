@@ -142,6 +142,23 @@ public sealed class BodyForwardingTests : IrisBackendTests
         Assert.Equal("0", response.TrailingHeaders.GetValues("grpc-status").Single());
     }
 
+    [Fact]
+    public async Task AnswerBeforeTheBodyWasRead_ReachesTheCaller_AndIsNoUpstreamFailure()
+    {
+        // A model server may answer (an error status) while the router is still sending the body, and stop reading it.
+        V1.RejectUnread = 8;
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0));
+
+        var result = await Client.CallRawAsync(router.GrpcUrl, Infer, InferBodies.Random("rejected", 4 * 1024 * 1024));
+
+        Assert.Equal((8, "1", "control"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
+        Assert.Contains("rejects the call unread", result.Message, StringComparison.Ordinal);
+        var metrics = await router.ScrapeAsync();
+        Assert.Equal(1, metrics.Find("router_requests_total", ("grpc_code", "RESOURCE_EXHAUSTED"), ("version", "1")));
+        Assert.False(metrics.HasFamily("router_upstream_failures_total"), "an answered call was counted as an upstream failure");
+        Assert.DoesNotContain(router.Logs.Lines, line => line.StartsWith("Warning:", StringComparison.Ordinal) && line.Contains("GrpcProxy", StringComparison.Ordinal));
+    }
+
     /// <summary>
     /// A request body written in small pieces, each flushed: HttpClient sends every write as its own
     /// HTTP/2 DATA frame, so the frame header and the model name arrive split (the first 64 bytes go

@@ -161,6 +161,12 @@ public sealed class FakeOipBackend : IAsyncDisposable
         return padding;
     }
 
+    /// <summary>
+    /// When set, ModelInfer answers with this gRPC status at once, without reading the request (as a server that
+    /// rejects a call by its headers does); Kestrel then stops the rest of the body with RST_STREAM.
+    /// </summary>
+    public int? RejectUnread { get; set; }
+
     /// <summary>When set, ModelInfer answers with this gRPC status instead of a result.</summary>
     public int? FailWith { get; set; }
 
@@ -273,6 +279,13 @@ public sealed class FakeOipBackend : IAsyncDisposable
         if (path is not (GrpcHealthCheck or GrpcHealthWatch))
         {
             Interlocked.Increment(ref _requests);
+        }
+
+        if (path == "/inference.GRPCInferenceService/ModelInfer" && RejectUnread is { } rejection)
+        {
+            context.Response.ContentType = "application/grpc";
+            Fail(context.Response, rejection, $"{Replica} rejects the call unread");
+            return;
         }
 
         if (path is not (GrpcHealthCheck or GrpcHealthWatch) && _bodyGate.Closed)
