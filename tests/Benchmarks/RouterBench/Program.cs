@@ -23,7 +23,8 @@ switch (args.FirstOrDefault())
                 context.Cancel = true;
                 stop.TrySetResult();
             });
-            await Task.WhenAny(Console.In.ReadToEndAsync(), stop.Task);
+            // Console.In reads synchronously: on a pool thread, so SIGTERM can end the wait too.
+            await Task.WhenAny(Task.Run(() => Console.In.ReadToEnd()), stop.Task);
         }
 
         return 0;

@@ -56,9 +56,11 @@ done
 
 work="$(mktemp -d)"
 pids=()
+holds=()
+sink_pid=""
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  stop_all
+  [[ -z $sink_pid ]] || { kill "$sink_pid" 2>/dev/null || true; wait "$sink_pid" 2>/dev/null || true; }
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -99,7 +101,7 @@ class Sink(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args): pass
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
 PY
-  pids+=($!)
+  sink_pid=$!
 fi
 
 experiment="bench-rollout"
@@ -127,8 +129,12 @@ start_backend() { # kind model version
   local log="$work/backend-$1-$3.log"
   case $1 in
     fake)
-      dotnet "$bench_dll" backend "$2" "$3" < /dev/zero > "$log" 2>&1 &
+      # The fake backend serves until its standard input closes: a pipe this script holds open (or SIGTERM).
+      mkfifo "$work/backend-$1-$3.in"
+      dotnet "$bench_dll" backend "$2" "$3" < "$work/backend-$1-$3.in" > "$log" 2>&1 &
       backend_pid=$!
+      exec {hold}>"$work/backend-$1-$3.in"
+      holds+=("$hold")
       backend_url="$(wait_line "$log" 'backend listening: ' | sed -E 's/.*listening: //')" ;;
     iris|mlp)
       local model="$root/tests/models/iris/$3/model.onnx"
@@ -198,8 +204,14 @@ CONF
 }
 
 stop_all() {
+  for fd in "${holds[@]}"; do exec {fd}>&-; done
+  holds=()
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   pids=()
 }
 
@@ -243,7 +255,7 @@ verify() { # target
 allocated() {
   local admin; admin="$(admin_of "$1")"
   [[ -n $admin ]] || return 0
-  curl -s "$admin/metrics" | awk '/^dotnet_gc_(heap_total_)?allocated_bytes_total/ { printf "%.0f", $2; exit }'
+  curl -s "$admin/metrics" | awk '/^dotnet_gc_(heap_total_)?allocated_bytes_total/ && !done { printf "%.0f", $2; done = 1 }'
 }
 peak_mb() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 range() { # values... -> "min–max" (one decimal when below 10)
