@@ -11,6 +11,7 @@ using RouterBench;
 //   RouterBench probe <url> <request-file> [--header name=value]... [--expect name=value]... [--count n]
 //                                                  send the request, check grpc-status 0 and the expected metadata
 //   RouterBench router-metrics <admin-url>         check that every call the router counted ended OK
+//   RouterBench hops <url> <request-file> [calls]  thread-pool work items per call of SocketsHttpHandler alone
 switch (args.FirstOrDefault())
 {
     case "backend" when args.Length >= 3:
@@ -48,9 +49,11 @@ switch (args.FirstOrDefault())
         return 0;
     case "probe" when args.Length >= 3:
         return await Probe.RunAsync(args[1], args[2], args[3..]);
+    case "hops" when args.Length is 3 or 4:
+        return await Hops.RunAsync(args[1], args[2], args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 4000);
     case "router-metrics" when args.Length == 2:
         return await Probe.CheckRouterMetricsAsync(args[1]);
     default:
-        await Console.Error.WriteLineAsync("usage: RouterBench backend <model> <version> [port] | request <file> [model] [features] | probe <url> <request-file> [--header k=v] [--expect k=v] [--count n] | router-metrics <admin-url>");
+        await Console.Error.WriteLineAsync("usage: RouterBench backend <model> <version> [port] | request <file> [model] [features] | probe <url> <request-file> [--header k=v] [--expect k=v] [--count n] | router-metrics <admin-url> | hops <url> <request-file> [calls]");
         return 2;
 }

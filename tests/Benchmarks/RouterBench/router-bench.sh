@@ -251,6 +251,12 @@ verify() { # target
       dotnet "$bench_dll" router-metrics "$(admin_of "$1")" >/dev/null || { echo "router-bench: the router ($1) counted failed calls" >&2; exit 1; } ;;
   esac
 }
+# Thread-pool work items a router has run so far (this build exports them; empty otherwise).
+work_items() {
+  local admin; admin="$(admin_of "$1")"
+  [[ -n $admin ]] || return 0
+  curl -s "$admin/metrics" | awk '/^dotnet_thread_pool_work_item_count_total/ && !done { printf "%.0f", $2; done = 1 }'
+}
 # Managed bytes a router allocated so far (from its /metrics, either build's name); empty for other targets.
 allocated() {
   local admin; admin="$(admin_of "$1")"
@@ -314,7 +320,7 @@ JSON
     verify "$target"
   done
 
-  declare -A rps64=() lat1=() alloc=()
+  declare -A rps64=() lat1=() alloc=() items=()
   printf '%-6s %-9s %14s %16s\n' round target "req/s 1x64" "mean µs 1x1"
   for round in $(seq 1 "$rounds"); do
     # Each round starts at a different target, so a noisy neighbour does not always hit the same one.
@@ -325,10 +331,11 @@ JSON
       url="$(url_of "$target")"
       out="$(h2 "$url" 64 "$n64")"; check "$out" "$target"; verify "$target"
       rps64[$round,$target]="$(rps <<<"$out")"
-      before="$(allocated "$target")"
+      before="$(allocated "$target")"; items_before="$(work_items "$target")"
       out="$(h2 "$url" 1 "$n1")"; check "$out" "$target"
-      after="$(allocated "$target")"
+      after="$(allocated "$target")"; items_after="$(work_items "$target")"
       [[ -z $before ]] || alloc[$round,$target]="$(awk -v a="$before" -v b="$after" -v n="$n1" 'BEGIN { printf "%.1f", (b - a) / n / 1024 }')"
+      [[ -z $items_before ]] || items[$round,$target]="$(awk -v a="$items_before" -v b="$items_after" -v n="$n1" 'BEGIN { printf "%.1f", (b - a) / n }')"
       verify "$target"
       lat1[$round,$target]="$(mean_us <<<"$out")"
     done
@@ -355,12 +362,18 @@ JSON
   [[ -z $previous_dll ]] || line+=", previous $(peak_mb "$previous_pid")"
   echo "$line"
   allocs() { for r in $(seq 1 "$rounds"); do echo "${alloc[$r,$1]}"; done; }
+  hops() { for r in $(seq 1 "$rounds"); do echo "${items[$r,$1]}"; done; }
   line="managed allocation per call (KB):      router $(range $(allocs router))"
   [[ -z $previous_dll ]] || line+=", previous $(range $(allocs previous))"
   [[ $tracing == 0 ]] || line+=", traced $(range $(allocs traced))"
   echo "$line"
+  # At one stream a call waits for every hand-off between threads: the router's own count (its runtime metrics,
+  # probes included, which are few), and .NET's HTTP/2 client alone against the same backend, with a body written
+  # once and with the flushes YARP makes for a gRPC body.
+  client_hops="$(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 dotnet "$bench_dll" hops "$direct_url" "$work/request.bin" "$n1" | awk '{ v[$2] = $3 } END { printf "%s written once, %s with the forwarder'"'"'s flushes", v["written-once"], v["forwarder-flushes"] }')"
+  echo "thread-pool work items per call, 1 stream: router $(range $(hops router)); HTTP/2 client alone: $client_hops"
   summary+=("$kind: router/nginx $(range $(ratios router nginx))$([[ -z $previous_dll ]] || echo ", router/previous $(range $(ratios router previous))"); added µs router $(range $(added router)) nginx $(range $(added nginx)); RSS $(peak_mb "$router_pid") MB")
-  unset rps64 lat1 alloc
+  unset rps64 lat1 alloc items
   stop_all
 done
 
