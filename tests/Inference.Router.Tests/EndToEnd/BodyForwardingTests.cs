@@ -1,4 +1,5 @@
 using System.Net;
+using Inference.Contracts;
 using Inference.Contracts.Oip;
 using Inference.Router.Tests.Fakes;
 using Inference.Router.Tests.Infrastructure;
@@ -24,7 +25,7 @@ public sealed class BodyForwardingTests : IrisBackendTests
 
         var result = await Client.CallRawAsync(router.GrpcUrl, Infer, body);
 
-        Assert.Equal((0, "1"), (result.Status, result.Header("x-model-version")));
+        Assert.Equal((0, "1"), (result.Status, result.Header(InferenceHeaders.ModelVersion)));
         Assert.True(V1.Bodies.TryGetValue("large", out var received), "the backend saw no call 'large'");
         Assert.Equal(body.Length, received.Length);
         Assert.True(body.AsSpan().SequenceEqual(received), "the forwarded body differs from the one sent");
@@ -43,7 +44,7 @@ public sealed class BodyForwardingTests : IrisBackendTests
 
         var result = await Client.CallContentAsync(router.GrpcUrl, Infer, content);
 
-        Assert.Equal((0, "1", "control"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
+        Assert.Equal((0, "1", "control"), (result.Status, result.Header(InferenceHeaders.ModelVersion), result.Header(InferenceHeaders.ExperimentGroup)));
         Assert.True(content.Writes > 1, "the body went out in one write");
         Assert.True(V1.Bodies.TryGetValue(id, out var received), $"the backend saw no call '{id}'");
         Assert.True(body.AsSpan().SequenceEqual(received), "the forwarded body differs from the one sent");
@@ -84,7 +85,7 @@ public sealed class BodyForwardingTests : IrisBackendTests
         Assert.Equal("trailers", received["te"]);
         Assert.Equal(("from v1", "AAEC/w"), (result.Header("x-backend-note"), result.Header("x-backend-blob-bin")));
         Assert.Equal(("done", "3q2+7w", "0"), (result.Trailer("x-backend-trailer"), result.Trailer("x-backend-trailer-bin"), result.Trailer("grpc-status")));
-        Assert.Equal(("1", "control"), (result.Header("x-model-version"), result.Header("x-experiment-group")));
+        Assert.Equal(("1", "control"), (result.Header(InferenceHeaders.ModelVersion), result.Header(InferenceHeaders.ExperimentGroup)));
     }
 
     [Fact]
@@ -96,7 +97,7 @@ public sealed class BodyForwardingTests : IrisBackendTests
 
         var result = await Client.CallRawAsync(router.GrpcUrl, Infer, InferBodies.Random("large-answer", 3 * 1024 * 1024));
 
-        Assert.Equal((0, "1", "control"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
+        Assert.Equal((0, "1", "control"), (result.Status, result.Header(InferenceHeaders.ModelVersion), result.Header(InferenceHeaders.ExperimentGroup)));
         var answer = ModelInferResponse.Parser.ParseFrom(result.Payload);
         Assert.Equal(["echo", "padding"], answer.Outputs.Select(o => o.Name));
         Assert.True(FakeOipBackend.Padding(padding).AsSpan().SequenceEqual(answer.RawOutputContents[1].Span), "the response differs from the one sent");
@@ -151,7 +152,7 @@ public sealed class BodyForwardingTests : IrisBackendTests
 
         var result = await Client.CallRawAsync(router.GrpcUrl, Infer, InferBodies.Random("rejected", 4 * 1024 * 1024));
 
-        Assert.Equal((8, "1", "control"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
+        Assert.Equal((8, "1", "control"), (result.Status, result.Header(InferenceHeaders.ModelVersion), result.Header(InferenceHeaders.ExperimentGroup)));
         Assert.Contains("rejects the call unread", result.Message, StringComparison.Ordinal);
         var metrics = await router.ScrapeAsync();
         Assert.Equal(1, metrics.Find("router_requests_total", ("grpc_code", "RESOURCE_EXHAUSTED"), ("version", "1")));

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Inference.Contracts;
 using Inference.Contracts.Oip;
 using Inference.Router.Tests.Fakes;
 using Inference.Router.Tests.Infrastructure;
@@ -70,7 +71,7 @@ public sealed class DnsResolutionTests : IAsyncLifetime
 
         _a.HoldTaggedCalls = false;
         var finished = await held;
-        Assert.Equal((0, "1"), (finished.Status, finished.Header("x-model-version")));
+        Assert.Equal((0, "1"), (finished.Status, finished.Header(InferenceHeaders.ModelVersion)));
         Assert.Equal("pod-a", ModelInferResponse.Parser.ParseFrom(finished.Payload).Id);
 
         // Pod a is back, next to pod b.

@@ -1,3 +1,4 @@
+using Inference.Contracts;
 using Inference.Router.Tests.Fakes;
 using Inference.Router.Tests.Infrastructure;
 using Inference.Testing;
@@ -97,7 +98,7 @@ public sealed class ExecutableTests
         var result = await client.CallRawAsync(router.GrpcUrl, "/inference.GRPCInferenceService/ModelInfer", InferBodies.Random("traced", 16),
             [new("traceparent", $"00-{TraceId}-{CallerSpan}-01"), new("x-tenant", "acme")]);
 
-        Assert.Equal((0, "1"), (result.Status, result.Header("x-model-version")));
+        Assert.Equal((0, "1"), (result.Status, result.Header(InferenceHeaders.ModelVersion)));
         Assert.True(v1.RequestHeaders.TryGetValue("traced", out var received), "the call did not reach the model server");
         var parts = received["traceparent"].Split('-');
         Assert.Equal(("00", TraceId, "01"), (parts[0], parts[1], parts[3]));

@@ -1,4 +1,5 @@
 using System.Net;
+using Inference.Contracts;
 using Inference.Contracts.Oip;
 using Inference.Router.Tests.Fakes;
 using Inference.Router.Tests.Infrastructure;
@@ -83,7 +84,7 @@ public sealed class MemoryLimitTests(ITestOutputHelper output)
 
         output.WriteLine($"[{watch.Elapsed.TotalSeconds:F1} s] router RSS {router.StatusKilobytes("VmRSS") / 1024} MB, peak {router.StatusKilobytes("VmHWM") / 1024} MB");
         Assert.False(router.Process.HasExited, "the router died");
-        Assert.All(results, r => Assert.Equal((0, "1"), (r.Status, r.Header("x-model-version"))));
+        Assert.All(results, r => Assert.Equal((0, "1"), (r.Status, r.Header(InferenceHeaders.ModelVersion))));
         using var admin = new HttpClient { BaseAddress = new Uri(router.AdminUrl) };
         Assert.Equal("ok", await admin.GetStringAsync("/healthz"));
         foreach (var client in clients)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Inference.Contracts;
 using Inference.Contracts.Oip;
 using Inference.Router.Tests.Fakes;
 using Inference.Router.Tests.Infrastructure;
@@ -86,8 +87,8 @@ public sealed class OperationsTests : IrisBackendTests
         V2.HoldTaggedCalls = false;
         var treatment = await heldTreatment;
         var control = await heldControl;
-        Assert.Equal((0, "treatment", "2", "iris-2"), (treatment.Status, treatment.Header("x-experiment-group"), treatment.Header("x-model-version"), ModelInferResponse.Parser.ParseFrom(treatment.Payload).Id));
-        Assert.Equal((0, "control", "1", "iris-1"), (control.Status, control.Header("x-experiment-group"), control.Header("x-model-version"), ModelInferResponse.Parser.ParseFrom(control.Payload).Id));
+        Assert.Equal((0, "treatment", "2", "iris-2"), (treatment.Status, treatment.Header(InferenceHeaders.ExperimentGroup), treatment.Header(InferenceHeaders.ModelVersion), ModelInferResponse.Parser.ParseFrom(treatment.Payload).Id));
+        Assert.Equal((0, "control", "1", "iris-1"), (control.Status, control.Header(InferenceHeaders.ExperimentGroup), control.Header(InferenceHeaders.ModelVersion), ModelInferResponse.Parser.ParseFrom(control.Payload).Id));
 
         Assert.All(results, r => Assert.True(r.Result.Status == 0, $"{r.User} failed in phase {r.StartPhase}-{r.EndPhase}: {r.Result.Status} {r.Result.Message}"));
         // Every call that ran inside one phase was assigned by that phase's weights (the contract, computed here).
@@ -157,7 +158,7 @@ public sealed class OperationsTests : IrisBackendTests
         for (var i = 0; i < 20; i++)
         {
             var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());
-            Assert.Equal((0, "1"), (result.Status, result.Header("x-model-version")));
+            Assert.Equal((0, "1"), (result.Status, result.Header(InferenceHeaders.ModelVersion)));
         }
 
         Assert.Equal(0, V2.Requests);
@@ -174,7 +175,7 @@ public sealed class OperationsTests : IrisBackendTests
         var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());
         Assert.Equal(14, result.Status);
         Assert.Contains("model 'iris' version '2'", result.Message, StringComparison.Ordinal);
-        Assert.Equal(("iris", "2", "treatment"), (result.Header("x-model-name"), result.Header("x-model-version"), result.Header("x-experiment-group")));
+        Assert.Equal(("iris", "2", "treatment"), (result.Header(InferenceHeaders.ModelName), result.Header(InferenceHeaders.ModelVersion), result.Header(InferenceHeaders.ExperimentGroup)));
 
         // Ejected now, but nothing says it is unhealthy (no health checks here): panic mode tries it
         // again rather than failing the version for the whole ejection time. It is still refused.
@@ -195,14 +196,14 @@ public sealed class OperationsTests : IrisBackendTests
         var port = ClosedPort();
         await using var router = await TestRouter.StartAsync(Configs.Iris([$"http://127.0.0.1:{port}"], [V2.Url], 100, 0, extra: """{"healthCheckIntervalSeconds": 0, "ejectionSeconds": 600}"""));
         var refused = await Client.CallAsync(router.GrpcUrl, Infer, Request());
-        Assert.Equal((14, "1"), (refused.Status, refused.Header("x-model-version")));
+        Assert.Equal((14, "1"), (refused.Status, refused.Header(InferenceHeaders.ModelVersion)));
         await router.Logs.WaitForAsync(Patience, $"127.0.0.1:{port}", "ejected for 600s");
 
         await using var restarted = await FakeOipBackend.StartAsync("iris", "1", replica: "iris-1-restarted", port: port);
         for (var i = 0; i < 3; i++)
         {
             var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());
-            Assert.Equal((0, "1", "control"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
+            Assert.Equal((0, "1", "control"), (result.Status, result.Header(InferenceHeaders.ModelVersion), result.Header(InferenceHeaders.ExperimentGroup)));
             Assert.Equal("iris-1-restarted", ModelInferResponse.Parser.ParseFrom(result.Payload).Id);
         }
 
@@ -247,17 +248,17 @@ public sealed class OperationsTests : IrisBackendTests
     public async Task ConfigReload_GoodFileApplies_BadFileIsRejectedAndTheRunningConfigStays()
     {
         await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0));
-        Assert.Equal("1", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header("x-model-version"));
+        Assert.Equal("1", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header(InferenceHeaders.ModelVersion));
 
         await router.ReplaceConfigAsync(Configs.Iris([V1.Url], [V2.Url], 0, 100));
         await router.Logs.WaitForAsync(Patience, "Routing revision 2 published", "reloaded");
-        Assert.Equal("2", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header("x-model-version"));
+        Assert.Equal("2", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header(InferenceHeaders.ModelVersion));
 
         await router.ReplaceConfigAsync(Configs.Iris([V1.Url], [V2.Url], 0, 0));
         var line = await router.Logs.WaitForAsync(Patience, "rejected, keeping the running configuration");
         Assert.Contains("all weights are zero", line, StringComparison.Ordinal);
         Assert.Equal(2, router.Revision);
-        Assert.Equal("2", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header("x-model-version"));
+        Assert.Equal("2", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header(InferenceHeaders.ModelVersion));
         Assert.Contains("router_config_reloads_total{result=\"rejected\"} 1", await router.Admin.GetStringAsync("/metrics"), StringComparison.Ordinal);
     }
 
@@ -308,7 +309,7 @@ public sealed class OperationsTests : IrisBackendTests
         File.CreateSymbolicLink(Path.Combine(directory, "..data"), "data-1");
         File.CreateSymbolicLink(Path.Combine(directory, "router.json"), Path.Combine("..data", "router.json"));
         await using var router = await TestRouter.StartAsync("", directory: directory);
-        Assert.Equal("1", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header("x-model-version"));
+        Assert.Equal("1", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header(InferenceHeaders.ModelVersion));
 
         Directory.CreateDirectory(Path.Combine(directory, "data-2"));
         File.WriteAllText(Path.Combine(directory, "data-2", "router.json"), Configs.Iris([V1.Url], [V2.Url], 0, 100));
@@ -316,7 +317,7 @@ public sealed class OperationsTests : IrisBackendTests
         // rename(2) over the old link, as the kubelet does; File.Move follows links to directories.
         Assert.Equal(0, Rename(Path.Combine(directory, "..data_tmp"), Path.Combine(directory, "..data")));
         await router.Logs.WaitForAsync(Patience, "Routing revision 2 published");
-        Assert.Equal("2", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header("x-model-version"));
+        Assert.Equal("2", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header(InferenceHeaders.ModelVersion));
     }
 
     [Fact]

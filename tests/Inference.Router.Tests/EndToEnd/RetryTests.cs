@@ -1,3 +1,4 @@
+using Inference.Contracts;
 using Inference.Contracts.Oip;
 using Inference.Router.Tests.Fakes;
 using Inference.Router.Tests.Infrastructure;
@@ -62,7 +63,7 @@ public sealed class RetryTests : IAsyncLifetime
         var (result, received) = await RefusedOnceAsync(router, body);
 
         Assert.True(body.AsSpan().SequenceEqual(received), "the refused attempt did not carry the whole body");
-        Assert.Equal((0, "1", "control"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
+        Assert.Equal((0, "1", "control"), (result.Status, result.Header(InferenceHeaders.ModelVersion), result.Header(InferenceHeaders.ExperimentGroup)));
         Assert.Equal("iris-1-b", ModelInferResponse.Parser.ParseFrom(result.Payload).Id);
         Assert.True(_fallback.Bodies.TryGetValue("refused", out var forwarded), "the retry did not reach the other endpoint");
         Assert.True(body.AsSpan().SequenceEqual(forwarded), "the retried body differs from the one sent");
@@ -86,7 +87,7 @@ public sealed class RetryTests : IAsyncLifetime
         connection.Drop();
         var result = await call;
 
-        Assert.Equal((0, "1"), (result.Status, result.Header("x-model-version")));
+        Assert.Equal((0, "1"), (result.Status, result.Header(InferenceHeaders.ModelVersion)));
         Assert.Equal("iris-1-b", ModelInferResponse.Parser.ParseFrom(result.Payload).Id);
         Assert.True(_fallback.Bodies.TryGetValue("going-away", out var forwarded), "the retry did not reach the other endpoint");
         Assert.True(body.AsSpan().SequenceEqual(forwarded), "the retried body differs from the one sent");
@@ -102,7 +103,7 @@ public sealed class RetryTests : IAsyncLifetime
         var (result, received) = await RefusedOnceAsync(router, body);
 
         Assert.Equal(body.Length, received.Length);
-        Assert.Equal((14, "1", "control"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
+        Assert.Equal((14, "1", "control"), (result.Status, result.Header(InferenceHeaders.ModelVersion), result.Header(InferenceHeaders.ExperimentGroup)));
         Assert.Contains("refused the stream unprocessed", result.Message, StringComparison.Ordinal);
         Assert.Equal(0, _fallback.Requests);
     }
@@ -122,7 +123,7 @@ public sealed class RetryTests : IAsyncLifetime
 
         var result = await call;
 
-        Assert.Equal((14, "1", "control"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
+        Assert.Equal((14, "1", "control"), (result.Status, result.Header(InferenceHeaders.ModelVersion), result.Header(InferenceHeaders.ExperimentGroup)));
         Assert.Contains(_scripted.Url, result.Message, StringComparison.Ordinal);
         Assert.Equal(0, _fallback.Requests);
         await router.Logs.WaitForAsync(TimeSpan.FromSeconds(10), _scripted.Url, "not retried");

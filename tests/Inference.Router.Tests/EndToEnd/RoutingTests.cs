@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using Google.Protobuf;
+using Inference.Contracts;
 using Inference.Contracts.Oip;
 using Inference.Router.Tests.Infrastructure;
 using Inference.Testing;
@@ -25,10 +26,10 @@ public sealed class RoutingTests : IrisBackendTests
             var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());
             Assert.Equal(0, result.Status);
             var answer = ModelInferResponse.Parser.ParseFrom(result.Payload);
-            Assert.Equal(answer.ModelVersion, result.Header("x-model-version"));
-            Assert.Equal("iris", result.Header("x-model-name"));
-            Assert.Equal("iris-v2-rollout", result.Header("x-experiment"));
-            Assert.Equal(answer.ModelVersion == "1" ? "control" : "treatment", result.Header("x-experiment-group"));
+            Assert.Equal(answer.ModelVersion, result.Header(InferenceHeaders.ModelVersion));
+            Assert.Equal("iris", result.Header(InferenceHeaders.ModelName));
+            Assert.Equal("iris-v2-rollout", result.Header(InferenceHeaders.Experiment));
+            Assert.Equal(answer.ModelVersion == "1" ? "control" : "treatment", result.Header(InferenceHeaders.ExperimentGroup));
             versions[answer.ModelVersion] = versions.GetValueOrDefault(answer.ModelVersion) + 1;
         }
 
@@ -49,9 +50,9 @@ public sealed class RoutingTests : IrisBackendTests
             var fromA = await Client.CallAsync(a.GrpcUrl, Infer, Request(), User(key));
             var fromB = await Client.CallAsync(b.GrpcUrl, Infer, Request(), User(key));
             var again = await Client.CallAsync(a.GrpcUrl, Infer, Request(), User(key));
-            Assert.Equal(expected, fromA.Header("x-experiment-group"));
-            Assert.Equal(expected, fromB.Header("x-experiment-group"));
-            Assert.Equal(expected, again.Header("x-experiment-group"));
+            Assert.Equal(expected, fromA.Header(InferenceHeaders.ExperimentGroup));
+            Assert.Equal(expected, fromB.Header(InferenceHeaders.ExperimentGroup));
+            Assert.Equal(expected, again.Header(InferenceHeaders.ExperimentGroup));
             Assert.Equal(expected == "control" ? "iris-1" : "iris-2", ModelInferResponse.Parser.ParseFrom(fromB.Payload).Id);
         }
     }
@@ -60,22 +61,22 @@ public sealed class RoutingTests : IrisBackendTests
     public async Task Override_PinsGroupEvenAtWeightZero_UnknownGroupIsInvalid()
     {
         await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0));
-        var pinned = await Client.CallAsync(router.GrpcUrl, Infer, Request(), [new("x-experiment-group", "treatment")]);
-        Assert.Equal((0, "treatment", "2"), (pinned.Status, pinned.Header("x-experiment-group"), pinned.Header("x-model-version")));
+        var pinned = await Client.CallAsync(router.GrpcUrl, Infer, Request(), [new(InferenceHeaders.ExperimentGroup, "treatment")]);
+        Assert.Equal((0, "treatment", "2"), (pinned.Status, pinned.Header(InferenceHeaders.ExperimentGroup), pinned.Header(InferenceHeaders.ModelVersion)));
         Assert.Equal("iris-2", ModelInferResponse.Parser.ParseFrom(pinned.Payload).Id);
 
-        var unknown = await Client.CallAsync(router.GrpcUrl, Infer, Request(), [new("x-experiment-group", "nope")]);
+        var unknown = await Client.CallAsync(router.GrpcUrl, Infer, Request(), [new(InferenceHeaders.ExperimentGroup, "nope")]);
         Assert.Equal(3, unknown.Status);
         Assert.Contains("no group 'nope'", unknown.Message, StringComparison.Ordinal);
-        Assert.Equal("iris", unknown.Header("x-model-name"));
+        Assert.Equal("iris", unknown.Header(InferenceHeaders.ModelName));
     }
 
     [Fact]
     public async Task Override_Disallowed_IsIgnored()
     {
         await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0, allowOverride: false));
-        var result = await Client.CallAsync(router.GrpcUrl, Infer, Request(), [new("x-experiment-group", "treatment")]);
-        Assert.Equal((0, "control", "1"), (result.Status, result.Header("x-experiment-group"), result.Header("x-model-version")));
+        var result = await Client.CallAsync(router.GrpcUrl, Infer, Request(), [new(InferenceHeaders.ExperimentGroup, "treatment")]);
+        Assert.Equal((0, "control", "1"), (result.Status, result.Header(InferenceHeaders.ExperimentGroup), result.Header(InferenceHeaders.ModelVersion)));
     }
 
     [Fact]
@@ -83,13 +84,13 @@ public sealed class RoutingTests : IrisBackendTests
     {
         await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0));
         var pinned = await Client.CallAsync(router.GrpcUrl, Infer, Request("2"), User("someone"));
-        Assert.Equal((0, "pinned", "2", "iris-v2-rollout"), (pinned.Status, pinned.Header("x-experiment-group"), pinned.Header("x-model-version"), pinned.Header("x-experiment")));
+        Assert.Equal((0, InferenceHeaders.PinnedGroup, "2", "iris-v2-rollout"), (pinned.Status, pinned.Header(InferenceHeaders.ExperimentGroup), pinned.Header(InferenceHeaders.ModelVersion), pinned.Header(InferenceHeaders.Experiment)));
         Assert.Equal("iris-2", ModelInferResponse.Parser.ParseFrom(pinned.Payload).Id);
 
         var missing = await Client.CallAsync(router.GrpcUrl, Infer, Request("9"));
         Assert.Equal(5, missing.Status);
         Assert.Contains("model 'iris' has no version '9'", missing.Message, StringComparison.Ordinal);
-        Assert.Equal(("iris", "9", "pinned"), (missing.Header("x-model-name"), missing.Header("x-model-version"), missing.Header("x-experiment-group")));
+        Assert.Equal(("iris", "9", InferenceHeaders.PinnedGroup), (missing.Header(InferenceHeaders.ModelName), missing.Header(InferenceHeaders.ModelVersion), missing.Header(InferenceHeaders.ExperimentGroup)));
     }
 
     [Fact]
@@ -100,7 +101,7 @@ public sealed class RoutingTests : IrisBackendTests
         Assert.Equal(0, metadata.Status);
         Assert.Equal("2", Assert.Single(ModelMetadataResponse.Parser.ParseFrom(metadata.Payload).Versions));
         var ready = await Client.CallAsync(router.GrpcUrl, "/inference.GRPCInferenceService/ModelReady", new ModelReadyRequest { Name = "iris", Version = "1" });
-        Assert.Equal((0, "1", "pinned"), (ready.Status, ready.Header("x-model-version"), ready.Header("x-experiment-group")));
+        Assert.Equal((0, "1", InferenceHeaders.PinnedGroup), (ready.Status, ready.Header(InferenceHeaders.ModelVersion), ready.Header(InferenceHeaders.ExperimentGroup)));
         Assert.True(ModelReadyResponse.Parser.ParseFrom(ready.Payload).Ready);
     }
 
@@ -112,7 +113,7 @@ public sealed class RoutingTests : IrisBackendTests
         var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());
         Assert.Equal(13, result.Status);
         Assert.Contains("fails on purpose", result.Message, StringComparison.Ordinal);
-        Assert.Equal(("iris", "1", "iris-v2-rollout", "control"), (result.Header("x-model-name"), result.Header("x-model-version"), result.Header("x-experiment"), result.Header("x-experiment-group")));
+        Assert.Equal(("iris", "1", "iris-v2-rollout", "control"), (result.Header(InferenceHeaders.ModelName), result.Header(InferenceHeaders.ModelVersion), result.Header(InferenceHeaders.Experiment), result.Header(InferenceHeaders.ExperimentGroup)));
         var metrics = await router.Admin.GetStringAsync("/metrics");
         Assert.Contains("grpc_code=\"INTERNAL\"", metrics, StringComparison.Ordinal);
     }
@@ -124,7 +125,7 @@ public sealed class RoutingTests : IrisBackendTests
         var unknown = await Client.CallAsync(router.GrpcUrl, Infer, new ModelInferRequest { ModelName = "tulip" });
         Assert.Equal(5, unknown.Status);
         Assert.Contains("model 'tulip'", unknown.Message, StringComparison.Ordinal);
-        Assert.Equal("tulip", unknown.Header("x-model-name"));
+        Assert.Equal("tulip", unknown.Header(InferenceHeaders.ModelName));
 
         var garbage = await Client.CallRawAsync(router.GrpcUrl, Infer, [0, 0, 0, 0, 4, 0xFF, 0xFF, 0xFF, 0xFF]);
         Assert.Equal(3, garbage.Status);
@@ -225,7 +226,7 @@ public sealed class RoutingTests : IrisBackendTests
         }
 
         var result = await Client.CallRawAsync(router.GrpcUrl, Infer, GrpcTestClient.Frame(compressed.ToArray(), compressed: true), [new("grpc-encoding", "gzip")]);
-        Assert.Equal((0, "2", "pinned"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
+        Assert.Equal((0, "2", InferenceHeaders.PinnedGroup), (result.Status, result.Header(InferenceHeaders.ModelVersion), result.Header(InferenceHeaders.ExperimentGroup)));
         Assert.Equal("iris-2", ModelInferResponse.Parser.ParseFrom(result.Payload).Id);
     }
 
@@ -293,7 +294,7 @@ public sealed class RoutingTests : IrisBackendTests
         // Version 1's endpoint is really a version 2 server: the tag must say who served the call.
         await using var router = await TestRouter.StartAsync(Configs.Iris([V2.Url], [V2.Url], 100, 0));
         var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());
-        Assert.Equal((0, "2", "control"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
+        Assert.Equal((0, "2", "control"), (result.Status, result.Header(InferenceHeaders.ModelVersion), result.Header(InferenceHeaders.ExperimentGroup)));
         Assert.Equal("2", ModelInferResponse.Parser.ParseFrom(result.Payload).ModelVersion);
         var line = await router.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "answered as version '2'", "version '1' was chosen");
         Assert.StartsWith("Warning:", line, StringComparison.Ordinal);
@@ -311,7 +312,7 @@ public sealed class RoutingTests : IrisBackendTests
         for (var i = 0; i < 3; i++)
         {
             var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());
-            Assert.Equal((0, "1-rogue", "control"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
+            Assert.Equal((0, "1-rogue", "control"), (result.Status, result.Header(InferenceHeaders.ModelVersion), result.Header(InferenceHeaders.ExperimentGroup)));
         }
 
         await router.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "answered as version '1-rogue'");

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Threading.Channels;
 using Google.Protobuf;
+using Inference.Contracts;
 using Inference.Contracts.Oip;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -297,8 +298,8 @@ public sealed class FakeOipBackend : IAsyncDisposable
         var (raw, body) = await ReadMessageAsync(context.Request);
         var response = context.Response;
         response.ContentType = "application/grpc";
-        response.Headers["x-model-name"] = Model;
-        response.Headers["x-model-version"] = ReportedVersion;
+        response.Headers[InferenceHeaders.ModelName] = Model;
+        response.Headers[InferenceHeaders.ModelVersion] = ReportedVersion;
         switch (path)
         {
             case GrpcHealthCheck:
