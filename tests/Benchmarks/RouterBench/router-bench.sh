@@ -6,7 +6,8 @@
 # connection (throughput), and prints the router's figures as ratios to the others measured in the same round.
 #
 #   tests/Benchmarks/RouterBench/router-bench.sh [--previous <Inference.Router.dll>] [--backends "fake iris mlp"]
-#                                                [--rounds 2] [--seconds 4] [--tracing]
+#                                                [--rounds 2] [--seconds 4] [--tracing] [--variant NAME=VALUE]…
+#                                                [--server-flags "<model server flags>"]
 #
 # --previous   a router build to compare with (its Inference.Router.dll), e.g. one built from an earlier commit:
 #                git archive <commit> | tar -x -C /tmp/router-previous
@@ -17,6 +18,9 @@
 # --seconds    about how long each h2load run lasts (default 4); the request counts come from a short calibration
 #              against the backend directly, so every target gets the same number of requests
 # --tracing    also a router with tracing on (OTLP over HTTP to a local sink that accepts and drops the spans)
+# --variant    also a router started with this environment variable (repeatable: all go to one "variant" target),
+#              e.g. --variant DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0, to try a runtime setting side by side
+# --server-flags  extra flags for the real model servers, e.g. "--intra-op-threads 1"
 #
 # The router runs an experiment (versions 1 and 2, 90/10, sticky on x-user-id), and every load call carries a user key
 # of the control group, so the measured path includes the SHA-256 assignment; version 2 is a second backend. h2load
@@ -36,6 +40,8 @@ backends="fake iris mlp"
 rounds=2
 seconds=4
 tracing=0
+variant=()
+server_flags=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --previous) previous_dll="$(realpath "$2")"; shift 2 ;;
@@ -43,7 +49,9 @@ while [[ $# -gt 0 ]]; do
     --rounds) rounds="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
     --tracing) tracing=1; shift ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    --variant) variant+=("$2"); shift 2 ;;
+    --server-flags) server_flags="$2"; shift 2 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "router-bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -139,7 +147,8 @@ start_backend() { # kind model version
     iris|mlp)
       local model="$root/tests/models/iris/$3/model.onnx"
       [[ $1 == mlp ]] && model="$work/mlp.onnx"
-      dotnet "$server_dll" --model "$model" --name "$2" --version "$3" --host 127.0.0.1 --port 0 --http-port 0 > "$log" 2>&1 &
+      # shellcheck disable=SC2086 # the flags are words
+      dotnet "$server_dll" --model "$model" --name "$2" --version "$3" --host 127.0.0.1 --port 0 --http-port 0 $server_flags > "$log" 2>&1 &
       backend_pid=$!
       local line http
       line="$(wait_line "$log" 'Listening: grpc=')"
@@ -303,6 +312,7 @@ JSON
   targets="direct nginx router"
   start_router router "$router_dll"
   if [[ -n $previous_dll ]]; then start_router previous "$previous_dll"; targets+=" previous"; fi
+  if [[ ${#variant[@]} -gt 0 ]]; then start_router variant "$router_dll" "${variant[@]}"; targets+=" variant"; fi
   if [[ $tracing == 1 ]]; then
     start_router traced "$router_dll" OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
     targets+=" traced"
@@ -354,9 +364,11 @@ JSON
   echo "router/nginx req/s at 64 streams:      $(range $(ratios router nginx))"
   [[ -z $previous_dll ]] || echo "router/previous req/s at 64 streams:   $(range $(ratios router previous))"
   [[ $tracing == 0 ]] || echo "traced/router req/s at 64 streams:     $(range $(ratios traced router))"
+  [[ ${#variant[@]} == 0 ]] || echo "variant/router req/s at 64 streams:    $(range $(ratios variant router)) (${variant[*]})"
   line="added latency at 1 stream (µs):        router $(range $(added router)), nginx $(range $(added nginx))"
   [[ -z $previous_dll ]] || line+=", previous $(range $(added previous))"
   [[ $tracing == 0 ]] || line+=", traced $(range $(added traced))"
+  [[ ${#variant[@]} == 0 ]] || line+=", variant $(range $(added variant))"
   echo "$line"
   line="RSS peak (MB):                         router $(peak_mb "$router_pid")"
   [[ -z $previous_dll ]] || line+=", previous $(peak_mb "$previous_pid")"
@@ -371,7 +383,9 @@ JSON
   # probes included, which are few), and .NET's HTTP/2 client alone against the same backend, with a body written
   # once and with the flushes YARP makes for a gRPC body.
   client_hops="$(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 dotnet "$bench_dll" hops "$direct_url" "$work/request.bin" "$n1" | awk '{ v[$2] = $3 } END { printf "%s written once, %s with the forwarder'"'"'s flushes", v["written-once"], v["forwarder-flushes"] }')"
-  echo "thread-pool work items per call, 1 stream: router $(range $(hops router)); HTTP/2 client alone: $client_hops"
+  line="thread-pool work items per call, 1 stream: router $(range $(hops router))"
+  [[ ${#variant[@]} == 0 ]] || line+=", variant $(range $(hops variant))"
+  echo "$line; HTTP/2 client alone: $client_hops"
   summary+=("$kind: router/nginx $(range $(ratios router nginx))$([[ -z $previous_dll ]] || echo ", router/previous $(range $(ratios router previous))"); added µs router $(range $(added router)) nginx $(range $(added nginx)); RSS $(peak_mb "$router_pid") MB")
   unset rps64 lat1 alloc items
   stop_all
