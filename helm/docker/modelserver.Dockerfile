@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# Inference.ModelServer on the ASP.NET Core runtime, with ONNX Runtime's native library.
+# Inference.ModelServer on the ASP.NET Core runtime, with ONNX Runtime's native library (from the
+# Microsoft.ML.OnnxRuntime NuGet package).
 # Build from the repository root:
 #   docker build -f helm/docker/modelserver.Dockerfile -t inference/modelserver:0.1.0 .
 # Run (the model is mounted, or baked in with model.Dockerfile):
@@ -12,19 +13,17 @@ ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
 ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0
 
 FROM ${SDK_IMAGE} AS build
-# The build of the ONNX binding fetches libonnxruntime.so.1 for this architecture from the
-# onnxruntime-node npm package (checked against a pinned SHA-256), so the SDK stage needs npm.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends nodejs npm \
- && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 ARG PROJECT=services/Inference.ModelServer/Inference.ModelServer.csproj
 RUN --mount=type=cache,target=/root/.nuget/packages \
-    --mount=type=cache,target=/root/.npm \
     dotnet publish "$PROJECT" -c Release -o /app -p:UseAppHost=false
+# inference-batch, the chart's batch Job command, in its own folder (its dependencies are not the server's).
+RUN --mount=type=cache,target=/root/.nuget/packages \
+    dotnet publish services/Inference.Batch/Inference.Batch.csproj -c Release -o /app/batch -p:UseAppHost=false
 # Fail the build, not the first request, if the native library is not in the output.
-RUN test -f /app/libonnxruntime.so.1 && test -f /app/Inference.ModelServer.dll
+RUN ls /app/runtimes/linux-*/native/libonnxruntime.so >/dev/null && test -f /app/Inference.ModelServer.dll \
+ && test -f /app/batch/inference-batch.dll
 
 FROM ${RUNTIME_IMAGE}
 # The chart runs every container as UID/GID 10001 (runAsNonRoot needs a numeric USER).

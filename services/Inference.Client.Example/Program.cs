@@ -1,9 +1,10 @@
 using System.Globalization;
 using Inference.Client.Example;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Inference.Client;
+using Inference.Contracts;
 using Inference.Contracts.Oip;
-using Inference.Grpc;
-using Inference.Grpc.Client;
 
 // Usage: Inference.Client.Example [--address http://127.0.0.1:8080] [--model iris] [--users 12]
 //                                 [--user-prefix user-] [--version <pin>] [--group <override>]
@@ -21,7 +22,7 @@ if (options is null)
 }
 
 using var channel = GrpcChannel.ForAddress(options.Address);
-var client = new InferenceClient(channel);
+var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
 string[] species = ["setosa", "versicolor", "virginica"];
 
 // One flower per user, cycling through three typical ones, so each line is easy to check by eye.
@@ -35,27 +36,28 @@ for (var i = 1; i <= options.Users; i++)
     var request = new ModelInferRequest { ModelName = options.Model, ModelVersion = options.Version ?? string.Empty, Id = user }
         .AddInput<float>("input", flower, [1, 4]);
 
-    var headers = new Metadata().Add("x-user-id", user);
+    var headers = new Metadata { { "x-user-id", user } };
     if (options.Group is not null)
     {
-        headers.Add("x-experiment-group", options.Group);
+        headers.Add(InferenceHeaders.ExperimentGroup, options.Group);
     }
 
+    using var call = client.ModelInferAsync(request, headers, deadline: DateTime.UtcNow.AddSeconds(5));
     try
     {
-        var response = await client.ModelInferAsync(request, new CallOptions { Headers = headers, Timeout = TimeSpan.FromSeconds(5) });
-        var label = response.Message.GetOutput<long>("label").Data[0];
-        var probabilities = response.Message.GetOutput<float>("probabilities").Data;
-        var tags = response.Tags;
+        var response = await call;
+        var label = response.GetOutput<long>("label").Data[0];
+        var probabilities = response.GetOutput<float>("probabilities").Data;
+        var tags = await call.GetTagsAsync();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{user}  model={tags.ModelName} version={tags.ModelVersion} experiment={tags.Experiment ?? "-"} group={tags.ExperimentGroup ?? "-"}  " +
             $"-> {species[label]} (p={probabilities[label]:0.000})"));
     }
-    catch (GrpcException ex)
+    catch (RpcException ex)
     {
         failures++;
-        var tags = ResponseTags.From(ex);
-        Console.WriteLine($"{user}  {ex.StatusCode}: {ex.Detail}  (version={tags.ModelVersion ?? "-"} group={tags.ExperimentGroup ?? "-"})");
+        var tags = await call.GetTagsAsync();
+        Console.WriteLine($"{user}  {ex.StatusCode}: {ex.Status.Detail}  (version={tags.ModelVersion ?? "-"} group={tags.ExperimentGroup ?? "-"})");
     }
 }
 

@@ -27,7 +27,7 @@ internal static class Program
             host = ModelServerHost.Build(options);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException
-            or Inference.Onnx.OnnxRuntimeException or DllNotFoundException)
+            or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or DllNotFoundException or TypeInitializationException)
         {
             Console.Error.WriteLine($"Cannot serve model '{options.ModelPath}': {ex.Message}");
             return 1;

@@ -2,26 +2,38 @@
 # Model server benchmark (on demand, not a test).
 #
 # For the example model (tests/models/iris/1) and a generated MLP 512-1024-1024-10, in one run:
-#   1. the floor: session.Run through our ONNX Runtime binding in-process (ModelServerBench floor),
+#   1. the floor: InferenceSession.Run of Microsoft.ML.OnnxRuntime in-process (ModelServerBench floor),
 #      at 1 thread and at the thread count the server runs inferences on;
 #   2. ModelInfer over gRPC against Inference.ModelServer with h2load: unbatched, and with dynamic
 #      batching, each at the server's defaults and "wide" (64 requests admitted at once, batches
 #      of up to 64 rows); at 1 stream, 64 streams on one connection and 4 connections x 16 streams;
 #   3. a sample request checked for grpc-status 0 before and after the load (h2load sees only the
 #      HTTP status), the server's own request counters by grpc_code, and its resident size.
-# Prints one table; ratios are against the floor measured in the same run.
+# With --baseline, every mode runs that other build of the model server too, at the same time as this one,
+# and the rows alternate between them, so that the two are compared under the same load (a build of an
+# earlier commit: see the services README).
+# Prints one table; ratios are against the floor measured in the same run and against the baseline.
 #
-# Usage: bash tests/Benchmarks/modelserver-bench.sh
+# Usage: bash tests/Benchmarks/modelserver-bench.sh [--baseline <Inference.ModelServer executable, or its folder>]
 # Environment: BENCH_SECONDS (h2load measured seconds per row, default 4), BENCH_WARMUP (1),
 #   BENCH_FLOOR_SECONDS (3), BENCH_MAX_BATCH (--max-batch-size and --max-in-flight of the
 #   batched-wide mode, and the floor's batch variant; 64),
 #   BENCH_BATCH_DELAY_US (--max-batch-delay-us of the batched-wide mode, 500), BENCH_MODES
-#   ("unbatched unbatched-wide batched batched-wide"), BENCH_MODELS ("iris mlp"), BENCH_ARTIFACTS
+#   ("unbatched unbatched-wide batched batched-wide"), BENCH_MODELS ("iris mlp"), BENCH_SHAPES (connections x
+#   streams per row, "1x1 1x64 4x16"), BENCH_ROUNDS (rows per shape and build, alternating between the builds: 1),
+#   BENCH_ARTIFACTS
 #   (build into that folder instead of the projects' bin and obj), BENCH_KEEP=1 keeps the work folder.
 #   BENCH_SERVER_FLAGS (extra server flags for every mode, e.g. "--intra-op-threads 1").
 #   Environment variables reach the server too (DOTNET_* runtime knobs can be tried that way).
 # Needs: the .NET SDK, h2load (nghttp2-client), curl, /usr/bin/python3 with python3-onnx and numpy.
 set -euo pipefail
+baseline=""
+if [ "${1:-}" = --baseline ]; then
+  baseline="${2:?--baseline needs the path of a model server build}"
+  [ -d "$baseline" ] && baseline="$baseline/Inference.ModelServer"
+  [ -x "$baseline" ] || { echo "modelserver-bench: $baseline is not an executable" >&2; exit 1; }
+  baseline="$(cd "$(dirname "$baseline")" && pwd)/$(basename "$baseline")"
+fi
 cd "$(dirname "$0")/../.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
@@ -38,11 +50,14 @@ done
 
 work="$(mktemp -d)"
 server_pid=""
+running=()
 cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  for pid in "${running[@]}" $server_pid; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "work folder kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -80,10 +95,11 @@ ticks_per_second="$(getconf CLK_TCK)"
 
 rss_kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 
-start_server() { # name model log [extra flags...]
-  local name="$1" model="$2" log="$3"; shift 3
-  "$server" --model "$model" --name "$name" --version 1 --host 127.0.0.1 --port 0 --http-port 0 "$@" >"$log" 2>&1 &
+start_server() { # executable name model log [extra flags...]
+  local executable="$1" name="$2" model="$3" log="$4"; shift 4
+  "$executable" --model "$model" --name "$name" --version 1 --host 127.0.0.1 --port 0 --http-port 0 "$@" >"$log" 2>&1 &
   server_pid=$!
+  running+=("$server_pid")
   # Port 0: the bound ports come from the "Listening: grpc=… http=…" log line.
   local deadline=$((SECONDS + 60)) line=""
   grpc_port=""; http_port=""
@@ -105,15 +121,14 @@ start_server() { # name model log [extra flags...]
   done
 }
 
-stop_server() {
-  kill "$server_pid"
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
+stop_server() { # pid
+  kill "$1"
+  wait "$1" 2>/dev/null || true
 }
 
 # From the server's /metrics: "<ModelInfer calls with grpc_code OK> <other codes> <ONNX Runtime runs>".
 server_counters() {
-  curl -fs "http://127.0.0.1:$http_port/metrics" 2>/dev/null | awk '
+  curl -fs "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '
     /^inference_requests_total\{/ && /method="ModelInfer"/ {
       if ($0 ~ /grpc_code="OK"/) ok += $NF; else bad += $NF }
     /^inference_compute_duration_seconds_count/ { runs += $NF }
@@ -122,7 +137,7 @@ server_counters() {
 
 # Non-OK ModelInfer calls by grpc_code since the server started: "RESOURCE_EXHAUSTED=3 CANCELLED=1".
 server_error_codes() {
-  curl -fs "http://127.0.0.1:$http_port/metrics" 2>/dev/null | awk '
+  curl -fs "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '
     /^inference_requests_total\{/ && /method="ModelInfer"/ && !/grpc_code="OK"/ {
       match($0, /grpc_code="[^"]*"/); n[substr($0, RSTART + 11, RLENGTH - 12)] += $NF }
     END { for (c in n) printf "%s=%d ", c, n[c] }'
@@ -157,37 +172,50 @@ for entry in "${models[@]}"; do
       batched-wide) flags=(--batching --max-batch-size "$max_batch" --max-in-flight "$max_batch" --max-batch-delay-us "$batch_delay_us") ;;
       *) echo "modelserver-bench: unknown mode $mode" >&2; exit 1 ;;
     esac
-    log="$work/server-$name-$mode.log"
-    echo "== server: $name $mode ${flags[*]:-}"
-    # shellcheck disable=SC2086 # BENCH_SERVER_FLAGS is a list of words
-    start_server "$name" "$model" "$log" "${flags[@]}" ${BENCH_SERVER_FLAGS:-}
-    echo "   $(grep -m1 'Listening: grpc=' "$log" | sed 's/^.*Listening/Listening/')"
-    echo "   pid $server_pid, rss when ready: $(rss_kb "$server_pid" VmRSS) kB"
-    url="http://127.0.0.1:$grpc_port"
-    "$bench" check --url "$url" --body "$work/$name.bin" | sed 's/^/   /'
-    # Unrecorded load first, so that JIT tiering is done before the rows that count.
-    h2load -D 2 -c 1 -m 16 -t 1 -H 'content-type: application/grpc' -H 'te: trailers' -d "$work/$name.bin" \
-      "$url/inference.GRPCInferenceService/ModelInfer" >/dev/null 2>&1 || true
+    builds=("$mode:$server")
+    [ -z "$baseline" ] || builds+=("$mode@base:$baseline")
+    # Every build of the mode runs at once; the rows alternate between them (round by round with BENCH_ROUNDS),
+    # so that load from elsewhere on the machine falls on both alike.
+    labels=(); pids=(); grpc_ports=(); http_ports=()
+    for build in "${builds[@]}"; do
+      label="${build%%:*}"; executable="${build#*:}"
+      log="$work/server-$name-$label.log"
+      echo "== server: $name $label ${flags[*]:-} ($executable)"
+      # shellcheck disable=SC2086 # BENCH_SERVER_FLAGS is a list of words
+      start_server "$executable" "$name" "$model" "$log" "${flags[@]}" ${BENCH_SERVER_FLAGS:-}
+      labels+=("$label"); pids+=("$server_pid"); grpc_ports+=("$grpc_port"); http_ports+=("$http_port")
+      echo "   $(grep -m1 'Listening: grpc=' "$log" | sed 's/^.*Listening/Listening/')"
+      echo "   pid $server_pid, rss when ready: $(rss_kb "$server_pid" VmRSS) kB"
+      "$bench" check --url "http://127.0.0.1:$grpc_port" --body "$work/$name.bin" | sed 's/^/   /'
+      # Unrecorded load first, so that JIT tiering is done before the rows that count.
+      h2load -D 2 -c 1 -m 16 -t 1 -H 'content-type: application/grpc' -H 'te: trailers' -d "$work/$name.bin" \
+        "http://127.0.0.1:$grpc_port/inference.GRPCInferenceService/ModelInfer" >/dev/null 2>&1 || true
+    done
 
-    for shape in "1 1" "1 64" "4 16"; do
-      set -- $shape
-      connections=$1; streams=$2
-      out="$work/h2load-$name-$mode-$connections-$streams.txt"
-      read -r ok0 bad0 runs0 <<<"$(server_counters)"
+    for shape in ${BENCH_SHAPES:-1x1 1x64 4x16}; do
+      connections=${shape%x*}; streams=${shape#*x}
+      for round in $(seq 1 "${BENCH_ROUNDS:-1}"); do
+      suffix=""
+      [ "${BENCH_ROUNDS:-1}" = 1 ] || suffix="#$round"
+      for i in "${!labels[@]}"; do
+      label="${labels[$i]}"; server_pid="${pids[$i]}"; grpc_port="${grpc_ports[$i]}"; http_port="${http_ports[$i]}"
+      url="http://127.0.0.1:$grpc_port"
+      out="$work/h2load-$name-$label-$connections-$streams-$round.txt"
+      read -r ok0 bad0 runs0 <<<"$(server_counters "$http_port")"
       cpu0="$(cpu_ticks "$server_pid")"
       # bash's time keyword gives h2load's own CPU: it shares the machine's cores with the server.
       { TIMEFORMAT='%U %S'; time h2load -D "$seconds" --warm-up-time "$warmup" -c "$connections" -m "$streams" -t 1 \
         -H 'content-type: application/grpc' -H 'te: trailers' -d "$work/$name.bin" \
         "$url/inference.GRPCInferenceService/ModelInfer" >"$out" 2>&1 || true; } 2>"$out.cpu"
       cpu1="$(cpu_ticks "$server_pid")"
-      read -r ok1 bad1 runs1 <<<"$(server_counters)"
+      read -r ok1 bad1 runs1 <<<"$(server_counters "$http_port")"
       rps="$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' "$out")"
       read -r total done succeeded failed errored <<<"$(awk '/^requests:/ {
         gsub(",", ""); print $2, $6, $8, $10, $12 }' "$out")"
       ok2xx="$(awk '/^status codes:/ { print $3 }' "$out")"
       mean="$(awk '/^time for request:/ { print $6 }' "$out")"
       if [ -z "$rps" ] || [ "${failed:-1}" != 0 ] || [ "${errored:-1}" != 0 ] || [ "${ok2xx:-0}" != "${succeeded:-x}" ]; then
-        echo "modelserver-bench: h2load reported failures ($name $mode $connections x $streams):" >&2
+        echo "modelserver-bench: h2load reported failures ($name $label $connections x $streams):" >&2
         cat "$out" >&2
         exit 1
       fi
@@ -200,25 +228,30 @@ for entry in "${models[@]}"; do
         grpc_errors="n/a"; calls="$succeeded"
       elif [ "$grpc_errors" -gt $((connections * streams)) ]; then
         # More than the streams h2load can leave in flight at its stop: real failures.
-        echo "   WARNING: $grpc_errors calls not OK ($(server_error_codes))" >&2
+        echo "   WARNING: $grpc_errors calls not OK ($(server_error_codes "$http_port"))" >&2
         grpc_errors="$grpc_errors!"
       fi
       rows_per_run="$(awk -v c="$calls" -v r="$((runs1 - runs0))" 'BEGIN { if (r > 0) printf "%.1f", c / r; else print "-" }')"
       server_cpu_us="$(awk -v t="$((cpu1 - cpu0))" -v hz="$ticks_per_second" -v c="$calls" 'BEGIN { printf "%.1f", t / hz * 1e6 / c }')"
       h2load_cpu_us="$(awk -v c="$calls" '{ printf "%.1f", ($1 + $2) * 1e6 / c }' "$out.cpu")"
       rss="$(rss_kb "$server_pid" VmRSS)"
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$mode" "$connections" "$streams" "$rps" \
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$label$suffix" "$connections" "$streams" "$rps" \
         "$(to_us "$mean")" "$rss" "$succeeded" "$grpc_errors" "$rows_per_run" "$server_cpu_us" "$h2load_cpu_us" >>"$results"
-      echo "   ${connections}x${streams}: $rps req/s, mean $mean, $succeeded HTTP 2xx; server: $((ok1 - ok0)) OK, $grpc_errors not OK," \
+      echo "   $label$suffix ${connections}x${streams}: $rps req/s, mean $mean, $succeeded HTTP 2xx; server: $((ok1 - ok0)) OK, $grpc_errors not OK," \
         "$rows_per_run requests per Run, $server_cpu_us µs CPU per request (h2load $h2load_cpu_us); rss $rss kB"
+      done
+      done
     done
 
-    "$bench" check --url "$url" --body "$work/$name.bin" --count 20 | tail -1 | sed 's/^/   after load: /'
-    echo "   not-OK calls by grpc_code over the server's life: $(server_error_codes)"
-    peak="$(rss_kb "$server_pid" VmHWM)"
-    echo "   peak rss (VmHWM): $peak kB, threads: $(rss_kb "$server_pid" Threads)"
-    printf 'peak\t%s\t%s\t%s\n' "$name" "$mode" "$peak" >>"$results"
-    stop_server
+    for i in "${!labels[@]}"; do
+      label="${labels[$i]}"; server_pid="${pids[$i]}"; http_port="${http_ports[$i]}"
+      "$bench" check --url "http://127.0.0.1:${grpc_ports[$i]}" --body "$work/$name.bin" --count 20 | tail -1 | sed "s/^/   $label after load: /"
+      echo "   $label not-OK calls by grpc_code over the server's life: $(server_error_codes "$http_port")"
+      peak="$(rss_kb "$server_pid" VmHWM)"
+      echo "   $label peak rss (VmHWM): $peak kB, threads: $(rss_kb "$server_pid" Threads)"
+      printf 'peak\t%s\t%s\t%s\n' "$name" "$label" "$peak" >>"$results"
+      stop_server "$server_pid"
+    done
   done
   run_floor
 done
@@ -236,16 +269,20 @@ echo "   (vs floor: req/s over in-process runs/s at batch 1 with 1 thread for 1 
 echo "   (req/Run: requests per ONNX Runtime Run; cpu: server CPU µs per request, and h2load's;"
 echo "    not OK: calls the server counted with another grpc_code than OK during the row; h2load stops"
 echo "    with up to streams-many calls in flight, which end CANCELLED; more is flagged with !)"
-printf '%-5s %-14s %-7s %9s %9s %13s %8s %8s %7s %6s %7s %7s %7s\n' \
-  model mode streams 'req/s' 'mean µs' 'floor runs/s' 'vs floor' 'vs unbat' 'req/Run' 'not OK' 'cpu µs' 'h2load' 'RSS MB'
+[ -z "$baseline" ] || echo "   (mode@base: the baseline build $baseline; vs base: this build's req/s over the baseline's)"
+printf '%-5s %-19s %-7s %9s %9s %13s %8s %8s %7s %7s %6s %7s %7s %7s\n' \
+  model mode streams 'req/s' 'mean µs' 'floor runs/s' 'vs floor' 'vs unbat' 'vs base' 'req/Run' 'not OK' 'cpu µs' 'h2load' 'RSS MB'
 while IFS=$'\t' read -r name mode connections streams rps mean rss succeeded grpc_errors rows_per_run server_cpu_us h2load_cpu_us; do
   [ "$name" = peak ] && continue
+  plain="${mode%%#*}"; suffix="${mode#"$plain"}"
+  base="$(awk -F'\t' -v n="$name" -v m="$plain@base$suffix" -v c="$connections" -v s="$streams" \
+    '$1 == n && $2 == m && $3 == c && $4 == s { print $5 }' "$results")"
   threads=$([ "$((connections * streams))" -eq 1 ] && echo 1 || echo "$cores")
   floor="$(floor_rate "$name" "$threads" 1)"
-  unbatched="$(awk -F'\t' -v n="$name" -v c="$connections" -v s="$streams" \
-    '$1 == n && $2 == "unbatched" && $3 == c && $4 == s { print $5 }' "$results")"
-  printf '%-5s %-14s %-7s %9.0f %9s %10.0f@%-2s %8s %8s %7s %6s %7s %7s %7.1f\n' "$name" "$mode" "${connections}x${streams}" \
-    "$rps" "$mean" "$floor" "$threads" "$(ratio "$rps" "$floor")" "$(ratio "$rps" "${unbatched:-0}")" \
+  unbatched="$(awk -F'\t' -v n="$name" -v m="unbatched$suffix" -v c="$connections" -v s="$streams" \
+    '$1 == n && $2 == m && $3 == c && $4 == s { print $5 }' "$results")"
+  printf '%-5s %-19s %-7s %9.0f %9s %10.0f@%-2s %8s %8s %7s %7s %6s %7s %7s %7.1f\n' "$name" "$mode" "${connections}x${streams}" \
+    "$rps" "$mean" "$floor" "$threads" "$(ratio "$rps" "$floor")" "$(ratio "$rps" "${unbatched:-0}")" "$(ratio "$rps" "${base:-0}")" \
     "$rows_per_run" "$grpc_errors" "$server_cpu_us" "$h2load_cpu_us" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')"
 done <"$results"
 
@@ -255,7 +292,7 @@ echo "batch $max_batch shows what one merged Run of $max_batch rows costs):"
 grep '^floor' "$floor_file" | sed 's/^floor //'
 echo
 echo "peak RSS of the server (VmHWM):"
-awk -F'\t' '$1 == "peak" { printf "  %-5s %-14s %.1f MB\n", $2, $3, $4 / 1024 }' "$results"
+awk -F'\t' '$1 == "peak" { printf "  %-5s %-19s %.1f MB\n", $2, $3, $4 / 1024 }' "$results"
 
 echo
 echo "goals:"

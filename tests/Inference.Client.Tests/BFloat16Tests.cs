@@ -1,6 +1,9 @@
 namespace Inference.Client.Tests;
 
-/// <summary>float → bfloat16 rounds to nearest, ties to even (as ONNX Runtime does); NaN stays NaN.</summary>
+/// <summary>
+/// The BF16 element type the client uses (ONNX Runtime's managed BFloat16): float → bfloat16 rounds to nearest, ties to
+/// even; NaN stays NaN.
+/// </summary>
 public sealed class BFloat16Tests
 {
     [Theory]
@@ -12,12 +15,15 @@ public sealed class BFloat16Tests
     [InlineData(0xC0000000u, (ushort)0xC000)] // -2.0
     [InlineData(0x7F800000u, (ushort)0x7F80)] // +infinity
     public void FromFloat_RoundsToNearestEven(uint floatBits, ushort expected) =>
-        Assert.Equal(expected, ((BFloat16)BitConverter.UInt32BitsToSingle(floatBits)).Bits);
+        Assert.Equal(expected, ((BFloat16)BitConverter.UInt32BitsToSingle(floatBits)).value);
 
     [Fact]
     public void NaN_StaysNaN()
     {
-        Assert.Equal(0x7FC0, ((BFloat16)float.NaN).Bits);
+        // A NaN: every exponent bit set and a mantissa that is not zero (which would be an infinity).
+        var bits = ((BFloat16)float.NaN).value;
+        Assert.Equal(0x7F80, bits & 0x7F80);
+        Assert.NotEqual(0, bits & 0x007F);
         Assert.True(float.IsNaN((float)new BFloat16(0x7FC1)));
     }
 

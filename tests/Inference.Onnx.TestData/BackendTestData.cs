@@ -1,19 +1,12 @@
 namespace Inference.Onnx.TestData;
 
 /// <summary>
-/// Locates the ONNX backend test suite: INFERENCE_ONNX_TESTDATA if set, else where Debian's
-/// libonnx-testdata installs it. Layout: &lt;root&gt;/node/&lt;case&gt;/model.onnx and
-/// &lt;case&gt;/test_data_set_0/input_N.pb, output_N.pb.
+/// The node cases of the ONNX backend test suite, in <see cref="Inference.Testing.Peers.OnnxTestDataDirectory"/>.
+/// Layout: &lt;node&gt;/&lt;case&gt;/model.onnx and &lt;case&gt;/test_data_set_0/input_N.pb, output_N.pb.
 /// </summary>
 public static class BackendTestData
 {
-    public const string EnvironmentVariable = "INFERENCE_ONNX_TESTDATA";
-    public const string DebianRoot = "/usr/share/libonnx-testdata/data";
-
-    public static string Root =>
-        Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } configured ? configured : DebianRoot;
-
-    public static string NodeDirectory => Path.Combine(Root, "node");
+    public static string NodeDirectory => Inference.Testing.Peers.OnnxTestDataDirectory;
 
     public static bool IsAvailable => Directory.Exists(NodeDirectory);
 

@@ -38,7 +38,7 @@ public static class Peers
 
     /// <summary>Where Debian's libonnx-testdata puts the node tests (INFERENCE_ONNX_TESTDATA overrides it).</summary>
     public static string OnnxTestDataDirectory =>
-        Environment.GetEnvironmentVariable("INFERENCE_ONNX_TESTDATA") is { Length: > 0 } path ? path : "/usr/share/onnx/testdata/node";
+        Environment.GetEnvironmentVariable("INFERENCE_ONNX_TESTDATA") is { Length: > 0 } path ? path : "/usr/share/libonnx-testdata/data/node";
 
     /// <summary>
     /// Registers a peer known only to one test project (an executable, say): <paramref name="probe"/> returns why

@@ -479,3 +479,29 @@ terminationGracePeriodSeconds and minReadySeconds; use with fromJson. Context: t
 {{- end }}
 {{- toJson (dict "delaySeconds" $delay "timeoutSeconds" $drainTimeout "terminationGracePeriodSeconds" $grace "minReadySeconds" $minReady) }}
 {{- end }}
+
+{{/* ---------- batch Job ---------- */}}
+
+{{/*
+The batch Job's output file name: batch.output with "{index}" replaced by the pod's completion index
+(expanded by Kubernetes from the container's environment). Context: .Values.batch.
+*/}}
+{{- define "inference.batch.outputName" -}}
+{{- if not (contains "{index}" .output) }}
+{{- fail (printf "batch.output %q must contain {index}: every pod of the Job writes its own file" .output) }}
+{{- end }}
+{{- replace "{index}" "$(JOB_COMPLETION_INDEX)" .output }}
+{{- end }}
+
+{{/*
+Where a remote batch Job sends its calls: the router's Service in gateway mode (which balances over the
+version's replicas; the pinned version bypasses the experiment), else the version's headless Service.
+Context: the version context.
+*/}}
+{{- define "inference.batch.address" -}}
+{{- if include "inference.router.gateway" .root }}
+{{- printf "%s.%s.svc.%s:%d" (include "inference.router.fullname" .root) .root.Release.Namespace .root.Values.clusterDomain (.root.Values.router.ports.grpc | int) }}
+{{- else }}
+{{- printf "%s.%s.svc.%s:%d" (include "inference.modelServer.fullname" .) .root.Release.Namespace .root.Values.clusterDomain 8001 }}
+{{- end }}
+{{- end }}

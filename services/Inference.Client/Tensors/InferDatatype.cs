@@ -1,4 +1,5 @@
 using Inference.Contracts.Oip;
+using BFloat16 = Microsoft.ML.OnnxRuntime.BFloat16;
 
 namespace Inference.Client;
 

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Google.Protobuf.Collections;
 using Inference.Contracts.Oip;
+using BFloat16 = Microsoft.ML.OnnxRuntime.BFloat16;
 using OutputTensor = Inference.Contracts.Oip.ModelInferResponse.Types.InferOutputTensor;
 
 namespace Inference.Client;

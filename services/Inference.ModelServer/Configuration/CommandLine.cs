@@ -1,5 +1,5 @@
 using System.Globalization;
-using Inference.Onnx;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Inference.ModelServer.Configuration;
 
@@ -27,8 +27,8 @@ internal static class CommandLine
                                          (default 0 = ONNX Runtime's choice)
           --graph-optimization-level <l> disable | basic | extended | all (default all)
           --execution-mode <m>           sequential | parallel (default sequential)
-          --execution-provider <name>    cpu (default), or another provider compiled into ONNX Runtime (cuda, tensorrt,
-                                         openvino, …); the server does not start when it is not available
+          --execution-provider <name>    cpu (default), or another provider of the ONNX Runtime package (cuda, tensorrt,
+                                         …); the server does not start when it is not available
           --max-receive-message-size <bytes>  largest request message (default 67108864)
           --drain-delay-ms <ms>          after SIGTERM, keep serving while not ready (default 1000)
           --drain-timeout-ms <ms>        after SIGTERM, longest wait for in-flight requests (default 30000)
@@ -45,16 +45,16 @@ internal static class CommandLine
 
     private static readonly Dictionary<string, GraphOptimizationLevel> OptimizationLevels = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["disable"] = GraphOptimizationLevel.Disabled,
-        ["basic"] = GraphOptimizationLevel.Basic,
-        ["extended"] = GraphOptimizationLevel.Extended,
-        ["all"] = GraphOptimizationLevel.All,
+        ["disable"] = GraphOptimizationLevel.ORT_DISABLE_ALL,
+        ["basic"] = GraphOptimizationLevel.ORT_ENABLE_BASIC,
+        ["extended"] = GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        ["all"] = GraphOptimizationLevel.ORT_ENABLE_ALL,
     };
 
     private static readonly Dictionary<string, ExecutionMode> ExecutionModes = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["sequential"] = ExecutionMode.Sequential,
-        ["parallel"] = ExecutionMode.Parallel,
+        ["sequential"] = ExecutionMode.ORT_SEQUENTIAL,
+        ["parallel"] = ExecutionMode.ORT_PARALLEL,
     };
 
     /// <summary>The options, or an error message (null options) ; <paramref name="help"/> when --help was asked.</summary>

@@ -1,4 +1,6 @@
-using Inference.Onnx;
+using Inference.Engine.Execution;
+using Inference.Engine.Model;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Inference.ModelServer.Configuration;
 
@@ -53,16 +55,16 @@ internal sealed record ModelServerOptions
     public int InterOpThreads { get; init; }
 
     /// <summary>How far ONNX Runtime rewrites the graph at load.</summary>
-    public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.All;
+    public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 
     /// <summary>Whether independent nodes of the graph run in parallel.</summary>
-    public ExecutionMode ExecutionMode { get; init; } = ExecutionMode.Sequential;
+    public ExecutionMode ExecutionMode { get; init; } = ExecutionMode.ORT_SEQUENTIAL;
 
     /// <summary>
-    /// "CPU", or another execution provider compiled into the ONNX Runtime library (e.g. "CUDA", "OpenVINO");
-    /// loading fails at startup when it is not available.
+    /// "CPU", or another execution provider of the ONNX Runtime package in use (e.g. "CUDA" with
+    /// Microsoft.ML.OnnxRuntime.Gpu.Linux); loading fails at startup when it is not available.
     /// </summary>
-    public string ExecutionProvider { get; init; } = OnnxSessionOptions.CpuProvider;
+    public string ExecutionProvider { get; init; } = ModelOptions.CpuProvider;
 
     /// <summary>Largest request message accepted (bytes).</summary>
     public int MaxReceiveMessageSize { get; init; } = 64 * 1024 * 1024;
@@ -78,4 +80,24 @@ internal sealed record ModelServerOptions
 
     /// <summary>Skip the synthetic warm-up request (ready as soon as the model is loaded).</summary>
     public bool SkipWarmup { get; init; }
+
+    /// <summary>How ONNX Runtime runs the model.</summary>
+    public ModelOptions ToModelOptions() => new()
+    {
+        IntraOpThreads = IntraOpThreads,
+        InterOpThreads = InterOpThreads,
+        OptimizationLevel = OptimizationLevel,
+        ExecutionMode = ExecutionMode,
+        ExecutionProvider = ExecutionProvider,
+    };
+
+    /// <summary>Admission and batching.</summary>
+    public EngineOptions ToEngineOptions() => new()
+    {
+        MaxInFlight = MaxInFlight,
+        QueueTimeout = QueueTimeout,
+        Batching = Batching,
+        MaxBatchSize = MaxBatchSize,
+        MaxBatchDelay = MaxBatchDelay,
+    };
 }

@@ -5,10 +5,10 @@ namespace Inference.ModelServer.Diagnostics;
 internal static partial class ModelServerLog
 {
     [LoggerMessage(1, LogLevel.Information,
-        "Model loaded: name={ModelName} version={ModelVersion} sha256={Sha256} path={Path} inputs=[{Inputs}] outputs=[{Outputs}] batching={Batching} onnxruntime={OnnxRuntimeVersion} library={OnnxRuntimeLibrary} provider={ExecutionProvider}")]
+        "Model loaded: name={ModelName} version={ModelVersion} sha256={Sha256} path={Path} inputs=[{Inputs}] outputs=[{Outputs}] batching={Batching} onnxruntime={OnnxRuntimeVersion} provider={ExecutionProvider}")]
     public static partial void ModelLoaded(
         ILogger logger, string modelName, string modelVersion, string sha256, string path, string inputs, string outputs, bool batching,
-        string onnxRuntimeVersion, string onnxRuntimeLibrary, string executionProvider);
+        string onnxRuntimeVersion, string executionProvider);
 
     /// <summary>The line tests and scripts parse to find the bound ports.</summary>
     [LoggerMessage(2, LogLevel.Information, "Listening: grpc={GrpcAddress} http={HttpAddress}")]
@@ -21,12 +21,6 @@ internal static partial class ModelServerLog
         "Warm-up failed: model {ModelName} version {ModelVersion} cannot run a synthetic request (dynamic dimensions 1, every element 1): {Reason} Not serving: the process exits with code 1. If the model needs real inputs to run, start it with --no-warmup.")]
     public static partial void WarmUpFailed(ILogger logger, string modelName, string modelVersion, string reason, Exception exception);
 
-    [LoggerMessage(5, LogLevel.Warning, "--batching ignored: model {ModelName} does not have a dynamic dimension 0 on every input and output")]
-    public static partial void BatchingUnavailable(ILogger logger, string modelName);
-
-    [LoggerMessage(6, LogLevel.Warning, "Merged run of {Count} requests failed; running them one by one")]
-    public static partial void MergedRunFailed(ILogger logger, int count, Exception exception);
-
     [LoggerMessage(7, LogLevel.Information, "Draining: not ready, {InFlight} inferences in flight, waiting up to {Timeout} for them")]
     public static partial void Draining(ILogger logger, long inFlight, TimeSpan timeout);
 
@@ -36,13 +30,10 @@ internal static partial class ModelServerLog
     [LoggerMessage(9, LogLevel.Error, "Inference failed unexpectedly")]
     public static partial void InferenceFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(10, LogLevel.Warning, "--max-in-flight {MaxInFlight} raised to --max-batch-size {MaxBatchSize}: fewer admitted requests could never fill a batch")]
-    public static partial void MaxInFlightRaised(ILogger logger, int maxInFlight, int maxBatchSize);
-
-    [LoggerMessage(12, LogLevel.Error, "Run of model {ModelName} version {ModelVersion} failed inside ONNX Runtime (error code {ErrorCode}): {Message}")]
-    public static partial void RunFailed(ILogger logger, string modelName, string modelVersion, Inference.Onnx.OrtErrorCode errorCode, string message);
-
     /// <summary>A message of ONNX Runtime's own logger (e.g. the node that failed inside a Run).</summary>
     [LoggerMessage(EventId = 11, Message = "onnxruntime [{Category}] {Message}")]
     public static partial void OnnxRuntimeMessage(ILogger logger, LogLevel level, string category, string message);
+
+    [LoggerMessage(13, LogLevel.Information, "Tracing: spans exported over OTLP to {Endpoint}")]
+    public static partial void TracingEnabled(ILogger logger, string endpoint);
 }

@@ -1,20 +1,28 @@
+using System.Diagnostics.Metrics;
 using System.Net;
+using ProtoServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
+using Grpc.AspNetCore.Server.Model;
+using Grpc.HealthCheck;
+using Grpc.Reflection;
 using Inference.Contracts.Oip;
-using Inference.Grpc.Server;
-using Inference.Metrics;
+using Inference.Engine.Diagnostics;
+using Inference.Engine.Execution;
+using Inference.Engine.Model;
+using Inference.Engine.Runtime;
 using Inference.ModelServer.Configuration;
 using Inference.ModelServer.Diagnostics;
-using Inference.ModelServer.Execution;
-using Inference.ModelServer.Model;
+using Inference.ModelServer.Health;
 using Inference.ModelServer.Services;
-using Inference.ModelServer.Tensors;
-using Inference.Onnx;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace Inference.ModelServer.Hosting;
 
@@ -24,13 +32,16 @@ namespace Inference.ModelServer.Hosting;
 /// </summary>
 internal sealed class ModelServerHost : IAsyncDisposable
 {
-    private const string Service = "/" + InferenceService.ServiceName + "/";
+    /// <summary>The standard variable that turns on span export over OTLP (its value is the collector's address).</summary>
+    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
     private const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
     private ListenOptions? _grpcListen;
     private ListenOptions? _httpListen;
 
     private readonly TimeProvider _time;
+    private IDisposable? _onnxLogSink;
 
     private ModelServerHost(ModelServerOptions options, TimeProvider time)
     {
@@ -48,7 +59,7 @@ internal sealed class ModelServerHost : IAsyncDisposable
 
     public WebApplication App { get; private set; } = null!;
 
-    public ServedModel Model { get; private set; } = null!;
+    public InferenceModel Model { get; private set; } = null!;
 
     internal InferenceEngine Engine => App.Services.GetRequiredService<InferenceEngine>();
 
@@ -68,15 +79,19 @@ internal sealed class ModelServerHost : IAsyncDisposable
         Build(options, configureLogging, TimeProvider.System);
 
     /// <inheritdoc cref="Build(ModelServerOptions, Action{ILoggingBuilder}?)"/>
-    internal static ModelServerHost Build(ModelServerOptions options, Action<ILoggingBuilder>? configureLogging, TimeProvider time)
+    /// <param name="configureTracing">
+    /// Turns tracing on (as <see cref="OtlpEndpointVariable"/> does) and adds to it, e.g. a test's in-memory exporter.
+    /// </param>
+    internal static ModelServerHost Build(
+        ModelServerOptions options, Action<ILoggingBuilder>? configureLogging, TimeProvider time, Action<TracerProviderBuilder>? configureTracing = null)
     {
         var address = ParseHost(options.Host);
         var host = new ModelServerHost(options, time);
-        var model = ServedModel.Load(options);
+        var model = InferenceModel.Load(options.ModelPath, options.ModelName, options.ModelVersion, options.ToModelOptions());
         try
         {
             host.Model = model;
-            host.App = host.CreateApp(address, configureLogging);
+            host.App = host.CreateApp(address, configureLogging, configureTracing);
             return host;
         }
         catch
@@ -95,10 +110,11 @@ internal sealed class ModelServerHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await App.DisposeAsync().ConfigureAwait(false);
+        _onnxLogSink?.Dispose();
         Model.Dispose();
     }
 
-    private WebApplication CreateApp(IPAddress address, Action<ILoggingBuilder>? configureLogging)
+    private WebApplication CreateApp(IPAddress address, Action<ILoggingBuilder>? configureLogging, Action<TracerProviderBuilder>? configureTracing)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
@@ -111,6 +127,7 @@ internal sealed class ModelServerHost : IAsyncDisposable
                 console.UseUtcTimestamp = true;
             });
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            builder.Logging.AddFilter("Grpc.AspNetCore", LogLevel.Warning);
             // With this category enabled at any level, ASP.NET Core hosting starts an Activity and a log scope for
             // every request (~0.7 KB and ~0.9 µs of CPU per call); at Warning it logs nothing but startup failures,
             // which surface as exceptions anyway. A caller that configures logging itself decides for itself.
@@ -145,45 +162,92 @@ internal sealed class ModelServerHost : IAsyncDisposable
         services.AddSingleton(Options);
         services.AddSingleton(Model);
         services.AddSingleton(_time);
-        services.AddGrpcServer(grpc => grpc.MaxReceiveMessageSize = Options.MaxReceiveMessageSize);
-        services.AddGrpcHealthService();
-        services.AddPrometheusExporter(ModelServerMetrics.MeterName);
+        services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = Options.MaxReceiveMessageSize;
+            grpc.MaxSendMessageSize = null;
+        });
+        // Reflection serves the descriptors of what is mapped below (grpcurl, Postman), in both protocol versions.
+        ProtoServiceDescriptor[] served = [GRPCInferenceService.Descriptor, Grpc.Health.V1.Health.Descriptor];
+        services.AddSingleton(new ReflectionServiceImpl([.. served, Grpc.Reflection.V1Alpha.ServerReflection.Descriptor]));
+        services.AddSingleton(new ReflectionV1ServiceImpl([.. served, Grpc.Reflection.V1.ServerReflection.Descriptor]));
+        services.AddSingleton<HealthServiceImpl>();
+        services.AddSingleton<DrainingHealthService>();
         services.AddSingleton<ModelServerMetrics>();
         services.AddSingleton<ServerState>();
-        services.AddSingleton<InferenceEngine>();
+        services.AddSingleton(provider => new InferenceEngine(
+            Model, Options.ToEngineOptions(), provider.GetRequiredService<IMeterFactory>(), _time, provider.GetRequiredService<ILogger<InferenceEngine>>()));
         services.AddSingleton<InferenceService>();
+        services.AddSingleton<InferenceEndpoint>();
+        services.AddSingleton<IServiceMethodProvider<InferenceEndpoint>, InferenceMethodProvider>();
         services.AddHostedService<ModelServerLifecycle>();
+        AddTelemetry(services, configureTracing);
 
         var app = builder.Build();
-        // ONNX Runtime's own messages join this log as single lines (its console logger would colour them).
-        var onnxLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Inference.Onnx");
-        OnnxRuntimeLog.Sink = (severity, category, message) =>
-            ModelServerLog.OnnxRuntimeMessage(onnxLogger, ToLogLevel(severity), category, message);
-        // The exporter listens from its construction on: create it now, not at the first scrape.
-        _ = app.Services.GetRequiredService<PrometheusExporter>();
+        // ONNX Runtime's own messages join this log as single lines.
+        var onnxLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Inference.Engine.OnnxRuntime");
+        Action<LogLevel, string, string> sink = (level, category, message) => ModelServerLog.OnnxRuntimeMessage(onnxLogger, level, category, message);
+        // This model's messages reach this host's log; the environment's own (no session) reach the last host's.
+        _onnxLogSink = OnnxRuntimeEnvironment.AddSink(Model.LogId, sink);
+        OnnxRuntimeEnvironment.Sink = sink;
         var engine = app.Services.GetRequiredService<InferenceEngine>();
         var state = app.Services.GetRequiredService<ServerState>();
-        var service = app.Services.GetRequiredService<InferenceService>();
+        var logger = app.Services.GetRequiredService<ILogger<ModelServerHost>>();
         ModelServerLog.ModelLoaded(
-            app.Services.GetRequiredService<ILogger<ModelServerHost>>(),
+            logger,
             Model.Name, Model.Version, Model.Sha256, Model.Path,
             string.Join(", ", Model.Inputs.Select(i => i.Description)),
             string.Join(", ", Model.Outputs.Select(o => o.Description)),
             engine.IsBatching,
-            OnnxRuntime.Version,
-            OnnxRuntime.LibraryPath,
-            Model.Session.Options.ExecutionProvider);
+            OnnxRuntimeEnvironment.Version,
+            Model.Options.ExecutionProvider);
+        if (Environment.GetEnvironmentVariable(OtlpEndpointVariable) is { Length: > 0 } endpoint)
+        {
+            ModelServerLog.TracingEnabled(logger, endpoint);
+        }
 
         app.UseMiddleware<InferenceCallMiddleware>();
-        app.MapGrpcUnary<ServerLiveRequest, ServerLiveResponse>(Service + "ServerLive", service.ServerLiveAsync);
-        app.MapGrpcUnary<ServerReadyRequest, ServerReadyResponse>(Service + "ServerReady", service.ServerReadyAsync);
-        app.MapGrpcUnary<ModelReadyRequest, ModelReadyResponse>(Service + "ModelReady", service.ModelReadyAsync);
-        app.MapGrpcUnary<ServerMetadataRequest, ServerMetadataResponse>(Service + "ServerMetadata", service.ServerMetadataAsync);
-        app.MapGrpcUnary<ModelMetadataRequest, ModelMetadataResponse>(Service + "ModelMetadata", service.ModelMetadataAsync);
-        app.MapGrpcUnary<ModelInferRequest, InferResponse>(Service + "ModelInfer", service.ModelInferAsync);
-        app.MapGrpcHealthService();
+        app.MapGrpcService<InferenceEndpoint>();
+        app.MapGrpcService<DrainingHealthService>();
+        app.MapGrpcService<ReflectionServiceImpl>();
+        app.MapGrpcService<ReflectionV1ServiceImpl>();
         HttpEndpoints.Map(app, Model, state, engine);
         return app;
+    }
+
+    /// <summary>
+    /// /metrics from OpenTelemetry's Prometheus exporter, listening to the meters this host's own meter factory created
+    /// (<see cref="MeterScope.Local"/>: another host in the same process has its own), plus the runtime's; spans of
+    /// every call exported over OTLP when <see cref="OtlpEndpointVariable"/> is set.
+    /// </summary>
+    private void AddTelemetry(IServiceCollection services, Action<TracerProviderBuilder>? configureTracing)
+    {
+        services.AddMetrics(metrics =>
+        {
+            metrics.EnableMetrics(ModelServerMetrics.MeterName, null, null, MeterScope.Local);
+            metrics.EnableMetrics(EngineMetrics.MeterName, null, null, MeterScope.Local);
+        });
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(InferenceService.ServerName, serviceInstanceId: $"{Model.Name}-{Model.Version}"))
+            .WithMetrics(metrics => metrics
+                .AddRuntimeInstrumentation()
+                // Every scrape reads the instruments afresh; a cached answer would hide the last calls from a scrape.
+                .AddPrometheusExporter(exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0));
+
+        var otlp = Environment.GetEnvironmentVariable(OtlpEndpointVariable) is { Length: > 0 };
+        if (otlp || configureTracing is not null)
+        {
+            telemetry.WithTracing(tracing =>
+            {
+                tracing.AddAspNetCoreInstrumentation();
+                if (otlp)
+                {
+                    tracing.AddOtlpExporter();
+                }
+
+                configureTracing?.Invoke(tracing);
+            });
+        }
     }
 
     private static Uri AddressOf(ListenOptions? listen)
@@ -195,15 +259,6 @@ internal sealed class ModelServerHost : IAsyncDisposable
 
         return new Uri($"http://{endpoint}");
     }
-
-    private static LogLevel ToLogLevel(OnnxLogSeverity severity) => severity switch
-    {
-        OnnxLogSeverity.Verbose => LogLevel.Debug,
-        OnnxLogSeverity.Info => LogLevel.Information,
-        OnnxLogSeverity.Warning => LogLevel.Warning,
-        OnnxLogSeverity.Error => LogLevel.Error,
-        _ => LogLevel.Critical,
-    };
 
     private static IPAddress ParseHost(string host)
     {

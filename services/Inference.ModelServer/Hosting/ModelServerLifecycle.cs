@@ -1,8 +1,9 @@
 using System.Diagnostics;
+using Inference.Engine.Execution;
+using Inference.Engine.Model;
+using Inference.Engine.Runtime;
 using Inference.ModelServer.Diagnostics;
-using Inference.ModelServer.Execution;
-using Inference.ModelServer.Model;
-using Inference.Onnx;
+using Microsoft.ML.OnnxRuntime;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -19,7 +20,7 @@ namespace Inference.ModelServer.Hosting;
 /// </summary>
 internal sealed class ModelServerLifecycle(
     ModelServerHost host,
-    ServedModel model,
+    InferenceModel model,
     InferenceEngine engine,
     ServerState state,
     IHostApplicationLifetime lifetime,
@@ -90,7 +91,9 @@ internal sealed class ModelServerLifecycle(
             }
             catch (Exception ex)
             {
-                var reason = (ex is OnnxRuntimeException ort ? $"ONNX Runtime error code {ort.ErrorCode}: {ort.OrtMessage}" : ex.Message).TrimEnd();
+                var reason = (ex is OnnxRuntimeException ort && OrtFailure.Of(ort) is var failure
+                    ? $"ONNX Runtime error code {failure.Code}: {failure.Message}"
+                    : ex.Message).TrimEnd();
                 ModelServerLog.WarmUpFailed(logger, model.Name, model.Version, reason.EndsWith('.') ? reason : reason + ".", ex);
                 host.ExitCode = 1;
                 state.MarkFailed(ex);

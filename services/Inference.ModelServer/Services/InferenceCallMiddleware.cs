@@ -1,7 +1,9 @@
 using System.Diagnostics;
-using Inference.Grpc;
+using Grpc.Core;
+using Inference.Contracts;
+using Inference.Contracts.Oip;
+using Inference.Engine.Model;
 using Inference.ModelServer.Diagnostics;
-using Inference.ModelServer.Model;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
@@ -9,16 +11,15 @@ using Microsoft.Extensions.Primitives;
 namespace Inference.ModelServer.Services;
 
 /// <summary>
-/// On the gRPC port (HTTP/2): tags every response with <c>x-model-name</c> and <c>x-model-version</c> (also
-/// responses the gRPC runtime writes itself, such as oversized or malformed messages), and counts and times
-/// the calls of the inference service by their final grpc-status.
+/// On the gRPC port (HTTP/2), before Grpc.AspNetCore runs: tags every response with <c>x-model-name</c> and
+/// <c>x-model-version</c> (also the responses the library writes itself: an unknown method, an oversized or
+/// malformed message), and counts and times the calls of the inference service by their final grpc-status. A
+/// middleware rather than a gRPC interceptor because an interceptor never sees the calls the library refuses before
+/// the handler runs.
 /// </summary>
-internal sealed class InferenceCallMiddleware(RequestDelegate next, ServedModel model, ModelServerMetrics metrics)
+internal sealed class InferenceCallMiddleware(RequestDelegate next, InferenceModel model, ModelServerMetrics metrics)
 {
-    public const string ModelNameHeader = "x-model-name";
-    public const string ModelVersionHeader = "x-model-version";
-
-    private const string MethodPrefix = "/" + InferenceService.ServiceName + "/";
+    private static readonly string s_methodPrefix = "/" + GRPCInferenceService.Descriptor.FullName + "/";
 
     private readonly StringValues _name = new(model.Name);
     private readonly StringValues _version = new(model.Version);
@@ -31,8 +32,8 @@ internal sealed class InferenceCallMiddleware(RequestDelegate next, ServedModel 
         }
 
         var headers = context.Response.Headers;
-        headers[ModelNameHeader] = _name;
-        headers[ModelVersionHeader] = _version;
+        headers[InferenceHeaders.ModelName] = _name;
+        headers[InferenceHeaders.ModelVersion] = _version;
 
         var method = MethodLabel(context.Request.Path.Value);
         if (method is null)
@@ -72,21 +73,25 @@ internal sealed class InferenceCallMiddleware(RequestDelegate next, ServedModel 
             status = trailers.GrpcStatus;
         }
 
-        var code = status.Count > 0 && int.TryParse(status[0], out var parsed)
-            ? (StatusCode)parsed
-            : context.RequestAborted.IsCancellationRequested ? StatusCode.Cancelled : StatusCode.Unknown;
+        var code = status.Count > 0 && int.TryParse(status[0], out var parsed) ? (StatusCode)parsed : StatusCode.Unknown;
+        // A client that reset the stream or dropped the connection cancelled the call, whatever status the library then
+        // wrote for the handler that lost its request; a passed deadline aborts the request too, after its own status.
+        if (code != StatusCode.DeadlineExceeded && context.RequestAborted.IsCancellationRequested)
+        {
+            code = StatusCode.Cancelled;
+        }
         metrics.RequestCompleted(method, code, Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 
     /// <summary>The method label for a path of the inference service (a constant string), or null.</summary>
     private static string? MethodLabel(string? path)
     {
-        if (path is null || !path.StartsWith(MethodPrefix, StringComparison.Ordinal))
+        if (path is null || !path.StartsWith(s_methodPrefix, StringComparison.Ordinal))
         {
             return null;
         }
 
-        return path.AsSpan(MethodPrefix.Length) switch
+        return path.AsSpan(s_methodPrefix.Length) switch
         {
             "ModelInfer" => "ModelInfer",
             "ModelMetadata" => "ModelMetadata",

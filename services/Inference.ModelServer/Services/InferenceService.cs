@@ -1,80 +1,100 @@
 using System.Reflection;
+using Grpc.Core;
+using Inference.Contracts;
 using Inference.Contracts.Oip;
-using Inference.Grpc;
-using Inference.Grpc.Server;
+using Inference.Engine;
+using Inference.Engine.Execution;
+using Inference.Engine.Model;
 using Inference.ModelServer.Diagnostics;
 using Inference.ModelServer.Hosting;
-using Inference.ModelServer.Execution;
-using Inference.ModelServer.Tensors;
-using Inference.ModelServer.Model;
 using Microsoft.Extensions.Logging;
 
 namespace Inference.ModelServer.Services;
 
-/// <summary>The six RPCs of <c>inference.GRPCInferenceService</c> for the one model this process serves.</summary>
-internal sealed class InferenceService(ServedModel model, InferenceEngine engine, ServerState state, ILogger<InferenceService> logger)
+/// <summary>
+/// The six RPCs of <c>inference.GRPCInferenceService</c> for the one model this process serves. The engine's
+/// failures become <see cref="RpcException"/>s with the matching status and the engine's message.
+/// </summary>
+internal sealed class InferenceService(InferenceEngine engine, ServerState state, ILogger<InferenceService> logger)
+    : GRPCInferenceService.GRPCInferenceServiceBase
 {
-    public const string ServiceName = "inference.GRPCInferenceService";
     public const string ServerName = "inference-modelserver";
-
-    /// <summary>Initial metadata on ModelMetadata responses: the SHA-256 of the served model file.</summary>
-    public const string Sha256Header = "x-model-sha256";
 
     private static readonly string s_serverVersion =
         typeof(InferenceService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
         ?? "0.0.0";
 
-    private static readonly ServerLiveResponse s_live = new() { Live = true };
-    private static readonly ServerReadyResponse s_ready = new() { Ready = true };
-    private static readonly ServerReadyResponse s_notReady = new() { Ready = false };
-    private static readonly ModelReadyResponse s_modelReady = new() { Ready = true };
-    private static readonly ModelReadyResponse s_modelNotReady = new() { Ready = false };
-    private static readonly ServerMetadataResponse s_serverMetadata = new() { Name = ServerName, Version = s_serverVersion };
+    private static readonly Task<ServerLiveResponse> s_live = Task.FromResult(new ServerLiveResponse { Live = true });
+    private static readonly Task<ServerReadyResponse> s_ready = Task.FromResult(new ServerReadyResponse { Ready = true });
+    private static readonly Task<ServerReadyResponse> s_notReady = Task.FromResult(new ServerReadyResponse { Ready = false });
+    private static readonly Task<ModelReadyResponse> s_modelReady = Task.FromResult(new ModelReadyResponse { Ready = true });
+    private static readonly Task<ModelReadyResponse> s_modelNotReady = Task.FromResult(new ModelReadyResponse { Ready = false });
+    private static readonly Task<ServerMetadataResponse> s_serverMetadata =
+        Task.FromResult(new ServerMetadataResponse { Name = ServerName, Version = s_serverVersion });
 
-    public ValueTask<ServerLiveResponse> ServerLiveAsync(ServerLiveRequest request, ServerCallContext context) =>
-        ValueTask.FromResult(s_live);
+    private readonly InferenceModel _model = engine.Model;
+    private readonly Task<ModelMetadataResponse> _metadata = Task.FromResult(engine.Model.Metadata);
 
-    public ValueTask<ServerReadyResponse> ServerReadyAsync(ServerReadyRequest request, ServerCallContext context) =>
-        ValueTask.FromResult(state.IsReady ? s_ready : s_notReady);
+    public override Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) => s_live;
 
-    public ValueTask<ServerMetadataResponse> ServerMetadataAsync(ServerMetadataRequest request, ServerCallContext context) =>
-        ValueTask.FromResult(s_serverMetadata);
+    public override Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
+        state.IsReady ? s_ready : s_notReady;
 
-    public ValueTask<ModelReadyResponse> ModelReadyAsync(ModelReadyRequest request, ServerCallContext context) =>
-        FindModel(request.Name, request.Version) is { } missing
-            ? FailAsync<ModelReadyResponse>(context, missing)
-            : ValueTask.FromResult(state.IsReady ? s_modelReady : s_modelNotReady);
+    public override Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context) => s_serverMetadata;
 
-    public ValueTask<ModelMetadataResponse> ModelMetadataAsync(ModelMetadataRequest request, ServerCallContext context)
+    public override Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context)
     {
-        if (FindModel(request.Name, request.Version) is { } missing)
+        try
         {
-            return FailAsync<ModelMetadataResponse>(context, missing);
+            _model.CheckServes(request.Name, request.Version);
+        }
+        catch (InferenceException ex)
+        {
+            return FailAsync<ModelReadyResponse>(context, ex);
         }
 
-        context.SetResponseHeader(Sha256Header, model.Sha256);
-        return ValueTask.FromResult(model.Metadata);
+        return state.IsReady ? s_modelReady : s_modelNotReady;
     }
 
-    public ValueTask<InferResponse> ModelInferAsync(ModelInferRequest request, ServerCallContext context)
+    public override Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
     {
-        if (FindModel(request.ModelName, request.ModelVersion) is { } missing)
+        try
         {
-            return FailAsync<InferResponse>(context, missing);
+            _model.CheckServes(request.Name, request.Version);
+        }
+        catch (InferenceException ex)
+        {
+            return FailAsync<ModelMetadataResponse>(context, ex);
         }
 
-        var pending = engine.InferAsync(request, context.CancellationToken);
-        return pending.IsCompletedSuccessfully ? pending : AwaitInferAsync(pending, context);
+        // OIP's metadata messages have no field for the artifact's hash: it travels as initial metadata.
+        context.GetHttpContext().Response.Headers[InferenceHeaders.ModelSha256] = _model.Sha256;
+        return _metadata;
     }
 
-    private async ValueTask<InferResponse> AwaitInferAsync(ValueTask<InferResponse> pending, ServerCallContext context)
+    public override Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
-        GrpcException failure;
+        ValueTask<ModelInferResponse> pending;
+        try
+        {
+            pending = engine.InferAsync(request, context.CancellationToken);
+        }
+        catch (InferenceException ex)
+        {
+            return FailAsync<ModelInferResponse>(context, ex);
+        }
+
+        return pending.IsCompletedSuccessfully ? Task.FromResult(pending.Result) : AwaitInferAsync(pending, context);
+    }
+
+    private async Task<ModelInferResponse> AwaitInferAsync(ValueTask<ModelInferResponse> pending, ServerCallContext context)
+    {
+        InferenceException failure;
         try
         {
             return await pending.ConfigureAwait(false);
         }
-        catch (GrpcException ex)
+        catch (InferenceException ex)
         {
             failure = ex;
         }
@@ -85,48 +105,40 @@ internal sealed class InferenceService(ServedModel model, InferenceEngine engine
         catch (Exception ex)
         {
             ModelServerLog.InferenceFailed(logger, ex);
-            failure = new GrpcException(StatusCode.Internal, $"inference failed: {ex.Message}");
+            failure = new InferenceException(InferenceErrorKind.Internal, $"inference failed: {ex.Message}");
         }
 
-        return await FailAsync<InferResponse>(context, failure).ConfigureAwait(false);
-    }
-
-    /// <summary>NOT_FOUND unless <paramref name="name"/> (and a non-empty <paramref name="version"/>) is what this process serves.</summary>
-    private GrpcException? FindModel(string name, string version)
-    {
-        if (!string.Equals(name, model.Name, StringComparison.Ordinal))
-        {
-            return new GrpcException(StatusCode.NotFound,
-                $"model '{name}' is not served here; this server serves model '{model.Name}' version '{model.Version}'");
-        }
-
-        if (version.Length != 0 && !string.Equals(version, model.Version, StringComparison.Ordinal))
-        {
-            return new GrpcException(StatusCode.NotFound,
-                $"model '{name}' version '{version}' is not served here; this server serves version '{model.Version}'");
-        }
-
-        return null;
+        return await FailAsync<ModelInferResponse>(context, failure).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Sends the initial metadata (x-model-name, x-model-version) before the error status, so that clients that
-    /// read initial metadata separately from trailers (gRPC C-core) see them on errors too.
+    /// Sends the initial metadata (x-model-name, x-model-version, set by <see cref="InferenceCallMiddleware"/>) before
+    /// the error status, so that clients that read initial metadata separately from trailers (gRPC C-core) see them on
+    /// errors too, then fails the call with the status of <paramref name="failure"/>.
     /// </summary>
-    private static async ValueTask<T> FailAsync<T>(ServerCallContext context, GrpcException failure)
+    private static async Task<T> FailAsync<T>(ServerCallContext context, InferenceException failure)
     {
-        if (!context.ResponseHeadersSent && !context.CancellationToken.IsCancellationRequested)
+        if (!context.CancellationToken.IsCancellationRequested)
         {
             try
             {
-                await context.WriteResponseHeadersAsync().ConfigureAwait(false);
+                await context.WriteResponseHeadersAsync(new Metadata()).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
             {
-                // The client is gone; the status below is all that is left to try.
+                // The client is gone, or the headers went already; the status below is all that is left to send.
             }
         }
 
-        throw failure;
+        throw new RpcException(new Status(StatusOf(failure.Kind), failure.Message));
     }
+
+    private static StatusCode StatusOf(InferenceErrorKind kind) => kind switch
+    {
+        InferenceErrorKind.InvalidArgument => StatusCode.InvalidArgument,
+        InferenceErrorKind.NotFound => StatusCode.NotFound,
+        InferenceErrorKind.ResourceExhausted => StatusCode.ResourceExhausted,
+        InferenceErrorKind.Unavailable => StatusCode.Unavailable,
+        _ => StatusCode.Internal,
+    };
 }

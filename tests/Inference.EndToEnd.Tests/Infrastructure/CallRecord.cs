@@ -1,5 +1,5 @@
 using Inference.Client;
-using Inference.Grpc;
+using Grpc.Core;
 
 namespace Inference.EndToEnd.Tests.Infrastructure;
 

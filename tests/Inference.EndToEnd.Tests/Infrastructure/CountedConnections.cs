@@ -1,6 +1,8 @@
 using System.Net.Sockets;
 using Inference.Client;
-using Inference.Grpc.Client;
+using Grpc.Net.Client;
+using CallFailedException = Inference.Testing.CallFailedException;
+using OipTestClient = Inference.Testing.OipTestClient;
 
 namespace Inference.EndToEnd.Tests.Infrastructure;
 
@@ -37,12 +39,12 @@ internal sealed class CountedConnections : IDisposable
             },
         };
         Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler });
-        Client = new InferenceClient(Channel);
+        Client = new OipTestClient(Channel);
     }
 
     public GrpcChannel Channel { get; }
 
-    public InferenceClient Client { get; }
+    public OipTestClient Client { get; }
 
     /// <summary>TCP connections opened so far.</summary>
     public int Opened => Volatile.Read(ref _opened);

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using Inference.Client;
-using Inference.Grpc;
-using Inference.Grpc.Client;
+using Grpc.Core;
+using CallFailedException = Inference.Testing.CallFailedException;
+using OipTestClient = Inference.Testing.OipTestClient;
 
 namespace Inference.EndToEnd.Tests.Infrastructure;
 
@@ -14,7 +15,7 @@ internal sealed class LoadRun : IAsyncDisposable
 {
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly InferenceClient _client;
+    private readonly OipTestClient _client;
     private readonly Func<long, string, Metadata> _headers;
     private readonly ConcurrentQueue<CallRecord> _records = new();
     private readonly List<(long Count, TaskCompletionSource Reached)> _waiters = [];
@@ -29,7 +30,7 @@ internal sealed class LoadRun : IAsyncDisposable
     /// <param name="callers">Concurrent callers.</param>
     /// <param name="headers">Request headers for the call with this sequence number and sticky key.</param>
     /// <param name="limit">A safety bound: no caller starts a call beyond this many.</param>
-    public LoadRun(InferenceClient client, int callers, Func<long, string, Metadata> headers, long limit = 20_000)
+    public LoadRun(OipTestClient client, int callers, Func<long, string, Metadata> headers, long limit = 20_000)
     {
         _client = client;
         _headers = headers;
@@ -38,11 +39,11 @@ internal sealed class LoadRun : IAsyncDisposable
     }
 
     /// <summary>Sticky keys only: each call is a different user.</summary>
-    public static Func<long, string, Metadata> StickyUsers => static (_, key) => new Metadata().Add(RouterConfigFile.StickyHeader, key);
+    public static Func<long, string, Metadata> StickyUsers => static (_, key) => new Metadata { { RouterConfigFile.StickyHeader, key } };
 
     /// <summary>Every call asks for one experiment group (allowOverride).</summary>
     public static Func<long, string, Metadata> Group(string group) => (_, key) =>
-        new Metadata().Add(RouterConfigFile.StickyHeader, key).Add("x-experiment-group", group);
+        new Metadata { { RouterConfigFile.StickyHeader, key }, { "x-experiment-group", group } };
 
     public int Phase
     {
@@ -124,13 +125,13 @@ internal sealed class LoadRun : IAsyncDisposable
             try
             {
                 // The stop token is not passed: a call started is a call finished, so a stop never fails one.
-                var response = await _client.ModelInferAsync(request, new CallOptions { Headers = _headers(sequence, key), Timeout = CallTimeout });
+                var response = await _client.ModelInferAsync(request, OipTestClient.With(_headers(sequence, key), CallTimeout));
                 record = new CallRecord(sequence, key, phaseAtStart, _phase, StatusCode.OK, null, response.Tags,
                     response.Message.ModelVersion, IrisCalls.VersionOfOutputs(response.Message, row));
             }
-            catch (GrpcException ex)
+            catch (CallFailedException ex)
             {
-                record = new CallRecord(sequence, key, phaseAtStart, _phase, ex.StatusCode, ex.Detail, ResponseTags.From(ex), null, null);
+                record = new CallRecord(sequence, key, phaseAtStart, _phase, ex.StatusCode, ex.Status.Detail, ex.Tags, null, null);
             }
             catch (Exception ex)
             {

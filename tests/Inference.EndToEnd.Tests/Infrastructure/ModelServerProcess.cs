@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Inference.Client;
-using Inference.Grpc.Client;
+using Grpc.Net.Client;
+using CallFailedException = Inference.Testing.CallFailedException;
+using OipTestClient = Inference.Testing.OipTestClient;
 
 namespace Inference.EndToEnd.Tests.Infrastructure;
 
@@ -17,7 +19,7 @@ internal sealed partial class ModelServerProcess : IAsyncDisposable
         HttpAddress = http;
         Http = new HttpClient { BaseAddress = http, Timeout = TimeSpan.FromSeconds(30) };
         Channel = GrpcChannel.ForAddress(grpc);
-        Client = new InferenceClient(Channel);
+        Client = new OipTestClient(Channel);
     }
 
     public ChildProcess Process { get; }
@@ -36,7 +38,7 @@ internal sealed partial class ModelServerProcess : IAsyncDisposable
     public GrpcChannel Channel { get; }
 
     /// <summary>A client talking to this server directly (not through the router).</summary>
-    public InferenceClient Client { get; }
+    public OipTestClient Client { get; }
 
     /// <summary>Starts <paramref name="assembly"/> (default: the build next to the tests) and waits until the model is warm.</summary>
     public static async Task<ModelServerProcess> StartAsync(string version, string? assembly = null, params string[] extraArguments)

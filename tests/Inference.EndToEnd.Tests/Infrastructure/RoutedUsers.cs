@@ -1,5 +1,6 @@
-using Inference.Grpc;
-using Inference.Grpc.Client;
+using Grpc.Core;
+using CallFailedException = Inference.Testing.CallFailedException;
+using OipTestClient = Inference.Testing.OipTestClient;
 
 namespace Inference.EndToEnd.Tests.Infrastructure;
 
@@ -19,7 +20,7 @@ internal static class RoutedUsers
         {
             var response = await router.Client.ModelInferAsync(
                 IrisCalls.Request(0, 1),
-                new CallOptions { Headers = new Metadata().Add(RouterConfigFile.StickyHeader, key), Timeout = TimeSpan.FromSeconds(30) });
+                OipTestClient.With(new Metadata { { RouterConfigFile.StickyHeader, key } }, TimeSpan.FromSeconds(30)));
             var group = Assignment.Group(key, weights);
             Assert.True(
                 (group, Assignment.VersionOf(group)) == (response.Tags.ExperimentGroup, response.Tags.ModelVersion),

@@ -4,7 +4,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Inference.Client;
-using Inference.Grpc.Client;
+using Grpc.Net.Client;
+using CallFailedException = Inference.Testing.CallFailedException;
+using OipTestClient = Inference.Testing.OipTestClient;
 
 namespace Inference.EndToEnd.Tests.Infrastructure;
 
@@ -35,7 +37,7 @@ internal sealed partial class RouterProcess : IAsyncDisposable
         Admin = new HttpClient { BaseAddress = AdminAddress, Timeout = TimeSpan.FromSeconds(30) };
         Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
         Channel = GrpcChannel.ForAddress(GrpcAddress);
-        Client = new InferenceClient(Channel);
+        Client = new OipTestClient(Channel);
     }
 
     public ChildProcess Process { get; }
@@ -59,7 +61,7 @@ internal sealed partial class RouterProcess : IAsyncDisposable
 
     public GrpcChannel Channel { get; }
 
-    public InferenceClient Client { get; }
+    public OipTestClient Client { get; }
 
     /// <summary>The file the router watches (--config).</summary>
     public string ConfigPath => _directory.File("router.json");

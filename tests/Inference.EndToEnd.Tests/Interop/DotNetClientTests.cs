@@ -1,25 +1,26 @@
 using Inference.Client;
 using Inference.EndToEnd.Tests.Infrastructure;
-using Inference.Grpc;
-using Inference.Grpc.Client;
+using Grpc.Core;
+using CallFailedException = Inference.Testing.CallFailedException;
+using OipTestClient = Inference.Testing.OipTestClient;
 
 namespace Inference.EndToEnd.Tests.Interop;
 
-/// <summary>The .NET client (InferenceClient, ResponseTags) used against the router as a backend service would.</summary>
+/// <summary>The generated .NET client with the client helpers (tensors, ResponseTags) used against the router as a backend service would.</summary>
 [Collection(StackCollection.Name)]
 public sealed class DotNetClientTests(IrisStack stack)
 {
-    private InferenceClient Client => stack.Router.Client;
+    private OipTestClient Client => stack.Router.Client;
 
     private static CallOptions As(string user, string? group = null, string? compression = null)
     {
-        var headers = new Metadata().Add(RouterConfigFile.StickyHeader, user);
+        var headers = new Metadata { { RouterConfigFile.StickyHeader, user } };
         if (group is not null)
         {
             headers.Add("x-experiment-group", group);
         }
 
-        return new CallOptions { Headers = headers, Timeout = TimeSpan.FromSeconds(30), Compression = compression };
+        return OipTestClient.With(headers, TimeSpan.FromSeconds(30), compression);
     }
 
     private static string UserOf(string group) =>
@@ -84,20 +85,20 @@ public sealed class DotNetClientTests(IrisStack stack)
     }
 
     [Fact]
-    public async Task Errors_CarryTags_ThroughResponseTagsFrom()
+    public async Task Errors_CarryTags_ThroughGetTagsAsync()
     {
-        var unknownModel = await Assert.ThrowsAsync<GrpcException>(() => Client.ModelInferAsync(new Contracts.Oip.ModelInferRequest { ModelName = "other" }));
-        var unknownGroup = await Assert.ThrowsAsync<GrpcException>(() => Client.ModelInferAsync(IrisCalls.Request(0, 1), As("someone", group: "no-such-group")));
+        var unknownModel = await Assert.ThrowsAsync<CallFailedException>(() => Client.ModelInferAsync(new Contracts.Oip.ModelInferRequest { ModelName = "other" }));
+        var unknownGroup = await Assert.ThrowsAsync<CallFailedException>(() => Client.ModelInferAsync(IrisCalls.Request(0, 1), As("someone", group: "no-such-group")));
         // A client mistake the router cannot see: the model server itself rejects it, through the router.
-        var badTensor = await Assert.ThrowsAsync<GrpcException>(() => Client.ModelInferAsync(
+        var badTensor = await Assert.ThrowsAsync<CallFailedException>(() => Client.ModelInferAsync(
             new Contracts.Oip.ModelInferRequest { ModelName = "iris" }.AddInput<float>("input", [1f, 2f, 3f], [1, 3]), As(UserOf("treatment"))));
 
         Assert.Equal(StatusCode.NotFound, unknownModel.StatusCode);
-        Assert.Equal("other", ResponseTags.From(unknownModel).ModelName);
+        Assert.Equal("other", unknownModel.Tags.ModelName);
         Assert.Equal(StatusCode.InvalidArgument, unknownGroup.StatusCode);
-        Assert.Equal(("iris", RouterConfigFile.Experiment), (ResponseTags.From(unknownGroup).ModelName, ResponseTags.From(unknownGroup).Experiment));
+        Assert.Equal(("iris", RouterConfigFile.Experiment), (unknownGroup.Tags.ModelName, unknownGroup.Tags.Experiment));
         Assert.Equal(StatusCode.InvalidArgument, badTensor.StatusCode);
-        Assert.Contains("input 'input'", badTensor.Detail, StringComparison.Ordinal);
-        Assert.Equal(new ResponseTags("iris", "2", RouterConfigFile.Experiment, "treatment"), ResponseTags.From(badTensor));
+        Assert.Contains("input 'input'", badTensor.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(new ResponseTags("iris", "2", RouterConfigFile.Experiment, "treatment"), badTensor.Tags);
     }
 }

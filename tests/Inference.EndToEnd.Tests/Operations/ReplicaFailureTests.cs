@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Inference.EndToEnd.Tests.Infrastructure;
-using Inference.Grpc;
+using Grpc.Core;
 using Xunit.Abstractions;
 
 namespace Inference.EndToEnd.Tests.Operations;

@@ -12,7 +12,14 @@ public sealed class PublishTests(PublishedApps apps)
     {
         Assert.True(apps.ModelServer.ExitCode == 0, "model server publish failed:\n" + apps.ModelServer.Output);
         Assert.True(apps.Router.ExitCode == 0, "router publish failed:\n" + apps.Router.Output);
-        Assert.True(File.Exists(Path.Combine(apps.ModelServerDirectory, "libonnxruntime.so.1")), "libonnxruntime.so.1 is not in the published model server");
+        // ONNX Runtime's native library from its NuGet package, for the Linux platforms the services run on only.
+        foreach (var platform in new[] { "linux-x64", "linux-arm64" })
+        {
+            Assert.True(File.Exists(Path.Combine(apps.ModelServerDirectory, "runtimes", platform, "native", "libonnxruntime.so")),
+                $"libonnxruntime.so for {platform} is not in the published model server");
+        }
+
+        Assert.Equal(["linux-arm64", "linux-x64"], Directory.GetDirectories(Path.Combine(apps.ModelServerDirectory, "runtimes")).Select(Path.GetFileName).Order());
         Assert.True(File.Exists(Path.Combine(apps.ModelServerDirectory, "Inference.ModelServer.dll")));
         Assert.True(File.Exists(Path.Combine(apps.ModelServerDirectory, "Inference.ModelServer.runtimeconfig.json")));
         Assert.True(File.Exists(Path.Combine(apps.RouterDirectory, "Inference.Router.dll")));

@@ -1,7 +1,8 @@
 using Inference.Client;
 using Inference.EndToEnd.Tests.Infrastructure;
-using Inference.Grpc;
-using Inference.Grpc.Client;
+using Grpc.Core;
+using CallFailedException = Inference.Testing.CallFailedException;
+using OipTestClient = Inference.Testing.OipTestClient;
 
 namespace Inference.EndToEnd.Tests.Routing;
 
@@ -21,7 +22,7 @@ public sealed class PinTests(IrisStack stack)
 
         var response = await stack.Router.Client.ModelInferAsync(
             IrisCalls.Request(0, 10, version, id: "pinned"),
-            new CallOptions { Headers = new Metadata().Add(RouterConfigFile.StickyHeader, key), Timeout = TimeSpan.FromSeconds(30) });
+            OipTestClient.With(new Metadata { { RouterConfigFile.StickyHeader, key } }, TimeSpan.FromSeconds(30)));
 
         Assert.Equal(new ResponseTags("iris", version, RouterConfigFile.Experiment, "pinned"), response.Tags);
         Assert.Equal(version, response.Message.ModelVersion);
@@ -34,7 +35,7 @@ public sealed class PinTests(IrisStack stack)
     public async Task ModelVersion_WinsOverAGroupOverride()
     {
         var response = await stack.Router.Client.ModelMetadataAsync("iris", "1",
-            new CallOptions { Headers = new Metadata().Add("x-experiment-group", "treatment") });
+            OipTestClient.With(new Metadata { { "x-experiment-group", "treatment" } }));
 
         Assert.Equal(new ResponseTags("iris", "1", RouterConfigFile.Experiment, "pinned"), response.Tags);
         Assert.Equal(["1"], response.Message.Versions);
@@ -43,10 +44,10 @@ public sealed class PinTests(IrisStack stack)
     [Fact]
     public async Task UnknownVersion_IsNotFound_WithTags()
     {
-        var error = await Assert.ThrowsAsync<GrpcException>(() => stack.Router.Client.ModelInferAsync(IrisCalls.Request(0, 1, version: "9")));
+        var error = await Assert.ThrowsAsync<CallFailedException>(() => stack.Router.Client.ModelInferAsync(IrisCalls.Request(0, 1, version: "9")));
 
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
-        Assert.Contains("'9'", error.Detail, StringComparison.Ordinal);
-        Assert.Equal(new ResponseTags("iris", "9", RouterConfigFile.Experiment, "pinned"), ResponseTags.From(error));
+        Assert.Contains("'9'", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(new ResponseTags("iris", "9", RouterConfigFile.Experiment, "pinned"), error.Tags);
     }
 }

@@ -67,7 +67,7 @@ public sealed class SplitTests(IrisStack stack)
         await using var router = await RouterProcess.StartAsync(RouterConfigFile.Iris([stack.V2.Endpoint], [stack.V1.Endpoint], 50, 50));
 
         var response = await router.Client.ModelInferAsync(IrisCalls.Request(0, 10),
-            new Grpc.Client.CallOptions { Headers = new Grpc.Metadata().Add("x-experiment-group", "control") });
+            Inference.Testing.OipTestClient.With(new Grpc.Core.Metadata { { "x-experiment-group", "control" } }));
 
         // The tag tells the truth: version 2 served the call (its own answer and the outputs agree); the group stays as assigned.
         Assert.Equal(("2", "control"), (response.Tags.ModelVersion, response.Tags.ExperimentGroup));

@@ -1,7 +1,8 @@
 using Inference.Client;
 using Inference.EndToEnd.Tests.Infrastructure;
-using Inference.Grpc;
-using Inference.Grpc.Client;
+using Grpc.Core;
+using CallFailedException = Inference.Testing.CallFailedException;
+using OipTestClient = Inference.Testing.OipTestClient;
 
 namespace Inference.EndToEnd.Tests.Routing;
 
@@ -32,7 +33,7 @@ public sealed class StickinessTests(IrisStack stack)
             {
                 var response = await router.Client.ModelInferAsync(
                     IrisCalls.Request(user % rows, 1),
-                    new CallOptions { Headers = new Metadata().Add(RouterConfigFile.StickyHeader, key), Timeout = TimeSpan.FromSeconds(30) });
+                    OipTestClient.With(new Metadata { { RouterConfigFile.StickyHeader, key } }, TimeSpan.FromSeconds(30)));
 
                 Assert.Equal(new ResponseTags("iris", Assignment.VersionOf(expected), RouterConfigFile.Experiment, expected), response.Tags);
                 // The answer really came from that version: its server says so and its outputs are that version's.

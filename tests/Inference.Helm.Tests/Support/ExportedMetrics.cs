@@ -9,7 +9,8 @@ namespace Inference.Helm.Tests.Support;
 /// </summary>
 internal static partial class ExportedMetrics
 {
-    private static readonly string[] SourceFolders = [Path.Combine("services", "Inference.ModelServer"), Path.Combine("router", "Inference.Router")];
+    private static readonly string[] SourceFolders =
+        [Path.Combine("services", "Inference.ModelServer"), Path.Combine("services", "Inference.Engine"), Path.Combine("router", "Inference.Router")];
     private static readonly Lazy<IReadOnlyDictionary<string, bool>> Instruments = new(Read);
 
     [GeneratedRegex(@"\.Create(?<kind>Counter|UpDownCounter|Histogram|Gauge|ObservableCounter|ObservableUpDownCounter|ObservableGauge)\s*(?:<[^>]*>)?\(\s*""(?<name>[^""]+)""")]

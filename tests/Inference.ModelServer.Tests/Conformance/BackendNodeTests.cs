@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 using Inference.Client;
 using Inference.Contracts.Oip;
-using Inference.ModelServer.Tensors;
-using Inference.Onnx;
+using Inference.Engine.Tensors;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using Inference.Onnx.TestData;
 
 namespace Inference.ModelServer.Tests.Conformance;

@@ -1,11 +1,11 @@
 using System.Net;
 using Google.Protobuf;
 using Inference.Client;
-using Inference.Contracts.Health;
+using Grpc.Health.V1;
 using Inference.Contracts.Oip;
-using Inference.Grpc;
-using Inference.Grpc.Client;
-using ServingStatus = Inference.Contracts.Health.HealthCheckResponse.Types.ServingStatus;
+using Grpc.Core;
+using Grpc.Net.Client;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace Inference.ModelServer.Tests.Functional;
 
@@ -18,7 +18,7 @@ public sealed class AdmissionAndDrainTests
     public async Task BeyondMaxInFlight_IsResourceExhausted_AndDrainAnswersTheAdmittedRequest()
     {
         // Two slots: one admitted request waits in a held batch, the other slot is taken directly.
-        var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.Iris(1)) with
+        var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.IrisModel(1)) with
         {
             MaxInFlight = 2,
             QueueTimeout = TimeSpan.Zero,
@@ -35,10 +35,10 @@ public sealed class AdmissionAndDrainTests
             Assert.True(engine.Admission.TryEnter());
             try
             {
-                var error = await Assert.ThrowsAsync<GrpcException>(() => server.Client.ModelInferAsync(OneRow()));
+                var error = await Assert.ThrowsAsync<CallFailedException>(() => server.Client.ModelInferAsync(OneRow()));
                 Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-                Assert.Contains("limit of 2 concurrent inferences", error.Detail, StringComparison.Ordinal);
-                Assert.Equal("iris", ResponseTags.From(error).ModelName);
+                Assert.Contains("limit of 2 concurrent inferences", error.Status.Detail, StringComparison.Ordinal);
+                Assert.Equal("iris", error.Tags.ModelName);
                 Assert.False(admitted.IsCompleted);
 
                 var metrics = new PrometheusScrape(await server.GetMetricsAsync());
@@ -65,7 +65,7 @@ public sealed class AdmissionAndDrainTests
         await using (server)
         {
             var admission = server.Host.Engine.Admission;
-            Task<InferenceResponse<ModelInferResponse>> waiting;
+            Task<OipTestClient.Answer<ModelInferResponse>> waiting;
             try
             {
                 waiting = await WaitForTheSlotAsync(server);
@@ -107,10 +107,10 @@ public sealed class AdmissionAndDrainTests
 
                 time.Advance(TimeSpan.FromSeconds(10));
 
-                var error = await Assert.ThrowsAsync<GrpcException>(() => waiting);
+                var error = await Assert.ThrowsAsync<CallFailedException>(() => waiting);
                 Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-                Assert.Contains("model 'iris' is at its limit of 1 concurrent inferences; retry later", error.Detail, StringComparison.Ordinal);
-                Assert.Equal(("iris", "1"), (ResponseTags.From(error).ModelName, ResponseTags.From(error).ModelVersion));
+                Assert.Contains("model 'iris' is at its limit of 1 concurrent inferences; retry later", error.Status.Detail, StringComparison.Ordinal);
+                Assert.Equal(("iris", "1"), (error.Tags.ModelName, error.Tags.ModelVersion));
                 Assert.Equal(0, admission.Waiting);
             }
             finally
@@ -131,17 +131,16 @@ public sealed class AdmissionAndDrainTests
     [Fact]
     public async Task OversizedRequestMessage_IsResourceExhausted_AndTheServerGoesOn()
     {
-        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.Iris(1)) with { MaxReceiveMessageSize = 1024 });
+        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.IrisModel(1)) with { MaxReceiveMessageSize = 1024 });
         var rows = 100;
         var big = new ModelInferRequest { ModelName = "iris" }.AddInput<float>("input", new float[rows * 4], [rows, 4]);
         Assert.True(big.CalculateSize() > 1024);
 
-        var error = await Assert.ThrowsAsync<GrpcException>(() => server.Client.ModelInferAsync(big));
+        var error = await Assert.ThrowsAsync<CallFailedException>(() => server.Client.ModelInferAsync(big));
 
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-        Assert.Contains("larger than max", error.Detail, StringComparison.Ordinal);
-        Assert.Contains("vs. 1024", error.Detail, StringComparison.Ordinal);
-        Assert.Equal("iris", ResponseTags.From(error).ModelName);
+        Assert.Contains("Received message exceeds the maximum configured message size", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal("iris", error.Tags.ModelName);
         var response = await server.Client.ModelInferAsync(OneRow());
         Assert.Equal([0L], response.Message.GetOutput<long>("label").Data);
         var metrics = new PrometheusScrape(await server.GetMetricsAsync());
@@ -151,12 +150,12 @@ public sealed class AdmissionAndDrainTests
     [Fact]
     public async Task Draining_ReportsNotReadyAtOnce_WhileStillServing()
     {
-        var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.Iris(1)) with { DrainDelay = TimeSpan.FromMinutes(5) });
+        var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.IrisModel(1)) with { DrainDelay = TimeSpan.FromMinutes(5) });
         await using (server)
         {
-            var health = new HealthClient(server.Channel);
+            var health = new Grpc.Health.V1.Health.HealthClient(server.Channel);
             using var watch = health.Watch(new HealthCheckRequest { Service = "iris" });
-            Assert.True(await watch.ResponseStream.MoveNextAsync());
+            Assert.True(await watch.ResponseStream.MoveNext());
             Assert.Equal(ServingStatus.Serving, watch.ResponseStream.Current.Status);
 
             using var stop = new CancellationTokenSource();
@@ -171,7 +170,7 @@ public sealed class AdmissionAndDrainTests
             Assert.Equal(ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest { Service = "inference.GRPCInferenceService" })).Status);
             Assert.False((await server.Client.ServerReadyAsync()).Message.Ready);
             Assert.False((await server.Client.ModelReadyAsync("iris")).Message.Ready);
-            Assert.True(await watch.ResponseStream.MoveNextAsync());
+            Assert.True(await watch.ResponseStream.MoveNext());
             Assert.Equal(ServingStatus.NotServing, watch.ResponseStream.Current.Status);
 
             // Not ready, but still answering during the drain delay.
@@ -188,10 +187,10 @@ public sealed class AdmissionAndDrainTests
     /// observed, never timed.
     /// </summary>
     private static Task<TestServer> StartWithOneSlotAsync(ManualTimeProvider time) =>
-        TestServer.StartAsync(TestServer.Options(RepoPaths.Iris(1)) with { MaxInFlight = 1, QueueTimeout = TimeSpan.FromSeconds(10) }, time: time);
+        TestServer.StartAsync(TestServer.Options(RepoPaths.IrisModel(1)) with { MaxInFlight = 1, QueueTimeout = TimeSpan.FromSeconds(10) }, time: time);
 
     /// <summary>Takes the only slot (the caller gives it back) and sends a request, which then waits for it.</summary>
-    private static async Task<Task<InferenceResponse<ModelInferResponse>>> WaitForTheSlotAsync(TestServer server)
+    private static async Task<Task<OipTestClient.Answer<ModelInferResponse>>> WaitForTheSlotAsync(TestServer server)
     {
         var admission = server.Host.Engine.Admission;
         Assert.True(admission.TryEnter(), "the test takes the only slot");

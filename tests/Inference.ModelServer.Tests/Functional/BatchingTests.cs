@@ -16,8 +16,8 @@ public sealed class BatchingTests
     public async Task ConcurrentRequests_AreMergedIntoOneRun_AndAnsweredExactlyAsUnbatched()
     {
         var expected = IrisExpected.Load(2);
-        await using var plain = await TestServer.StartAsync(RepoPaths.Iris(2), version: "2");
-        await using var batching = await TestServer.StartAsync(TestServer.Options(RepoPaths.Iris(2), version: "2") with
+        await using var plain = await TestServer.StartAsync(RepoPaths.IrisModel(2), version: "2");
+        await using var batching = await TestServer.StartAsync(TestServer.Options(RepoPaths.IrisModel(2), version: "2") with
         {
             Batching = true,
             MaxBatchSize = 8,
@@ -78,7 +78,7 @@ public sealed class BatchingTests
     {
         // The clock moves only when the test advances it, so the time each request waited is known exactly.
         var time = new ManualTimeProvider();
-        var options = TestServer.Options(RepoPaths.Iris(1)) with { Batching = true, MaxBatchSize = 8, MaxBatchDelay = LongDelay };
+        var options = TestServer.Options(RepoPaths.IrisModel(1)) with { Batching = true, MaxBatchSize = 8, MaxBatchDelay = LongDelay };
         await using var server = await TestServer.StartAsync(options, time: time);
         var batcher = server.Host.Engine.Batcher!;
         batcher.Pause();
@@ -175,7 +175,7 @@ public sealed class BatchingTests
             Assert.Equal(Enumerable.Repeat(6f, 5), (await last).Message.GetOutput<float>("sum").Data);
         }
 
-        static Task<InferenceResponse<ModelInferResponse>> Send(TestServer server, int rows, int columns, float value)
+        static Task<OipTestClient.Answer<ModelInferResponse>> Send(TestServer server, int rows, int columns, float value)
         {
             var data = Enumerable.Repeat(value, rows * columns).ToArray();
             return server.Client.ModelInferAsync(new ModelInferRequest { ModelName = "fixture" }
@@ -188,7 +188,7 @@ public sealed class BatchingTests
     public async Task ALoneRequest_RunsAtOnce_WithoutWaitingForTheDelay()
     {
         // The delay outlasts the test: only eager dispatch can answer.
-        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.Iris(1)) with
+        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.IrisModel(1)) with
         {
             Batching = true,
             MaxBatchSize = 8,
@@ -211,7 +211,7 @@ public sealed class BatchingTests
     {
         var logs = new LogCapture();
         await using var server = await TestServer.StartAsync(
-            TestServer.Options(RepoPaths.Iris(1)) with { Batching = true, MaxBatchSize = 16, MaxInFlight = 3 }, logs);
+            TestServer.Options(RepoPaths.IrisModel(1)) with { Batching = true, MaxBatchSize = 16, MaxInFlight = 3 }, logs);
 
         Assert.Equal(16, server.Host.Engine.Admission.Limit);
         Assert.Contains(logs.Entries, e => e.Message.Contains("--max-in-flight 3 raised to --max-batch-size 16", StringComparison.Ordinal));

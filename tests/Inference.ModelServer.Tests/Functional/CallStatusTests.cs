@@ -1,7 +1,7 @@
 using Inference.Client;
 using Inference.Contracts.Oip;
-using Inference.Grpc;
-using Inference.Grpc.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 
 namespace Inference.ModelServer.Tests.Functional;
@@ -22,19 +22,19 @@ public sealed class CallStatusTests
     public async Task ClientCancels_WhileWaitingForASlot_IsCountedCancelled()
     {
         var logs = new LogCapture();
-        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.Iris(1)) with { MaxInFlight = 1, QueueTimeout = Long }, logs);
+        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.IrisModel(1)) with { MaxInFlight = 1, QueueTimeout = Long }, logs);
         var admission = server.Host.Engine.Admission;
         Assert.True(admission.TryEnter());
         try
         {
             using var cancel = new CancellationTokenSource();
-            var call = server.Client.ModelInferAsync(OneRow(), new CallOptions { CancellationToken = cancel.Token });
+            var call = server.Client.ModelInferAsync(OneRow(), cancel.Token);
             await Wait.UntilAsync(() => admission.Waiting == 1, "the call to wait for a slot");
 
             await cancel.CancelAsync();
 
             var error = await Assert.ThrowsAnyAsync<Exception>(() => call);
-            Assert.True(error is OperationCanceledException or GrpcException { StatusCode: StatusCode.Cancelled }, error.ToString());
+            Assert.True(error is OperationCanceledException or CallFailedException { StatusCode: StatusCode.Cancelled }, error.ToString());
             await AssertCountedAsync(server, "CANCELLED");
             Assert.Equal(0, admission.Waiting);
         }
@@ -50,7 +50,7 @@ public sealed class CallStatusTests
     public async Task ClientResetsTheStream_BeforeTheBodyArrives_IsCountedCancelled()
     {
         var logs = new LogCapture();
-        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.Iris(1)), logs);
+        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.IrisModel(1)), logs);
         using var raw = new RawGrpcCall(server.Host.GrpcAddress);
         using var cancel = new CancellationTokenSource();
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -69,7 +69,7 @@ public sealed class CallStatusTests
     public async Task ClientDropsTheConnection_BeforeTheBodyArrives_IsCountedCancelled()
     {
         var logs = new LogCapture();
-        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.Iris(1)), logs);
+        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.IrisModel(1)), logs);
         using var raw = new RawGrpcCall(server.Host.GrpcAddress);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -87,7 +87,7 @@ public sealed class CallStatusTests
     public async Task DeadlinePasses_WhileWaitingForASlot_IsDeadlineExceeded()
     {
         var logs = new LogCapture();
-        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.Iris(1)) with { MaxInFlight = 1, QueueTimeout = Long }, logs);
+        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.IrisModel(1)) with { MaxInFlight = 1, QueueTimeout = Long }, logs);
         var admission = server.Host.Engine.Admission;
         Assert.True(admission.TryEnter());
         try
@@ -117,7 +117,7 @@ public sealed class CallStatusTests
         batcher.Pause();
 
         using var cancel = new CancellationTokenSource();
-        var call = server.Client.ModelInferAsync(OneRow(), new CallOptions { CancellationToken = cancel.Token });
+        var call = server.Client.ModelInferAsync(OneRow(), cancel.Token);
         await Wait.UntilAsync(() => batcher.WaitingRequests == 1, "the call to wait in a batch");
         await cancel.CancelAsync();
 
@@ -153,7 +153,7 @@ public sealed class CallStatusTests
         AssertNoErrorLogged(logs);
     }
 
-    private static Configuration.ModelServerOptions BatchingOptions() => TestServer.Options(RepoPaths.Iris(1)) with
+    private static Configuration.ModelServerOptions BatchingOptions() => TestServer.Options(RepoPaths.IrisModel(1)) with
     {
         Batching = true,
         MaxBatchSize = 4,

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Text.Json;
 using Inference.Client;
-using Inference.Contracts.Health;
+using Grpc.Health.V1;
 using Inference.Contracts.Oip;
-using Inference.Grpc;
-using Inference.Grpc.Client;
-using ServingStatus = Inference.Contracts.Health.HealthCheckResponse.Types.ServingStatus;
+using Grpc.Core;
+using Grpc.Net.Client;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace Inference.ModelServer.Tests.Functional;
 
@@ -19,7 +19,7 @@ public sealed class HealthAndHttpTests(IrisServerFixture fixture) : IClassFixtur
     [InlineData("iris")]
     public async Task HealthCheck_KnownServices_AreServing(string service)
     {
-        var response = await new HealthClient(Server.Channel).CheckAsync(new HealthCheckRequest { Service = service });
+        var response = await new Grpc.Health.V1.Health.HealthClient(Server.Channel).CheckAsync(new HealthCheckRequest { Service = service });
 
         Assert.Equal(ServingStatus.Serving, response.Status);
     }
@@ -27,7 +27,7 @@ public sealed class HealthAndHttpTests(IrisServerFixture fixture) : IClassFixtur
     [Fact]
     public async Task HealthCheck_UnknownService_IsNotFound()
     {
-        var error = await Assert.ThrowsAsync<GrpcException>(() => new HealthClient(Server.Channel).CheckAsync(new HealthCheckRequest { Service = "other" }));
+        var error = await Assert.ThrowsAsync<RpcException>(() => new Grpc.Health.V1.Health.HealthClient(Server.Channel).CheckAsync(new HealthCheckRequest { Service = "other" }).ResponseAsync);
 
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
     }
@@ -35,9 +35,9 @@ public sealed class HealthAndHttpTests(IrisServerFixture fixture) : IClassFixtur
     [Fact]
     public async Task HealthWatch_StartsWithServing()
     {
-        using var watch = new HealthClient(Server.Channel).Watch(new HealthCheckRequest { Service = "" });
+        using var watch = new Grpc.Health.V1.Health.HealthClient(Server.Channel).Watch(new HealthCheckRequest { Service = "" });
 
-        Assert.True(await watch.ResponseStream.MoveNextAsync());
+        Assert.True(await watch.ResponseStream.MoveNext());
         Assert.Equal(ServingStatus.Serving, watch.ResponseStream.Current.Status);
     }
 
@@ -82,15 +82,15 @@ public sealed class MetricsTests
     [Fact]
     public async Task Metrics_AfterTraffic_HaveTheDesignNamesAndValues()
     {
-        await using var server = await TestServer.StartAsync(RepoPaths.Iris(1));
+        await using var server = await TestServer.StartAsync(RepoPaths.IrisModel(1));
         var expected = IrisExpected.Load(1);
         for (var i = 0; i < 3; i++)
         {
             await server.Client.ModelInferAsync(new ModelInferRequest { ModelName = "iris" }.AddInput<float>("input", expected.Inputs, [expected.Rows, 4]));
         }
 
-        await Assert.ThrowsAsync<GrpcException>(() => server.Client.ModelInferAsync(new ModelInferRequest { ModelName = "iris" }.AddInput<float>("input", [1f], [1, 1])));
-        await Assert.ThrowsAsync<GrpcException>(() => server.Client.ModelInferAsync(new ModelInferRequest { ModelName = "other" }));
+        await Assert.ThrowsAsync<CallFailedException>(() => server.Client.ModelInferAsync(new ModelInferRequest { ModelName = "iris" }.AddInput<float>("input", [1f], [1, 1])));
+        await Assert.ThrowsAsync<CallFailedException>(() => server.Client.ModelInferAsync(new ModelInferRequest { ModelName = "other" }));
         await server.Client.ModelMetadataAsync("iris");
 
         using var response = await server.Http.GetAsync("/metrics");
@@ -122,5 +122,26 @@ public sealed class MetricsTests
         Assert.Equal(3 * expected.Labels.Count(l => l <= 1), metrics.Find("inference_output_value_bucket", [.. model, ("output", "label"), ("le", "1")]));
         var setosaProbability = Enumerable.Range(0, (int)expected.Rows).Sum(r => (double)expected.Probabilities[r * 3]);
         Assert.Equal(3 * setosaProbability, metrics.Find("inference_output_value_sum", [.. model, ("output", "probabilities")])!.Value, 3);
+    }
+
+    [Fact]
+    public async Task Metrics_OfTwoServersInOneProcess_AreEachTheirOwn()
+    {
+        // The same model name and version on both: only the host's own meters tell the series apart.
+        await using var called = await TestServer.StartAsync(RepoPaths.IrisModel(1));
+        await using var idle = await TestServer.StartAsync(RepoPaths.IrisModel(1));
+        for (var i = 0; i < 2; i++)
+        {
+            await called.Client.ModelInferAsync(new ModelInferRequest { ModelName = "iris" }.AddInput<float>("input", [5.1f, 3.5f, 1.4f, 0.2f], [1, 4]));
+        }
+
+        var calledMetrics = new PrometheusScrape(await called.GetMetricsAsync());
+        var idleMetrics = new PrometheusScrape(await idle.GetMetricsAsync());
+
+        Assert.Equal(2, calledMetrics.Find("inference_requests_total", ("method", "ModelInfer"), ("grpc_code", "OK")));
+        Assert.Equal(2, calledMetrics.Find("inference_compute_duration_seconds_count"));
+        Assert.Null(idleMetrics.Find("inference_requests_total", ("method", "ModelInfer"), ("grpc_code", "OK")));
+        Assert.Null(idleMetrics.Find("inference_compute_duration_seconds_count"));
+        Assert.Equal(0, idleMetrics.Find("inference_in_flight"));
     }
 }

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Google.Protobuf;
 using Inference.Contracts.Oip;
-using Inference.Grpc;
+using Grpc.Core;
 using InputTensor = Inference.Contracts.Oip.ModelInferRequest.Types.InferInputTensor;
 
 namespace Inference.ModelServer.Tests.Functional;
@@ -45,15 +45,15 @@ public sealed class InvalidArgumentTests(IrisServerFixture iris, FixtureServers 
     [MemberData(nameof(IrisCases))]
     public async Task IrisRequest_IsInvalidArgument_NamingInputAndExpectation(string scenario, string[] expected)
     {
-        var error = await Assert.ThrowsAsync<GrpcException>(() => iris.Server.Client.ModelInferAsync(IrisRequest(scenario)));
+        var error = await Assert.ThrowsAsync<CallFailedException>(() => iris.Server.Client.ModelInferAsync(IrisRequest(scenario)));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         foreach (var fragment in expected)
         {
-            Assert.Contains(fragment, error.Detail, StringComparison.Ordinal);
+            Assert.Contains(fragment, error.Status.Detail, StringComparison.Ordinal);
         }
 
-        Assert.Equal("iris", Inference.Client.ResponseTags.From(error).ModelName);
+        Assert.Equal("iris", error.Tags.ModelName);
         Assert.True((await iris.Server.Client.ServerReadyAsync()).Message.Ready);
     }
 
@@ -63,12 +63,12 @@ public sealed class InvalidArgumentTests(IrisServerFixture iris, FixtureServers 
     {
         var server = await fixtures.GetAsync(model);
 
-        var error = await Assert.ThrowsAsync<GrpcException>(() => server.Client.ModelInferAsync(FixtureRequest(scenario)));
+        var error = await Assert.ThrowsAsync<CallFailedException>(() => server.Client.ModelInferAsync(FixtureRequest(scenario)));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         foreach (var fragment in expected)
         {
-            Assert.Contains(fragment, error.Detail, StringComparison.Ordinal);
+            Assert.Contains(fragment, error.Status.Detail, StringComparison.Ordinal);
         }
 
         Assert.True((await server.Client.ServerLiveAsync()).Message.Live);

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Google.Protobuf;
 using Inference.Contracts.Oip;
-using Inference.Grpc;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using InputTensor = Inference.Contracts.Oip.ModelInferRequest.Types.InferInputTensor;
 
@@ -75,7 +75,7 @@ public sealed class MalformedRequestFuzzTests(FixtureServers fixtures, IrisServe
         // must each get what the same request gets from a server without batching: same status and message, or
         // the same response bytes.
         var reference = await ServerAsync(model);
-        var options = TestServer.Options(model == "iris" ? RepoPaths.Iris(1) : RepoPaths.Fixture(model), reference.ModelName, "1") with
+        var options = TestServer.Options(model == "iris" ? RepoPaths.IrisModel(1) : RepoPaths.Fixture(model), reference.ModelName, "1") with
         {
             Batching = true,
             MaxBatchSize = 8,
@@ -112,7 +112,7 @@ public sealed class MalformedRequestFuzzTests(FixtureServers fixtures, IrisServe
     public async Task CorruptedBytes_AreRefusedByWhatTheyAre_AndTheServerStaysHealthy()
     {
         var logs = new LogCapture();
-        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.Iris(1)), logs);
+        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.IrisModel(1)), logs);
         var metadata = (await server.Client.ModelMetadataAsync("iris")).Message;
         const int seed = 20261130;
         var random = new Random(seed);
@@ -157,9 +157,9 @@ public sealed class MalformedRequestFuzzTests(FixtureServers fixtures, IrisServe
             {
                 return (StatusCode.OK, "", (ModelInferResponse?)(await server.Client.ModelInferAsync(request)).Message);
             }
-            catch (GrpcException ex)
+            catch (CallFailedException ex)
             {
-                return (ex.StatusCode, ex.Detail ?? "", null);
+                return (ex.StatusCode, ex.Status.Detail ?? "", null);
             }
             finally
             {

@@ -4,7 +4,8 @@ using System.Text.Json;
 using Inference.Client;
 using Inference.Contracts.Oip;
 using Inference.ModelServer.Hosting;
-using Inference.Onnx;
+using Inference.Engine.Model;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Inference.ModelServer.Tests.Functional;
 
@@ -21,7 +22,7 @@ public sealed partial class ModelLoadingTests
         var directory = Directory.CreateTempSubdirectory("model-pipe-");
         var pipe = Path.Combine(directory.FullName, "model.onnx");
         Assert.Equal(0, MakeFifo(pipe, Convert.ToUInt32("600", 8)));
-        var bytes = await File.ReadAllBytesAsync(RepoPaths.Iris(2));
+        var bytes = await File.ReadAllBytesAsync(RepoPaths.IrisModel(2));
         var writer = Task.Run(async () =>
         {
             await using var stream = new FileStream(pipe, FileMode.Open, FileAccess.Write);
@@ -35,7 +36,7 @@ public sealed partial class ModelLoadingTests
             {
                 await writer.WaitAsync(Timeout);
                 Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), host.Model.Sha256);
-                Assert.Equal(2, host.Model.Session.GetModelMetadata().Version);
+                Assert.Equal(2, host.Model.Session.ModelMetadata.Version);
             }
         }
         finally
@@ -87,7 +88,7 @@ public sealed partial class ModelLoadingTests
     public void UnavailableExecutionProvider_IsRefusedAtStartup_NamingIt()
     {
         var error = Assert.Throws<NotSupportedException>(() =>
-            ModelServerHost.Build(TestServer.Options(RepoPaths.Iris(1)) with { ExecutionProvider = "NoSuchProvider" }));
+            ModelServerHost.Build(TestServer.Options(RepoPaths.IrisModel(1)) with { ExecutionProvider = "NoSuchProvider" }));
 
         Assert.Contains("Execution provider 'NoSuchProvider' is not available", error.Message, StringComparison.Ordinal);
         Assert.Contains("CPUExecutionProvider", error.Message, StringComparison.Ordinal);
@@ -96,21 +97,21 @@ public sealed partial class ModelLoadingTests
     [Fact]
     public async Task SessionOptions_FollowTheCommandLine()
     {
-        var options = TestServer.Options(RepoPaths.Iris(1)) with
+        var options = TestServer.Options(RepoPaths.IrisModel(1)) with
         {
             IntraOpThreads = 2,
             InterOpThreads = 3,
-            OptimizationLevel = GraphOptimizationLevel.Basic,
-            ExecutionMode = ExecutionMode.Parallel,
+            OptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC,
+            ExecutionMode = ExecutionMode.ORT_PARALLEL,
             ExecutionProvider = "cpu",
         };
         await using var server = await TestServer.StartAsync(options);
 
-        var session = server.Host.Model.Session.Options;
+        // The session options ONNX Runtime was given (the session keeps no copy to read back).
+        using var session = InferenceModel.CreateSessionOptions(server.Host.Model.Options, Path.GetDirectoryName(server.Host.Model.Path));
         Assert.Equal(
-            (2, 3, GraphOptimizationLevel.Basic, ExecutionMode.Parallel, "cpu"),
-            (session.IntraOpThreads, session.InterOpThreads, session.OptimizationLevel, session.ExecutionMode, session.ExecutionProvider));
-        Assert.Equal(Path.GetDirectoryName(RepoPaths.Iris(1)), session.ExternalDataDirectory);
+            (2, 3, GraphOptimizationLevel.ORT_ENABLE_BASIC, ExecutionMode.ORT_PARALLEL, "cpu"),
+            (session.IntraOpNumThreads, session.InterOpNumThreads, session.GraphOptimizationLevel, session.ExecutionMode, server.Host.Model.Options.ExecutionProvider));
         var response = await server.Client.ModelInferAsync(
             new ModelInferRequest { ModelName = "iris" }.AddInput<float>("input", [5.1f, 3.5f, 1.4f, 0.2f], [1, 4]));
         Assert.Equal([0L], response.Message.GetOutput<long>("label").Data);

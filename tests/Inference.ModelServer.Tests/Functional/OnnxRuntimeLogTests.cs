@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using Inference.Contracts.Oip;
-using Inference.Grpc;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using InputTensor = Inference.Contracts.Oip.ModelInferRequest.Types.InferInputTensor;
 
@@ -24,11 +24,11 @@ public sealed class OnnxRuntimeLogTests
         request.RawInputContents.Add(ByteString.CopyFrom(new byte[2 * 3 * 4]));
         request.RawInputContents.Add(ByteString.CopyFrom(new byte[4 * 5 * 4]));
 
-        var error = await Assert.ThrowsAsync<GrpcException>(() => server.Client.ModelInferAsync(request));
+        var error = await Assert.ThrowsAsync<CallFailedException>(() => server.Client.ModelInferAsync(request));
 
         Assert.Equal(StatusCode.Internal, error.StatusCode);
         Assert.Contains(logs.Entries, entry =>
-            entry.Category == "Inference.Onnx"
+            entry.Category == "Inference.Engine.OnnxRuntime"
             && entry.Level == LogLevel.Error
             && entry.Message.StartsWith("onnxruntime [", StringComparison.Ordinal)
             && entry.Message.Contains("Add", StringComparison.Ordinal));

@@ -1,15 +1,14 @@
 using System.Net;
 using System.Text.Json;
+using Grpc.Net.Client;
 using Inference.Client;
 using Inference.Contracts.Oip;
-using Inference.Grpc.Client;
 
 namespace Inference.ModelServer.Tests.Functional;
 
 /// <summary>The real executable: ports from its log line, and SIGTERM drains in-flight requests before exit 0.</summary>
 public sealed class ProcessTests
 {
-    private const string LibraryVariable = ServerProcess.LibraryVariable;
     private static readonly TimeSpan Timeout = ServerProcess.Timeout;
 
     [Fact]
@@ -24,21 +23,20 @@ public sealed class ProcessTests
             null,
             "--model", model, "--name", "loop", "--version", "1", "--host", "127.0.0.1", "--port", "0", "--http-port", "0",
             "--intra-op-threads", "1", "--drain-timeout-ms", "300000");
-        using var process = server.Process;
-        try
+        await using (server)
         {
             using var httpClient = new HttpClient { BaseAddress = server.Http };
             await Wait.UntilAsync(async () => (await GetAsync(httpClient, "/readyz")).StatusCode == HttpStatusCode.OK, "/readyz to report ready");
 
             using var channel = GrpcChannel.ForAddress(server.Grpc);
-            var client = new InferenceClient(channel);
+            var client = new OipTestClient(channel);
             var calls = Enumerable.Range(0, 3).Select(row => client.ModelInferAsync(
                 new ModelInferRequest { ModelName = "loop", Id = $"row{row}" }
                     .AddInput<long>("trip", [Trip], [1])
                     .AddInput<float>("x", [row], [1]))).ToArray();
             await Wait.UntilAsync(async () => await InFlightAsync(httpClient) == 3, "three requests in flight");
 
-            ServerProcess.Terminate(process);
+            server.Process.Signal(Signals.Term);
 
             var responses = await Task.WhenAll(calls).WaitAsync(Timeout);
             for (var row = 0; row < 3; row++)
@@ -48,18 +46,10 @@ public sealed class ProcessTests
                 Assert.Equal(("loop", "1"), (responses[row].Tags.ModelName, responses[row].Tags.ModelVersion));
             }
 
-            await process.WaitForExitAsync().WaitAsync(Timeout);
-            Assert.Equal(0, process.ExitCode);
+            Assert.Equal(0, await server.Process.WaitForExitAsync(Timeout));
             var output = server.Output();
             Assert.Contains("Draining:", output, StringComparison.Ordinal);
             Assert.Contains("sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(model))), output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
         }
     }
 
@@ -86,12 +76,12 @@ public sealed class ProcessTests
     public async Task UnavailableExecutionProvider_ExitsOne_NamingItAndTheAvailableOnes()
     {
         var (exitCode, _, stderr) = await ServerProcess.RunToExitAsync(
-            null, "--model", RepoPaths.Iris(1), "--name", "iris", "--version", "1", "--port", "0", "--http-port", "0",
+            null, "--model", RepoPaths.IrisModel(1), "--name", "iris", "--version", "1", "--port", "0", "--http-port", "0",
             "--execution-provider", "nosuchprovider");
 
         Assert.Equal(1, exitCode);
         Assert.Contains("Cannot serve model", stderr, StringComparison.Ordinal);
-        Assert.Contains("Execution provider 'nosuchprovider' is not available in ONNX Runtime 1.30.0", stderr, StringComparison.Ordinal);
+        Assert.Contains("Execution provider 'nosuchprovider' is not available in ONNX Runtime 1.32.0", stderr, StringComparison.Ordinal);
         Assert.Contains("CPUExecutionProvider", stderr, StringComparison.Ordinal);
     }
 
@@ -107,61 +97,6 @@ public sealed class ProcessTests
         Assert.Contains("Warm-up failed: model broken version 1", stdout, StringComparison.Ordinal);
         Assert.Contains("--no-warmup", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("Ready: model", stdout, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task OnnxRuntimeLibraryVariable_LoadsTheNamedFile_UnderAnyName()
-    {
-        // A copy under a name the default search would never find: only the variable can lead to it.
-        var directory = Directory.CreateTempSubdirectory("ort-override-");
-        try
-        {
-            var copy = Path.Combine(directory.FullName, "onnxruntime-under-another-name.so");
-            File.Copy(Path.Combine(AppContext.BaseDirectory, "libonnxruntime.so.1"), copy);
-            var server = await ServerProcess.StartAsync(
-                new Dictionary<string, string?> { [LibraryVariable] = copy },
-                "--model", RepoPaths.Iris(1), "--name", "iris", "--version", "1", "--host", "127.0.0.1", "--port", "0", "--http-port", "0");
-            using (server.Process)
-            {
-                try
-                {
-                    using var channel = GrpcChannel.ForAddress(server.Grpc);
-                    var response = await new InferenceClient(channel).ModelInferAsync(
-                        new ModelInferRequest { ModelName = "iris" }.AddInput<float>("input", [5.1f, 3.5f, 1.4f, 0.2f], [1, 4]));
-                    Assert.Equal([0L], response.Message.GetOutput<long>("label").Data);
-                    Assert.Contains($"onnxruntime=1.30.0 library={copy}", server.Output(), StringComparison.Ordinal);
-
-                    ServerProcess.Terminate(server.Process);
-                    await server.Process.WaitForExitAsync().WaitAsync(Timeout);
-                    Assert.Equal(0, server.Process.ExitCode);
-                }
-                finally
-                {
-                    if (!server.Process.HasExited)
-                    {
-                        server.Process.Kill(entireProcessTree: true);
-                    }
-                }
-            }
-        }
-        finally
-        {
-            directory.Delete(recursive: true);
-        }
-    }
-
-    [Fact]
-    public async Task OnnxRuntimeLibraryVariable_NamingAMissingFile_ExitsOne_Clearly()
-    {
-        var missing = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "libonnxruntime.so.1");
-
-        var (exitCode, _, stderr) = await ServerProcess.RunToExitAsync(
-            new Dictionary<string, string?> { [LibraryVariable] = missing },
-            "--model", RepoPaths.Iris(1), "--name", "iris", "--version", "1", "--port", "0", "--http-port", "0");
-
-        Assert.Equal(1, exitCode);
-        Assert.Contains($"{LibraryVariable} is set to '{missing}', but that library could not be loaded", stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("Unhandled exception", stderr, StringComparison.Ordinal);
     }
 
     private static async Task<HttpResponseMessage> GetAsync(HttpClient client, string path)

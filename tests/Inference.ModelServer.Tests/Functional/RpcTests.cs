@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using Inference.Client;
 using Inference.Contracts.Oip;
-using Inference.Grpc;
-using Inference.Grpc.Client;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Inference.ModelServer.Tests.Functional;
 
@@ -68,7 +69,7 @@ public sealed class RpcTests(IrisServerFixture fixture) : IClassFixture<IrisServ
         Assert.Equal([-1L, 3L], metadata.Outputs[0].Shape);
         Assert.Equal([-1L], metadata.Outputs[1].Shape);
 
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(RepoPaths.Iris(1))));
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(RepoPaths.IrisModel(1))));
         Assert.Equal(sha256, response.ResponseHeaders.GetValue("x-model-sha256"));
     }
 
@@ -142,9 +143,7 @@ public sealed class RpcTests(IrisServerFixture fixture) : IClassFixture<IrisServ
     [Fact]
     public async Task Call_WithDeadlineAndHeaders_Succeeds()
     {
-        var options = new CallOptions { Timeout = TimeSpan.FromSeconds(30), Headers = new Metadata().Add("x-user-id", "u-1") };
-
-        var response = await Server.Client.ModelReadyAsync("iris", "1", options);
+        var response = await Server.Client.ModelReadyAsync("iris", "1", OipTestClient.With(new Metadata { { "x-user-id", "u-1" } }, TimeSpan.FromSeconds(30)));
 
         Assert.True(response.Message.Ready);
     }
@@ -166,22 +165,29 @@ public sealed class RpcTests(IrisServerFixture fixture) : IClassFixture<IrisServ
                 .AddInput("input", new float[4], [1, 4])),
         };
 
-        var error = await Assert.ThrowsAsync<GrpcException>(call);
+        var error = await Assert.ThrowsAsync<CallFailedException>(call);
 
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
-        Assert.Contains(version.Length > 0 ? $"version '{version}'" : $"model '{name}'", error.Detail, StringComparison.Ordinal);
-        var tags = ResponseTags.From(error);
+        Assert.Contains(version.Length > 0 ? $"version '{version}'" : $"model '{name}'", error.Status.Detail, StringComparison.Ordinal);
+        var tags = error.Tags;
         Assert.Equal(("iris", "1"), (tags.ModelName, tags.ModelVersion));
+        // Sent as initial metadata before the status (C-core clients read them there, python3-grpcio among them).
         Assert.Equal("iris", error.ResponseHeaders.GetValue("x-model-name"));
     }
 
     [Fact]
     public async Task UnknownMethod_IsUnimplemented()
     {
-        var error = await Assert.ThrowsAsync<GrpcException>(() =>
-            Server.Channel.UnaryAsync<ServerLiveRequest, ServerLiveResponse>("/inference.GRPCInferenceService/RepositoryIndex", new ServerLiveRequest()));
+        // OIP's RepositoryIndex is not in our service: Grpc.AspNetCore answers an unknown method itself.
+        var method = new Method<ServerLiveRequest, ServerLiveResponse>(
+            MethodType.Unary, "inference.GRPCInferenceService", "RepositoryIndex", Marshallers.Create((ServerLiveRequest m) => m.ToByteArray(), ServerLiveRequest.Parser.ParseFrom),
+            Marshallers.Create((ServerLiveResponse m) => m.ToByteArray(), ServerLiveResponse.Parser.ParseFrom));
+        using var call = Server.Channel.CreateCallInvoker().AsyncUnaryCall(method, null, new CallOptions(), new ServerLiveRequest());
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
 
         Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
+        Assert.Equal(("iris", "1"), (error.Trailers.GetValue("x-model-name"), error.Trailers.GetValue("x-model-version")));
     }
 
     internal static void AssertClose(IReadOnlyList<float> expected, IReadOnlyList<float> actual, float tolerance = 1e-5f)

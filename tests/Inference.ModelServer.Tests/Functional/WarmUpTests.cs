@@ -1,11 +1,11 @@
 using System.Net;
 using System.Text.Json;
 using Inference.Client;
-using Inference.Contracts.Health;
-using Inference.Grpc.Client;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
 using Inference.ModelServer.Hosting;
 using Microsoft.Extensions.Logging;
-using ServingStatus = Inference.Contracts.Health.HealthCheckResponse.Types.ServingStatus;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace Inference.ModelServer.Tests.Functional;
 
@@ -18,15 +18,15 @@ public sealed class WarmUpTests
     public async Task BeforeTheWarmUpCompletes_TheServerIsLiveButNotReady()
     {
         var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var host = ModelServerHost.Build(TestServer.Options(RepoPaths.Iris(1)));
+        var host = ModelServerHost.Build(TestServer.Options(RepoPaths.IrisModel(1)));
         host.BeforeWarmUp = () => hold.Task;
         await host.StartAsync();
         try
         {
             using var http = new HttpClient { BaseAddress = host.HttpAddress };
             using var channel = GrpcChannel.ForAddress(host.GrpcAddress);
-            var client = new InferenceClient(channel);
-            var health = new HealthClient(channel);
+            var client = new OipTestClient(channel);
+            var health = new Grpc.Health.V1.Health.HealthClient(channel);
 
             using (var warming = await http.GetAsync("/readyz"))
             {

@@ -5,7 +5,7 @@ public sealed class IrisServerFixture : IAsyncLifetime
 {
     internal TestServer Server { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Server = await TestServer.StartAsync(RepoPaths.Iris(1));
+    public async Task InitializeAsync() => Server = await TestServer.StartAsync(RepoPaths.IrisModel(1));
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 }

@@ -1,6 +1,10 @@
-using System.Diagnostics;
-
 namespace Inference.ModelServer.Tests;
 
-/// <summary>A server process that has logged its Listening line; <see cref="Output"/> is what it has said so far.</summary>
-internal sealed record StartedServer(Process Process, Uri Grpc, Uri Http, Func<string> Output);
+/// <summary>A server process that has logged its Listening line; disposing it kills the process if it still runs.</summary>
+internal sealed record StartedServer(ChildProcess Process, Uri Grpc, Uri Http) : IAsyncDisposable
+{
+    /// <summary>What the process has said so far.</summary>
+    public string Output() => Process.Output;
+
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
+}

@@ -1,7 +1,7 @@
-using Inference.Client;
-using Inference.Grpc.Client;
+using Grpc.Net.Client;
 using Inference.ModelServer.Configuration;
 using Inference.ModelServer.Hosting;
+using OpenTelemetry.Trace;
 
 namespace Inference.ModelServer.Tests;
 
@@ -14,7 +14,7 @@ internal sealed class TestServer : IAsyncDisposable
     {
         Host = host;
         Channel = channel;
-        Client = new InferenceClient(channel);
+        Client = new OipTestClient(channel);
         Http = new HttpClient { BaseAddress = host.HttpAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
@@ -22,7 +22,7 @@ internal sealed class TestServer : IAsyncDisposable
 
     public GrpcChannel Channel { get; }
 
-    public InferenceClient Client { get; }
+    public OipTestClient Client { get; }
 
     public HttpClient Http { get; }
 
@@ -45,9 +45,10 @@ internal sealed class TestServer : IAsyncDisposable
     public static Task<TestServer> StartAsync(string modelPath, string name = "iris", string version = "1") =>
         StartAsync(Options(modelPath, name, version));
 
-    public static async Task<TestServer> StartAsync(ModelServerOptions options, LogCapture? logs = null, TimeProvider? time = null)
+    public static async Task<TestServer> StartAsync(
+        ModelServerOptions options, LogCapture? logs = null, TimeProvider? time = null, Action<TracerProviderBuilder>? tracing = null)
     {
-        var host = ModelServerHost.Build(options, logging => logs?.AddTo(logging), time ?? TimeProvider.System);
+        var host = ModelServerHost.Build(options, logging => logs?.AddTo(logging), time ?? TimeProvider.System, tracing);
         try
         {
             await host.StartAsync();

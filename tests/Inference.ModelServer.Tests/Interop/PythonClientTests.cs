@@ -1,49 +1,51 @@
-using System.Diagnostics;
-using System.Text;
-using Inference.Onnx.TestData;
+using System.Text.RegularExpressions;
 
 namespace Inference.ModelServer.Tests.Interop;
 
 /// <summary>The reference gRPC implementation (python3-grpcio) as the client of our model server.</summary>
-public sealed class PythonClientTests(IrisServerFixture fixture) : IClassFixture<IrisServerFixture>
+public sealed partial class PythonClientTests(IrisServerFixture fixture) : IClassFixture<IrisServerFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
     private static readonly string[] Cases =
     [
         "server_live", "server_ready", "server_metadata", "model_ready", "model_metadata", "infer_raw", "infer_typed",
-        "infer_gzip", "not_found_model", "not_found_version", "invalid_datatype", "invalid_raw_length", "invalid_shape",
-        "unknown_input", "missing_input", "typed_count_mismatch", "typed_and_raw", "health_check", "health_watch", "unknown_method",
+        "metadata_both_ways", "reflection_list", "infer_gzip", "not_found_model", "not_found_version", "invalid_datatype",
+        "invalid_raw_length", "invalid_shape", "unknown_input", "missing_input", "typed_count_mismatch", "typed_and_raw",
+        "health_check", "health_watch", "unknown_method",
     ];
 
-    [PeerFact(Peers.Python)]
+    [PeerFact(Peers.PythonGrpc)]
     public async Task GrpcioClient_PassesEveryCase()
     {
-        Peers.Require(Peers.Python);
+        Peers.Require(Peers.PythonGrpc);
 
-        var (exitCode, output) = await RunAsync(fixture.Server.Host.GrpcAddress);
+        var result = await RunAsync(fixture.Server.Host.GrpcAddress);
 
-        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}");
+        Assert.True(result.ExitCode == 0, result.ToString());
         foreach (var name in Cases)
         {
-            Assert.Contains($"PASS {name}", output, StringComparison.Ordinal);
+            Assert.Contains($"PASS {name}", result.Stdout, StringComparison.Ordinal);
         }
+
+        // Server reflection lists exactly what the server maps.
+        Assert.Contains("SERVICES grpc.health.v1.Health grpc.reflection.v1alpha.ServerReflection inference.GRPCInferenceService", result.Stdout, StringComparison.Ordinal);
     }
 
-    [PeerFact(Peers.Python)]
+    [PeerFact(Peers.PythonGrpc)]
     public async Task GrpcioClient_AtTheAdmissionLimit_GetsResourceExhausted()
     {
-        Peers.Require(Peers.Python);
-        var options = TestServer.Options(RepoPaths.Iris(1)) with { MaxInFlight = 1, QueueTimeout = TimeSpan.Zero };
+        Peers.Require(Peers.PythonGrpc);
+        var options = TestServer.Options(RepoPaths.IrisModel(1)) with { MaxInFlight = 1, QueueTimeout = TimeSpan.Zero };
         await using var server = await TestServer.StartAsync(options);
         var admission = server.Host.Engine.Admission;
         Assert.True(admission.TryEnter(), "the test takes the only slot");
         try
         {
-            var (exitCode, output) = await RunAsync(server.Host.GrpcAddress, "resource_exhausted");
+            var result = await RunAsync(server.Host.GrpcAddress, "resource_exhausted");
 
-            Assert.True(exitCode == 0, $"exit {exitCode}\n{output}");
-            Assert.Contains("PASS resource_exhausted", output, StringComparison.Ordinal);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Contains("PASS resource_exhausted", result.Stdout, StringComparison.Ordinal);
         }
         finally
         {
@@ -54,131 +56,75 @@ public sealed class PythonClientTests(IrisServerFixture fixture) : IClassFixture
         Assert.Equal(1, metrics.Find("inference_requests_total", ("method", "ModelInfer"), ("grpc_code", "RESOURCE_EXHAUSTED")));
     }
 
-    [PeerFact(Peers.Python)]
-    public async Task GrpcioHealthWatch_SeesServingThenNotServing_WhenTheServerIsSentSigterm()
+    [PeerFact(Peers.PythonGrpc)]
+    public async Task GrpcioDeadline_EndsAWaitingCall_AndTheServerLetsItGo()
     {
-        Peers.Require(Peers.Python);
-        var server = await ServerProcess.StartAsync(
-            null, "--model", RepoPaths.Iris(1), "--name", "iris", "--version", "1", "--host", "127.0.0.1", "--port", "0", "--http-port", "0");
-        using var process = server.Process;
+        Peers.Require(Peers.PythonGrpc);
+        var options = TestServer.Options(RepoPaths.IrisModel(1)) with { MaxInFlight = 1, QueueTimeout = TimeSpan.FromMinutes(5) };
+        await using var server = await TestServer.StartAsync(options);
+        var admission = server.Host.Engine.Admission;
+        Assert.True(admission.TryEnter(), "the test takes the only slot");
         try
         {
-            using var http = new HttpClient { BaseAddress = server.Http };
-            await Wait.UntilAsync(async () => (await TryGetAsync(http, "/readyz")) == System.Net.HttpStatusCode.OK, "the server to be ready");
+            var result = await RunAsync(server.Host.GrpcAddress, "deadline_exceeded");
 
-            var watching = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var python = StartPython(server.Grpc, ["watch_until_not_serving"], line =>
-            {
-                if (line == "WATCH SERVING")
-                {
-                    watching.TrySetResult();
-                }
-            });
-            using (python.Process)
-            {
-                await watching.Task.WaitAsync(Timeout);
-                ServerProcess.Terminate(process);
-
-                var exitCode = await python.ExitAsync();
-                Assert.True(exitCode == 0, $"exit {exitCode}\n{python.Output()}");
-                Assert.Contains("PASS watch_until_not_serving", python.Output(), StringComparison.Ordinal);
-            }
-
-            await process.WaitForExitAsync().WaitAsync(Timeout);
-            Assert.Equal(0, process.ExitCode);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Contains("PASS deadline_exceeded", result.Stdout, StringComparison.Ordinal);
+            // The call waited for a slot that never came free; it ended with its deadline, not with the queue timeout.
+            await Wait.UntilAsync(() => admission.Waiting == 0, "the expired call to leave the queue");
         }
         finally
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
+            admission.Exit();
         }
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(Uri address, params string[] cases)
+    [PeerFact(Peers.PythonGrpc)]
+    public async Task GrpcioOversizedRequest_GetsResourceExhausted_AndTheServerGoesOn()
     {
-        var python = StartPython(address, cases, _ => { });
-        using (python.Process)
-        {
-            return (await python.ExitAsync(), python.Output());
-        }
+        Peers.Require(Peers.PythonGrpc);
+        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.IrisModel(1)) with { MaxReceiveMessageSize = 4096 });
+
+        var result = await RunAsync(server.Host.GrpcAddress, "oversize");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("PASS oversize", result.Stdout, StringComparison.Ordinal);
+        var metrics = new PrometheusScrape(await server.GetMetricsAsync());
+        Assert.Equal(1, metrics.Find("inference_requests_total", ("method", "ModelInfer"), ("grpc_code", "RESOURCE_EXHAUSTED")));
     }
 
-    /// <summary>Starts oip_client.py; <paramref name="onLine"/> sees each line it prints.</summary>
-    private static PythonClient StartPython(Uri address, string[] cases, Action<string> onLine)
+    [PeerFact(Peers.PythonGrpc)]
+    public async Task GrpcioHealthWatch_SeesServingThenNotServing_WhenTheServerIsSentSigterm()
     {
-        var info = ChildProcess.StartInfo(
-            Peers.PythonInterpreter,
-            [Path.Combine(AppContext.BaseDirectory, "interop", "oip_client.py"), $"{address.Host}:{address.Port}", RepoPaths.Protos, RepoPaths.IrisExpected(1), .. cases],
-            new Dictionary<string, string?> { ["PYTHONPATH"] = null, ["PYTHONHOME"] = null });
-        var process = Process.Start(info)!;
-        var output = new StringBuilder();
-        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                ended.TrySetResult();
-                return;
-            }
+        Peers.Require(Peers.PythonGrpc);
+        await using var server = await ServerProcess.StartAsync(
+            null, "--model", RepoPaths.IrisModel(1), "--name", "iris", "--version", "1", "--host", "127.0.0.1", "--port", "0", "--http-port", "0");
+        await server.Process.WaitForLineAsync(ReadyLine(), Timeout);
 
-            lock (output)
-            {
-                output.AppendLine(e.Data);
-            }
+        await using var python = StartPython(server.Grpc, "watch_until_not_serving");
+        await python.WaitForLineAsync(WatchServingLine(), Timeout);
+        server.Process.Signal(Signals.Term);
 
-            onLine(e.Data);
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            lock (output)
-            {
-                output.AppendLine(e.Data);
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return new PythonClient(process, ended.Task, () =>
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        });
+        Assert.True(await python.WaitForExitAsync(Timeout) == 0, python.Output);
+        Assert.Contains("PASS watch_until_not_serving", python.Output, StringComparison.Ordinal);
+        Assert.Equal(0, await server.Process.WaitForExitAsync(Timeout));
     }
 
-    private static async Task<System.Net.HttpStatusCode?> TryGetAsync(HttpClient client, string path)
-    {
-        try
-        {
-            using var response = await client.GetAsync(path);
-            return response.StatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return null;
-        }
-    }
+    private static Task<ProcessResult> RunAsync(Uri address, params string[] cases) =>
+        ChildProcess.RunAsync(Peers.PythonInterpreter, Arguments(address, cases), CleanPython, Timeout);
 
-    private sealed record PythonClient(Process Process, Task OutputEnded, Func<string> Output)
-    {
-        public async Task<int> ExitAsync()
-        {
-            try
-            {
-                await Process.WaitForExitAsync().WaitAsync(Timeout);
-                await OutputEnded.WaitAsync(Timeout);
-            }
-            finally
-            {
-                if (!Process.HasExited)
-                {
-                    Process.Kill(entireProcessTree: true);
-                }
-            }
+    /// <summary>Starts oip_client.py with the named cases.</summary>
+    private static ChildProcess StartPython(Uri address, params string[] cases) =>
+        ChildProcess.Start("oip_client.py", Peers.PythonInterpreter, Arguments(address, cases), CleanPython);
 
-            return Process.ExitCode;
-        }
-    }
+    private static string[] Arguments(Uri address, string[] cases) =>
+        [RepoPaths.Built(Path.Combine("interop", "oip_client.py")), $"{address.Host}:{address.Port}", RepoPaths.Protos, RepoPaths.IrisExpected(1), .. cases];
+
+    private static Dictionary<string, string?> CleanPython => new() { ["PYTHONPATH"] = null, ["PYTHONHOME"] = null };
+
+    [GeneratedRegex("^WATCH SERVING$")]
+    private static partial Regex WatchServingLine();
+
+    [GeneratedRegex(@"Ready: model iris version 1")]
+    private static partial Regex ReadyLine();
 }

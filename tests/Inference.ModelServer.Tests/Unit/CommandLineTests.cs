@@ -1,5 +1,5 @@
+using Microsoft.ML.OnnxRuntime;
 using Inference.ModelServer.Configuration;
-using Inference.Onnx;
 
 namespace Inference.ModelServer.Tests.Unit;
 
@@ -17,8 +17,8 @@ public sealed class CommandLineTests
         Assert.Equal(("0.0.0.0", 8001, 8002), (options.Host, options.GrpcPort, options.HttpPort));
         Assert.False(options.Batching);
         Assert.Equal((0, 0), (options.IntraOpThreads, options.InterOpThreads));
-        Assert.Equal(GraphOptimizationLevel.All, options.OptimizationLevel);
-        Assert.Equal(ExecutionMode.Sequential, options.ExecutionMode);
+        Assert.Equal(GraphOptimizationLevel.ORT_ENABLE_ALL, options.OptimizationLevel);
+        Assert.Equal(ExecutionMode.ORT_SEQUENTIAL, options.ExecutionMode);
         Assert.Equal("CPU", options.ExecutionProvider);
         // Long enough for a router that watches health to stop sending before connections close.
         Assert.Equal(TimeSpan.FromSeconds(1), options.DrainDelay);
@@ -49,16 +49,16 @@ public sealed class CommandLineTests
         Assert.Equal(TimeSpan.FromMilliseconds(9000), options.DrainTimeout);
         Assert.True(options.SkipWarmup);
         Assert.Equal(3, options.InterOpThreads);
-        Assert.Equal(GraphOptimizationLevel.Extended, options.OptimizationLevel);
-        Assert.Equal(ExecutionMode.Parallel, options.ExecutionMode);
+        Assert.Equal(GraphOptimizationLevel.ORT_ENABLE_EXTENDED, options.OptimizationLevel);
+        Assert.Equal(ExecutionMode.ORT_PARALLEL, options.ExecutionMode);
         Assert.Equal("openvino", options.ExecutionProvider);
     }
 
     [Theory]
-    [InlineData("disable", GraphOptimizationLevel.Disabled)]
-    [InlineData("basic", GraphOptimizationLevel.Basic)]
-    [InlineData("extended", GraphOptimizationLevel.Extended)]
-    [InlineData("ALL", GraphOptimizationLevel.All)]
+    [InlineData("disable", GraphOptimizationLevel.ORT_DISABLE_ALL)]
+    [InlineData("basic", GraphOptimizationLevel.ORT_ENABLE_BASIC)]
+    [InlineData("extended", GraphOptimizationLevel.ORT_ENABLE_EXTENDED)]
+    [InlineData("ALL", GraphOptimizationLevel.ORT_ENABLE_ALL)]
     public void GraphOptimizationLevel_TakesEveryName(string name, GraphOptimizationLevel expected)
     {
         var options = CommandLine.Parse(["--model", "m", "--name", "n", "--version", "1", "--graph-optimization-level", name], out var error, out _);

@@ -1,16 +1,15 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
-using Inference.ModelServer.Model;
-using Inference.ModelServer.Tensors;
-using Inference.Onnx;
+using Inference.Engine.Model;
+using Inference.Engine.Tensors;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Inference.ModelServer.Tests.Unit;
 
 public sealed class InputTensorTests
 {
-    private static readonly TensorSpec Input = new(
-        0, new TensorMetadata("input", OnnxValueKind.Tensor, TensorElementType.Float, [-1, 4], ["batch", ""]), "FP32");
+    private static readonly TensorSpec Input = new(0, "input", TensorElementType.Float, "FP32", [-1, 4]);
 
     [Fact]
     public void RawNumericContents_BecomeAnOnnxRuntimeTensorOverTheRequestsOwnBytes()
@@ -19,15 +18,17 @@ public sealed class InputTensorTests
         var raw = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
         var input = new InputTensor(Input, [2, 4], 8, raw, null);
 
-        using var tensor = input.ToValue();
-
-        // The tensor ONNX Runtime reads is the request's memory itself: same address, same length, no copy.
-        var tensorBytes = tensor.GetTensorBytes();
-        Assert.True(
-            Unsafe.AreSame(ref MemoryMarshal.GetReference(raw.Span), ref MemoryMarshal.GetReference(tensorBytes)),
-            "the tensor's data is not the request's bytes");
-        Assert.Equal(raw.Length, tensorBytes.Length);
-        Assert.Equal(values, tensor.GetTensorData<float>().ToArray());
+        using var tensor = input.ToValue(out var pin);
+        using (pin)
+        {
+            // The tensor ONNX Runtime reads is the request's memory itself: same address, same length, no copy.
+            var tensorBytes = tensor.GetTensorMutableRawData();
+            Assert.True(
+                Unsafe.AreSame(ref MemoryMarshal.GetReference(raw.Span), ref MemoryMarshal.GetReference(tensorBytes)),
+                "the tensor's data is not the request's bytes");
+            Assert.Equal(raw.Length, tensorBytes.Length);
+            Assert.Equal(values, tensor.GetTensorDataAsSpan<float>().ToArray());
+        }
     }
 
     [Fact]
@@ -37,8 +38,8 @@ public sealed class InputTensorTests
         typed.Fp32Contents.Add([1f, 2f, 3f, 4f]);
         var input = new InputTensor(Input, [1, 4], 4, null, typed);
 
-        using var tensor = input.ToValue();
+        using var tensor = input.ToValue(out var pin);
 
-        Assert.Equal([1f, 2f, 3f, 4f], tensor.GetTensorData<float>().ToArray());
+        Assert.Equal([1f, 2f, 3f, 4f], tensor.GetTensorDataAsSpan<float>().ToArray());
     }
 }

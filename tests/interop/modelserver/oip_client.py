@@ -9,6 +9,8 @@ the server up for them:
   resource_exhausted        every admission slot is taken and the queue timeout is 0
   watch_until_not_serving   prints "WATCH SERVING" once Watch has said so, then waits for NOT_SERVING
                             (the driver sends SIGTERM on that line)
+  deadline_exceeded         every admission slot is taken and the queue timeout outlasts the call's deadline
+  oversize                  the server's largest request message is 4096 bytes
 """
 import importlib
 import json
@@ -24,13 +26,15 @@ from grpc_tools import protoc
 def load_stubs(protos):
     out = tempfile.mkdtemp(prefix="oip-stubs-")
     builtin = os.path.join(os.path.dirname(protoc.__file__), "_proto")
-    for name in ("grpc_predict_v2.proto", "health.proto"):
-        code = protoc.main(["protoc", f"-I{protos}", f"-I{builtin}", f"--python_out={out}", f"--grpc_python_out={out}",
-                            os.path.join(protos, name)])
+    here = os.path.dirname(os.path.abspath(__file__))
+    for folder, name in ((protos, "grpc_predict_v2.proto"), (protos, "health.proto"), (here, "reflection.proto")):
+        code = protoc.main(["protoc", f"-I{folder}", f"-I{builtin}", f"--python_out={out}", f"--grpc_python_out={out}",
+                            os.path.join(folder, name)])
         if code != 0:
             raise SystemExit(f"protoc failed on {name} with {code}")
     sys.path.insert(0, out)
-    return tuple(importlib.import_module(m) for m in ("grpc_predict_v2_pb2", "grpc_predict_v2_pb2_grpc", "health_pb2", "health_pb2_grpc"))
+    return tuple(importlib.import_module(m) for m in (
+        "grpc_predict_v2_pb2", "grpc_predict_v2_pb2_grpc", "health_pb2", "health_pb2_grpc", "reflection_pb2", "reflection_pb2_grpc"))
 
 
 def check(condition, message):
@@ -45,7 +49,7 @@ def tags(metadata):
 def main():
     address, protos, expected_path = sys.argv[1:4]
     selected = sys.argv[4:]
-    pb, stubs, health_pb, health_stubs = load_stubs(os.path.abspath(protos))
+    pb, stubs, health_pb, health_stubs, reflection_pb, reflection_stubs = load_stubs(os.path.abspath(protos))
     with open(expected_path) as f:
         expected = json.load(f)
     rows = expected["inputs"]
@@ -82,14 +86,18 @@ def main():
             tensor.contents.fp32_contents.extend(values)
         return request
 
-    def expect_error(call, code, *fragments):
+    def expect_error(call, code, *fragments, tags_in="initial"):
         try:
             call()
         except grpc.RpcError as error:
             check(error.code() == code, f"expected {code}, got {error.code()}: {error.details()}")
             for fragment in fragments:
                 check(fragment in error.details(), f"'{fragment}' not in '{error.details()}'")
-            assert_tagged(error.initial_metadata(), f"error {code}")
+            # The service's own errors send headers first; the library's (trailers-only) carry them with the status; a
+            # deadline that passes on the client's side has no answer at all.
+            if tags_in is not None:
+                metadata = error.initial_metadata() if tags_in == "initial" else error.trailing_metadata()
+                assert_tagged(metadata, f"error {code}")
             return
         raise AssertionError(f"expected {code}, the call succeeded")
 
@@ -156,6 +164,44 @@ def main():
         response, call = stub.ModelInfer.with_call(request, timeout=30)
         check_outputs(response, typed=True)
         assert_tagged(call.initial_metadata(), "ModelInfer typed")
+
+    @case
+    def metadata_both_ways():
+        # Caller metadata (text and binary) goes in; the tags come back as initial metadata, the status in trailers.
+        sent = [("x-user-id", "py-user"), ("x-request-context-bin", bytes([0, 1, 254, 255]))]
+        response, call = stub.ModelInfer.with_call(iris_request(raw=True), metadata=sent, timeout=30)
+        check_outputs(response, typed=False)
+        assert_tagged(call.initial_metadata(), "ModelInfer with metadata")
+        check(call.code() == grpc.StatusCode.OK, f"status {call.code()}")
+        check("x-model-name" not in tags(call.trailing_metadata()), "tags repeated in the trailers")
+
+    @case
+    def reflection_list():
+        reflection = reflection_stubs.ServerReflectionStub(channel)
+        requests = [reflection_pb.ServerReflectionRequest(list_services=""),
+                    reflection_pb.ServerReflectionRequest(file_containing_symbol="inference.GRPCInferenceService")]
+        responses = list(reflection.ServerReflectionInfo(iter(requests), timeout=30))
+        check(len(responses) == 2, f"{len(responses)} reflection responses")
+        names = sorted(s.name for s in responses[0].list_services_response.service)
+        for expected_name in ("grpc.health.v1.Health", "inference.GRPCInferenceService"):
+            check(expected_name in names, f"reflection lists {names}")
+        files = responses[1].file_descriptor_response.file_descriptor_proto
+        check(len(files) >= 1 and b"ModelInfer" in files[0], "no descriptor declaring inference.GRPCInferenceService")
+        print("SERVICES " + " ".join(names), flush=True)
+
+    @named_only
+    def deadline_exceeded():
+        expect_error(lambda: stub.ModelInfer(iris_request(raw=True, count=1), timeout=1), grpc.StatusCode.DEADLINE_EXCEEDED,
+                     tags_in=None)
+
+    @named_only
+    def oversize():
+        request = iris_request(raw=True, count=1)
+        request.raw_input_contents[0] = request.raw_input_contents[0] * 400
+        request.inputs[0].shape[:] = [400, 4]
+        expect_error(lambda: stub.ModelInfer(request, timeout=30), grpc.StatusCode.RESOURCE_EXHAUSTED, tags_in="trailing")
+        # The server goes on serving.
+        check_outputs(stub.ModelInfer(iris_request(raw=True), timeout=30), typed=False)
 
     @case
     def infer_gzip():
@@ -259,12 +305,7 @@ def main():
     def unknown_method():
         call = channel.unary_unary("/inference.GRPCInferenceService/RepositoryIndex",
                                    request_serializer=lambda m: m.SerializeToString(), response_deserializer=lambda b: b)
-        try:
-            call(pb.ServerLiveRequest(), timeout=30)
-        except grpc.RpcError as error:
-            check(error.code() == grpc.StatusCode.UNIMPLEMENTED, f"got {error.code()}")
-            return
-        raise AssertionError("unknown method succeeded")
+        expect_error(lambda: call(pb.ServerLiveRequest(), timeout=30), grpc.StatusCode.UNIMPLEMENTED, tags_in="trailing")
 
     run = [on_request.get(name) or next((fn for fn in cases if fn.__name__ == name), None) for name in selected] or cases
     if None in run:

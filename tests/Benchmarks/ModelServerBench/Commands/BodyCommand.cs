@@ -1,5 +1,5 @@
 using Inference.Benchmarks.ModelServer.Support;
-using Inference.Onnx;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Inference.Benchmarks.ModelServer.Commands;
 
@@ -17,12 +17,13 @@ internal static class BodyCommand
         var batch = arguments.Int("batch", 1);
 
         // Only the model's metadata is needed; one intra-op thread keeps the load light.
-        using var session = OnnxSession.Create(modelPath, new OnnxSessionOptions { IntraOpThreads = 1 });
+        using var options = new SessionOptions { IntraOpNumThreads = 1 };
+        using var session = new InferenceSession(modelPath, options);
         var input = ModelInput.For(session, batch);
         var frame = InferRequests.Frame(InferRequests.Create(name, version, input));
         await File.WriteAllBytesAsync(output, frame, cancellationToken);
         Console.WriteLine(
-            $"body {output}: {frame.Length} bytes, model '{name}', input '{input.Metadata.Name}' {input.Datatype} [{string.Join(", ", input.Shape)}]");
+            $"body {output}: {frame.Length} bytes, model '{name}', input '{input.Name}' {input.Datatype} [{string.Join(", ", input.Shape)}]");
         return 0;
     }
 }

@@ -1,15 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
 using Inference.Benchmarks.ModelServer.Support;
-using Inference.Onnx;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Inference.Benchmarks.ModelServer.Commands;
 
 /// <summary>
-/// The floor: T threads calling <see cref="OnnxSession.Run(ReadOnlySpan{int}, ReadOnlySpan{OnnxValue}, ReadOnlySpan{int}, Span{OnnxValue?}, OnnxRunOptions?, CancellationToken)"/>
-/// on one shared session with a prebuilt input, as fast as they can, every output fetched and disposed.
-/// No request decoding, no tensor creation, no response encoding: what is left is the binding and ONNX
-/// Runtime, the most a server could reach on this machine.
+/// The floor: T threads calling <see cref="InferenceSession"/>.Run (Microsoft.ML.OnnxRuntime) on one shared session
+/// with a prebuilt input, as fast as they can, every output fetched and disposed. No request decoding, no tensor
+/// creation, no response encoding: what is left is ONNX Runtime and its managed API, the most a server could reach
+/// on this machine.
 /// </summary>
 internal static class FloorCommand
 {
@@ -23,19 +23,20 @@ internal static class FloorCommand
         var batches = arguments.IntList("batch", [1]);
         var seconds = arguments.Double("seconds", 3);
         var warmup = arguments.Double("warmup", 1);
-        var options = SessionFactory.Options(arguments);
-
-        using var session = OnnxSession.Create(modelPath, options);
+        using var options = SessionFactory.Options(arguments);
+        using var session = new InferenceSession(modelPath, options);
         var modelName = arguments.Optional("label", Path.GetFileNameWithoutExtension(modelPath));
         Console.WriteLine(
-            $"# floor: {modelPath}, {SessionFactory.Describe(options)}, {Environment.ProcessorCount} processors, " +
+            $"# floor: {modelPath}, {SessionFactory.Describe(options, arguments)}, {Environment.ProcessorCount} processors, " +
             $"{warmup.ToString(CultureInfo.InvariantCulture)} s warm-up, {seconds.ToString(CultureInfo.InvariantCulture)} s measured");
 
         // The process with the session loaded and one run done, before the latency buffers exist: the
         // in-process counterpart of the model server's resident size.
-        using (var first = ModelInput.For(session, 1).CreateTensor())
+        var firstInput = ModelInput.For(session, 1);
+        using (var first = firstInput.CreateTensor())
+        using (var runOptions = new RunOptions())
         {
-            using var outputs = session.Run([new(session.Inputs[0].Name, first)]);
+            using var outputs = session.Run(runOptions, [firstInput.Name], [first], session.OutputNames);
         }
 
         Console.WriteLine($"floor-rss model={modelName} rss_kb={ProcessMemory.ReadKilobytes("VmRSS")}");
@@ -46,7 +47,7 @@ internal static class FloorCommand
             using var tensor = input.CreateTensor();
             foreach (var threads in threadCounts)
             {
-                var result = await MeasureAsync(session, tensor, threads, warmup, seconds, cancellationToken);
+                var result = await MeasureAsync(session, input.Name, tensor, threads, warmup, seconds, cancellationToken);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"floor model={modelName} threads={threads} batch={batch} runs={result.Runs} seconds={result.Seconds:F3} " +
                     $"runs_per_s={result.Runs / result.Seconds:F1} rows_per_s={result.Runs * batch / result.Seconds:F1} " +
@@ -58,13 +59,13 @@ internal static class FloorCommand
     }
 
     private static async Task<FloorResult> MeasureAsync(
-        OnnxSession session, OnnxValue input, int threadCount, double warmup, double seconds, CancellationToken cancellationToken)
+        InferenceSession session, string inputName, OrtValue input, int threadCount, double warmup, double seconds, CancellationToken cancellationToken)
     {
         var workers = new FloorWorker[threadCount];
         var threads = new Thread[threadCount];
         for (var i = 0; i < threadCount; i++)
         {
-            var worker = workers[i] = new FloorWorker(session, input);
+            var worker = workers[i] = new FloorWorker(session, inputName, input);
             threads[i] = new Thread(worker.Loop) { IsBackground = true, Name = $"floor-{i}" };
             threads[i].Start();
         }

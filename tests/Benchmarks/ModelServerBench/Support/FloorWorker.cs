@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
-using Inference.Onnx;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Inference.Benchmarks.ModelServer.Support;
 
@@ -8,7 +8,7 @@ namespace Inference.Benchmarks.ModelServer.Support;
 /// One floor thread: Run on the shared session with a prebuilt input until stopped, every output
 /// fetched and disposed. Counts every run; keeps the latency of runs made while recording.
 /// </summary>
-internal sealed class FloorWorker(OnnxSession session, OnnxValue input)
+internal sealed class FloorWorker(InferenceSession session, string inputName, OrtValue input)
 {
     // Latencies kept for percentiles; runs beyond this are still counted.
     private const int LatencySamples = 1 << 20;
@@ -33,18 +33,15 @@ internal sealed class FloorWorker(OnnxSession session, OnnxValue input)
     {
         try
         {
-            Span<int> inputIndices = [0];
+            var inputNames = new[] { inputName };
             var inputs = new[] { input };
-            var outputIndices = Enumerable.Range(0, session.Outputs.Count).ToArray();
-            var outputs = new OnnxValue?[outputIndices.Length];
+            var outputNames = session.OutputNames.ToArray();
+            using var runOptions = new RunOptions();
             while (!_stop)
             {
                 var start = Stopwatch.GetTimestamp();
-                session.Run(inputIndices, inputs, outputIndices, outputs);
-                for (var i = 0; i < outputs.Length; i++)
+                using (session.Run(runOptions, inputNames, inputs, outputNames))
                 {
-                    outputs[i]!.Dispose();
-                    outputs[i] = null;
                 }
 
                 var end = Stopwatch.GetTimestamp();

@@ -13,7 +13,7 @@ internal static class InferRequests
     {
         var tensor = new ModelInferRequest.Types.InferInputTensor
         {
-            Name = input.Metadata.Name,
+            Name = input.Name,
             Datatype = input.Datatype,
         };
         tensor.Shape.AddRange(input.Shape);

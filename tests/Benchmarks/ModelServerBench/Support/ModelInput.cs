@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
-using Inference.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Inference.Benchmarks.ModelServer.Support;
 
@@ -9,15 +10,18 @@ namespace Inference.Benchmarks.ModelServer.Support;
 /// </summary>
 internal sealed class ModelInput
 {
-    private ModelInput(TensorMetadata metadata, long[] shape, byte[] bytes, string datatype)
+    private ModelInput(string name, NodeMetadata metadata, long[] shape, byte[] bytes, string datatype)
     {
+        Name = name;
         Metadata = metadata;
         Shape = shape;
         Bytes = bytes;
         Datatype = datatype;
     }
 
-    public TensorMetadata Metadata { get; }
+    public string Name { get; }
+
+    public NodeMetadata Metadata { get; }
 
     public long[] Shape { get; }
 
@@ -27,21 +31,23 @@ internal sealed class ModelInput
     /// <summary>The OIP v2 datatype name ("FP32").</summary>
     public string Datatype { get; }
 
-    public static ModelInput For(OnnxSession session, int batch)
+    public static ModelInput For(InferenceSession session, int batch)
     {
-        if (session.Inputs.Count != 1)
+        if (session.InputNames.Count != 1)
         {
-            throw new UsageException($"The benchmark feeds one input; the model has {session.Inputs.Count}.");
+            throw new UsageException($"The benchmark feeds one input; the model has {session.InputNames.Count}.");
         }
 
-        var metadata = session.Inputs[0];
-        var shape = new long[metadata.Shape.Count];
+        var name = session.InputNames[0];
+        var metadata = session.InputMetadata[name];
+        var dimensions = metadata.Dimensions;
+        var shape = new long[dimensions.Length];
         var batchPlaced = false;
         for (var i = 0; i < shape.Length; i++)
         {
-            if (metadata.Shape[i] >= 0)
+            if (dimensions[i] >= 0)
             {
-                shape[i] = metadata.Shape[i];
+                shape[i] = dimensions[i];
             }
             else if (!batchPlaced)
             {
@@ -51,30 +57,40 @@ internal sealed class ModelInput
             }
             else
             {
-                throw new UsageException($"Input '{metadata.Name}' has more than one free dimension.");
+                throw new UsageException($"Input '{name}' has more than one free dimension.");
             }
         }
 
         if (!batchPlaced && batch != 1)
         {
-            throw new UsageException($"Input '{metadata.Name}' has no batch dimension; --batch must be 1.");
+            throw new UsageException($"Input '{name}' has no batch dimension; --batch must be 1.");
         }
 
         var count = checked((int)shape.Aggregate(1L, (product, dim) => product * dim));
-        var (bytes, datatype) = metadata.ElementType switch
+        var (bytes, datatype) = metadata.ElementDataType switch
         {
             TensorElementType.Float => (ToBytes(Fill<float>(count, i => (float)i)), "FP32"),
             TensorElementType.Double => (ToBytes(Fill<double>(count, i => i)), "FP64"),
             TensorElementType.Int32 => (ToBytes(Fill<int>(count, i => (int)(i * 8))), "INT32"),
             TensorElementType.Int64 => (ToBytes(Fill<long>(count, i => (long)(i * 8))), "INT64"),
-            _ => throw new UsageException($"Input '{metadata.Name}' is {metadata.ElementType}; the benchmark fills FP32, FP64, INT32 and INT64."),
+            _ => throw new UsageException($"Input '{name}' is {metadata.ElementDataType}; the benchmark fills FP32, FP64, INT32 and INT64."),
         };
-        return new ModelInput(metadata, shape, bytes, datatype);
+        return new ModelInput(name, metadata, shape, bytes, datatype);
     }
 
-    /// <summary>A tensor over <see cref="Bytes"/> (zero-copy; the array outlives the tensor).</summary>
-    public OnnxValue CreateTensor() =>
-        OnnxValue.CreateTensor(Metadata.ElementType, Bytes.AsMemory(), Shape);
+    /// <summary>A tensor over <see cref="Bytes"/> (zero-copy; the array is pinned by the value, which it outlives).</summary>
+    public OrtValue CreateTensor() => Metadata.ElementDataType switch
+    {
+        TensorElementType.Float => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, MemoryMarshal.Cast<byte, float>(Bytes).ToArray().AsMemory(), Shape),
+        _ => CreateCopy(),
+    };
+
+    private OrtValue CreateCopy()
+    {
+        var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, Metadata.ElementDataType, Shape);
+        Bytes.CopyTo(value.GetTensorMutableRawData());
+        return value;
+    }
 
     // Values in [0, 1) from a fixed linear congruential sequence: the same file on every run.
     private static T[] Fill<T>(int count, Func<double, T> convert)

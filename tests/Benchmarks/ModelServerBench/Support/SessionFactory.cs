@@ -1,4 +1,4 @@
-using Inference.Onnx;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Inference.Benchmarks.ModelServer.Support;
 
@@ -7,14 +7,20 @@ internal static class SessionFactory
 {
     public const string Usage = "[--intra-op-threads N (default 0 = ONNX Runtime's choice, as the model server)] [--spinning]";
 
-    public static OnnxSessionOptions Options(Arguments arguments) => new()
+    public static SessionOptions Options(Arguments arguments)
     {
-        IntraOpThreads = arguments.Int("intra-op-threads", 0, min: 0),
-        OptimizationLevel = GraphOptimizationLevel.All,
-        ExecutionMode = ExecutionMode.Sequential,
-        AllowSpinning = arguments.Flag("spinning"),
-    };
+        var options = new SessionOptions
+        {
+            IntraOpNumThreads = arguments.Int("intra-op-threads", 0, min: 0),
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        };
+        var spinning = arguments.Flag("spinning") ? "1" : "0";
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", spinning);
+        options.AddSessionConfigEntry("session.inter_op.allow_spinning", spinning);
+        return options;
+    }
 
-    public static string Describe(OnnxSessionOptions options) =>
-        $"intra_op={options.IntraOpThreads} spinning={(options.AllowSpinning ? 1 : 0)}";
+    public static string Describe(SessionOptions options, Arguments arguments) =>
+        $"intra_op={options.IntraOpNumThreads} spinning={(arguments.Flag("spinning") ? 1 : 0)} onnxruntime={OrtEnv.Instance().GetVersionString()}";
 }

@@ -1,0 +1,74 @@
+using System.Text.RegularExpressions;
+
+namespace Inference.Testing;
+
+/// <summary>
+/// The real model server executable serving one model version on 127.0.0.1 with free ports, started and waited for
+/// (its <c>Listening:</c> and <c>Ready:</c> log lines); stopped on dispose.
+/// </summary>
+public sealed partial class ModelServerProcess : IAsyncDisposable
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    private ModelServerProcess(ChildProcess process, string name, string version, Uri grpc, Uri http)
+    {
+        Process = process;
+        Name = name;
+        Version = version;
+        GrpcAddress = grpc;
+        HttpAddress = http;
+    }
+
+    public ChildProcess Process { get; }
+
+    public string Name { get; }
+
+    public string Version { get; }
+
+    public Uri GrpcAddress { get; }
+
+    public Uri HttpAddress { get; }
+
+    /// <summary><c>host:port</c> of the gRPC port.</summary>
+    public string Target => $"{GrpcAddress.Host}:{GrpcAddress.Port}";
+
+    /// <summary>Starts <paramref name="model"/> as <paramref name="name"/> version <paramref name="version"/> and waits until it is warm.</summary>
+    public static async Task<ModelServerProcess> StartAsync(string model, string name, string version, params string[] extraArguments)
+    {
+        string[] arguments =
+        [
+            "--model", model, "--name", name, "--version", version,
+            "--host", "127.0.0.1", "--port", "0", "--http-port", "0",
+            // One ONNX Runtime thread per Run and room for every caller: the test machine is small and shared.
+            "--intra-op-threads", "1", "--max-in-flight", "64", "--queue-timeout-ms", "30000",
+            .. extraArguments,
+        ];
+        var process = ChildProcess.StartDotnet($"model server {name} v{version}", BuiltExecutables.ModelServer, arguments);
+        try
+        {
+            var listening = await process.WaitForLineAsync(ListeningLine(), StartTimeout);
+            await process.WaitForLineAsync(ReadyLine(), StartTimeout);
+            return new ModelServerProcess(process, name, version, new Uri(listening.Groups["grpc"].Value), new Uri(listening.Groups["http"].Value));
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The server's Prometheus exposition.</summary>
+    public async Task<PrometheusScrape> ScrapeAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        return await PrometheusScrape.GetAsync(http, new Uri(HttpAddress, "/metrics"));
+    }
+
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
+
+    [GeneratedRegex(@"Listening: grpc=(?<grpc>http://[0-9.]+:[0-9]+) http=(?<http>http://[0-9.]+:[0-9]+)")]
+    private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@"Ready: model ")]
+    private static partial Regex ReadyLine();
+}
