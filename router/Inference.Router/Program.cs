@@ -31,6 +31,13 @@ internal static class Program
             return ex.Message.Length > 0 ? 2 : 0;
         }
 
+        // Off by default (the project's runtime settings): HttpClient then adds no diagnostics handler to the hot path.
+        // Tracing needs it to continue the trace to the model servers. Read once, before any HTTP client exists.
+        if (options.Tracing)
+        {
+            AppContext.SetSwitch("System.Net.Http.EnableActivityPropagation", true);
+        }
+
         RouterHost host;
         try
         {

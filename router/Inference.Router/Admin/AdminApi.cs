@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Inference.Router.Hosting;
 using Inference.Router.Metrics;
-using Inference.Router.Proxy;
 using Inference.Router.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -15,8 +15,10 @@ internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadines
 {
     private const string SetWeightsAction = "set-weights";
 
-    public void Map(IEndpointRouteBuilder endpoints)
+    /// <summary>Maps the admin port's endpoints: the admin API, /metrics, /healthz and /readyz.</summary>
+    public void Map(IEndpointRouteBuilder routes)
     {
+        var endpoints = routes.MapGroup("").WithMetadata(ListenerMetadata.Admin);
         var admin = endpoints.MapGroup("/admin");
         admin.AddEndpointFilter(async (context, next) =>
         {
@@ -40,6 +42,7 @@ internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadines
         admin.MapPost("/models/{model}/experiment/rollback", RollbackAsync);
         endpoints.MapGet("/healthz", () => Results.Text("ok"));
         endpoints.MapGet("/readyz", () => readiness.IsReady ? Results.Text("ready") : Results.Text("not ready", statusCode: 503));
+        endpoints.MapPrometheusScrapingEndpoint("/metrics");
     }
 
     private async Task<IResult> SetWeightsAsync(HttpContext context, string model)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Inference.Contracts;
 
 namespace Inference.Router.Configuration;
 
@@ -364,9 +365,9 @@ public static class RouterConfigParser
                 throw new RouterConfigException($"{where}: every group needs a 'name' of 1 to {WeightRules.MaxNameBytes} visible ASCII characters");
             }
 
-            if (name == WeightRules.PinnedGroup)
+            if (name == InferenceHeaders.PinnedGroup)
             {
-                throw new RouterConfigException($"{where}: group name '{WeightRules.PinnedGroup}' is reserved for version-pinned requests");
+                throw new RouterConfigException($"{where}: group name '{InferenceHeaders.PinnedGroup}' is reserved for version-pinned requests");
             }
 
             if (groups.Exists(g => g.Name == name))

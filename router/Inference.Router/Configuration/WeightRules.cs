@@ -9,9 +9,6 @@ internal static class WeightRules
     /// <summary>Longest model or version name the router peeks from a request, in UTF-8 bytes.</summary>
     public const int MaxNameBytes = 256;
 
-    /// <summary>The group name the router reports for requests that pinned a version.</summary>
-    public const string PinnedGroup = "pinned";
-
     /// <summary>Null when the weight is acceptable, otherwise the reason.</summary>
     public static string? CheckWeight(string group, decimal weight) =>
         weight < 0 ? $"weight of group '{group}' is negative ({weight})"

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Inference.Router.Admin;
-using Inference.Router.Upstream;
 
 namespace Inference.Router.Hosting;
 
@@ -10,7 +9,6 @@ internal static class CommandLine
     public const string Usage = """
         Usage: Inference.Router --config <router.json> [--host 0.0.0.0] [--port 8080] [--admin-port 8081]
                                 [--admin-token-file <file>] [--state-file <file>] [--drain-delay-ms 0]
-                                [--upstream-client builtin|sockets]
           --config            routing configuration (JSON); watched and reloaded on change
           --host              address to listen on (IP literal, or 'localhost'); default 0.0.0.0
           --port              gRPC port (HTTP/2 cleartext); 0 picks a free port; default 8080
@@ -20,8 +18,8 @@ internal static class CommandLine
           --state-file        where admin weight changes are kept across restarts
           --drain-delay-ms    after SIGTERM, keep serving this long while /readyz reports 503, so load
                               balancers stop sending first; default 0
-          --upstream-client   HTTP/2 client to the model servers: 'builtin' (the router's own, default) or
-                              'sockets' (.NET's SocketsHttpHandler)
+        Environment: ROUTER_ADMIN_TOKEN (the admin token without --admin-token-file); OTEL_EXPORTER_OTLP_ENDPOINT
+        turns tracing on (OTLP export, with the other OTEL_* variables).
         """;
 
     public static RouterOptions Parse(IReadOnlyList<string> args, Func<string, string?> environment)
@@ -33,7 +31,6 @@ internal static class CommandLine
         int? port = null;
         int? adminPort = null;
         int? drainDelayMs = null;
-        UpstreamClient? client = null;
         for (var i = 0; i < args.Count; i++)
         {
             var flag = args[i];
@@ -91,15 +88,6 @@ internal static class CommandLine
                         ? ms
                         : throw new UsageException($"--drain-delay-ms must be milliseconds from 0 to 600000, not '{text}'");
                     break;
-                case "--upstream-client":
-                    var name = Value();
-                    client = name switch
-                    {
-                        "builtin" => UpstreamClient.Builtin,
-                        "sockets" => UpstreamClient.Sockets,
-                        _ => throw new UsageException($"--upstream-client must be 'builtin' or 'sockets', not '{name}'"),
-                    };
-                    break;
                 default:
                     throw new UsageException($"unknown argument '{args[i]}'");
             }
@@ -117,7 +105,7 @@ internal static class CommandLine
             Port = port ?? options.Port,
             AdminPort = adminPort ?? options.AdminPort,
             DrainDelay = drainDelayMs is { } delay ? TimeSpan.FromMilliseconds(delay) : options.DrainDelay,
-            UpstreamClient = client ?? options.UpstreamClient,
+            Tracing = !string.IsNullOrEmpty(environment(RouterTelemetry.OtlpEndpointVariable)),
         };
 
         if (options.Port != 0 && options.Port == options.AdminPort)

@@ -4,11 +4,11 @@ using Microsoft.Extensions.Logging;
 namespace Inference.Router.Hosting;
 
 /// <summary>
-/// On shutdown, keeps the router serving for the drain delay: /readyz already reports 503 (set when
-/// the application started stopping), so a load balancer or Kubernetes stops sending new connections
-/// before the listeners close.
+/// On shutdown, keeps the router serving for the drain delay: /readyz already reports 503 (set when the application
+/// started stopping), so a load balancer or Kubernetes stops sending new connections before the listeners close. When
+/// the delay is over, the health Watch streams the router serves end, so they do not hold up the shutdown.
 /// </summary>
-internal sealed class DrainDelayService(TimeSpan delay, ILogger<DrainDelayService> logger) : IHostedLifecycleService
+internal sealed class DrainDelayService(TimeSpan delay, RouterReadiness readiness, ILogger<DrainDelayService> logger) : IHostedLifecycleService
 {
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -23,19 +23,20 @@ internal sealed class DrainDelayService(TimeSpan delay, ILogger<DrainDelayServic
     /// <summary>Runs before any hosted service (Kestrel included) is asked to stop.</summary>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        if (delay <= TimeSpan.Zero)
+        readiness.Stopping();
+        if (delay > TimeSpan.Zero)
         {
-            return;
+            HostLog.DrainDelay(logger, delay.TotalMilliseconds);
+            try
+            {
+                await Task.Delay(delay, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // The shutdown timeout ran out first: stop now.
+            }
         }
 
-        HostLog.DrainDelay(logger, delay.TotalMilliseconds);
-        try
-        {
-            await Task.Delay(delay, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            // The shutdown timeout ran out first: stop now.
-        }
+        readiness.DrainOver();
     }
 }

@@ -1,27 +1,33 @@
 using System.Net;
-using Inference.Metrics;
 using Inference.Router.Admin;
 using Inference.Router.Configuration;
 using Inference.Router.Metrics;
 using Inference.Router.Proxy;
 using Inference.Router.Routing;
+using Inference.Router.Services;
 using Inference.Router.Upstream;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Inference.Router.Hosting;
 
 /// <summary>
-/// One router: a Kestrel server with the gRPC port (h2c, every request goes to the proxy) and the
-/// admin port (HTTP/1.1 and h2c: admin API, metrics, probes), plus the background work.
+/// One router: a Kestrel server with the gRPC port (h2c: the router's own gRPC services, the forwarded calls, and the
+/// proxy as the fallback for every other path) and the admin port (HTTP/1.1: admin API, metrics, probes), plus the
+/// background work.
 /// </summary>
 internal sealed class RouterHost : IAsyncDisposable
 {
+    // With this category enabled at any level, ASP.NET Core starts an Activity and a log scope for every request; at
+    // Warning it logs nothing the router needs. Tracing, when on, starts its own activities.
+    private const string HostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _background = [];
@@ -46,7 +52,7 @@ internal sealed class RouterHost : IAsyncDisposable
         var adminAddress = options.AdminToken is null ? IPAddress.Loopback : listenAddress;
         ListenOptions? grpcListen = null;
         ListenOptions? adminListen = null;
-        var adminPort = new PortHolder { Port = options.AdminPort == 0 ? -1 : options.AdminPort };
+        var ports = new ListenerPorts();
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -61,25 +67,24 @@ internal sealed class RouterHost : IAsyncDisposable
         // The proxy logs its own upstream failures with the model and version.
         builder.Logging.AddFilter("Yarp", LogLevel.Error);
         options.ConfigureLogging?.Invoke(builder.Logging);
+        builder.Logging.AddFilter(HostingDiagnostics, LogLevel.None);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(25) + options.DrainDelay);
-        // Its StoppingAsync runs before Kestrel is asked to stop: the listeners keep accepting during the delay.
-        builder.Services.AddHostedService(provider => new DrainDelayService(options.DrainDelay, provider.GetRequiredService<ILogger<DrainDelayService>>()));
 
-        // Continuations of socket reads run on the I/O thread instead of hopping to the thread pool:
-        // the proxy's request path never blocks, and on a small node the hops dominate its cost.
+        // Continuations of socket reads run on the I/O thread instead of hopping to the thread pool: the proxy's
+        // request path never blocks, and on a small node the hops dominate its cost.
         builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            // Bodies are streamed to the upstream; the peek makes the per-request limits read-only,
-            // so the forwarder cannot lift them itself.
+            // Bodies are streamed to the upstream; the peek makes the per-request limits read-only, so the forwarder
+            // cannot lift them itself.
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Limits.MinRequestBodyDataRate = null;
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
-            // Request bytes an upstream has not taken yet wait here, on the (capped) managed heap: the
-            // connection window bounds them per client connection, the stream window per call. 4 MiB /
-            // 1 MiB let 32 connections of stalled large uploads exhaust the heap; unary calls of any
-            // size still stream through, as the window reopens as fast as the upstream reads.
+            // Request bytes an upstream has not taken yet wait here, on the (capped) managed heap: the connection
+            // window bounds them per client connection, the stream window per call. 4 MiB / 1 MiB let 32 connections
+            // of stalled large uploads exhaust the heap; unary calls of any size still stream through, as the window
+            // reopens as fast as the upstream reads.
             kestrel.Limits.Http2.InitialConnectionWindowSize = 1024 * 1024;
             kestrel.Limits.Http2.InitialStreamWindowSize = 256 * 1024;
             kestrel.Listen(listenAddress, options.Port, listen =>
@@ -96,20 +101,27 @@ internal sealed class RouterHost : IAsyncDisposable
         });
 
         var services = builder.Services;
+        services.AddRouting();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy>(new ListenerMatcherPolicy(ports)));
+        // Unknown services and methods fall through to the proxy's fallback, which answers UNIMPLEMENTED itself.
+        services.AddGrpc(grpc => grpc.IgnoreUnknownServices = true);
         services.AddHttpForwarder();
-        services.AddPrometheusExporter(RouterMetrics.MeterName);
+        services.AddRouterTelemetry(options.Tracing, ports);
         services.AddSingleton(options.Time);
         services.AddSingleton(options.Random);
+        services.AddSingleton<ChangeSignal>();
         services.AddSingleton<RouterMetrics>();
-        services.AddSingleton(provider => new UpstreamRegistry(options.Time, provider.GetRequiredService<ILogger<UpstreamRegistry>>(), options.Resolve, options.UpstreamClient));
+        services.AddSingleton(provider => new UpstreamRegistry(options.Time, provider.GetRequiredService<ChangeSignal>(), provider.GetRequiredService<ILogger<UpstreamRegistry>>(), options.Resolve));
         services.AddSingleton(provider => new RouterState(
             provider.GetRequiredService<UpstreamRegistry>(),
             options.StateFile is null ? null : new StateStore(options.StateFile),
             provider.GetRequiredService<RouterMetrics>(),
             options.Time,
+            provider.GetRequiredService<ChangeSignal>(),
             provider.GetRequiredService<ILogger<RouterState>>()));
         services.AddSingleton<RouterReadiness>();
-        services.AddSingleton<LocalServices>();
+        services.AddSingleton<RouterServerService>();
+        services.AddSingleton<RouterHealthService>();
         services.AddSingleton<GrpcProxy>();
         var auth = new AdminAuth(options.AdminToken);
         services.AddSingleton(auth);
@@ -121,6 +133,8 @@ internal sealed class RouterHost : IAsyncDisposable
             options.Time,
             options.ConfigPollInterval,
             provider.GetRequiredService<ILogger<ConfigFileWatcher>>()));
+        // Its StoppingAsync runs before Kestrel is asked to stop: the listeners keep accepting during the delay.
+        services.AddHostedService(provider => new DrainDelayService(options.DrainDelay, provider.GetRequiredService<RouterReadiness>(), provider.GetRequiredService<ILogger<DrainDelayService>>()));
 
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Inference.Router");
@@ -129,17 +143,23 @@ internal sealed class RouterHost : IAsyncDisposable
             HostLog.AdminLoopbackOnly(logger);
         }
 
-        // The exporter listens from now on: measurements before it exists would be lost.
-        app.Services.GetRequiredService<PrometheusExporter>();
+        // The meter provider listens from now on: measurements before it exists would be lost.
+        app.Services.GetRequiredService<OpenTelemetry.Metrics.MeterProvider>();
         var watcher = app.Services.GetRequiredService<ConfigFileWatcher>();
         await watcher.LoadInitialAsync(cancellationToken);
 
         var proxy = app.Services.GetRequiredService<GrpcProxy>();
-        // Everything not on the admin port is gRPC: routing and endpoints never run for it.
-        app.Use((context, next) => context.Connection.LocalPort == adminPort.Port ? next(context) : proxy.InvokeAsync(context));
         app.UseRouting();
+        app.MapGrpcService<RouterServerService>().WithMetadata(ListenerMetadata.Grpc);
+        app.MapGrpcService<RouterHealthService>().WithMetadata(ListenerMetadata.Grpc);
+        foreach (var method in GrpcMethods.Forwarded)
+        {
+            // The service base binds these methods too (as UNIMPLEMENTED); the proxy's routes come first.
+            app.Map(GrpcMethods.Path(method), proxy.Forward(method)).WithOrder(-1).WithMetadata(ListenerMetadata.Grpc);
+        }
+
+        app.MapFallback(proxy.FallbackAsync).WithMetadata(ListenerMetadata.Grpc);
         app.Services.GetRequiredService<AdminApi>().Map(app);
-        app.MapPrometheusMetrics("/metrics");
 
         var readiness = app.Services.GetRequiredService<RouterReadiness>();
         app.Lifetime.ApplicationStopping.Register(() =>
@@ -148,9 +168,8 @@ internal sealed class RouterHost : IAsyncDisposable
             readiness.Stopping();
         });
 
-
         await app.StartAsync(cancellationToken);
-        adminPort.Port = adminListen!.IPEndPoint!.Port;
+        ports.Admin = adminListen!.IPEndPoint!.Port;
         var grpcUrl = Url(grpcListen!.IPEndPoint!);
         var adminUrl = Url(adminListen.IPEndPoint!);
         var host = new RouterHost(app, grpcUrl, adminUrl);
@@ -206,15 +225,4 @@ internal sealed class RouterHost : IAsyncDisposable
         endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
             ? $"http://[{endpoint.Address}]:{endpoint.Port}"
             : $"http://{endpoint.Address}:{endpoint.Port}";
-
-    private sealed class PortHolder
-    {
-        private volatile int _port;
-
-        public int Port
-        {
-            get => _port;
-            set => _port = value;
-        }
-    }
 }

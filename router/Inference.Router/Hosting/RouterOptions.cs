@@ -1,6 +1,5 @@
 using System.Net;
 using Inference.Router.Routing;
-using Inference.Router.Upstream;
 using Microsoft.Extensions.Logging;
 
 namespace Inference.Router.Hosting;
@@ -30,8 +29,8 @@ internal sealed record RouterOptions
     /// <summary>How often the configuration and admin token files are re-read even without a change notification.</summary>
     public TimeSpan ConfigPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>The upstream HTTP/2 client (--upstream-client).</summary>
-    public UpstreamClient UpstreamClient { get; init; } = UpstreamClient.Builtin;
+    /// <summary>Whether traces are recorded and exported over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT is set).</summary>
+    public bool Tracing { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 

@@ -1,52 +1,21 @@
 namespace Inference.Router.Proxy;
 
-/// <summary>The methods the router recognises by path.</summary>
+/// <summary>The methods of <c>inference.GRPCInferenceService</c> whose request names a model: the ones the router forwards.</summary>
 internal enum GrpcMethod
 {
-    Unknown,
-    ServerLive,
-    ServerReady,
-    ServerMetadata,
-    ModelReady,
-    ModelMetadata,
     ModelInfer,
-    HealthCheck,
-    HealthWatch,
+    ModelMetadata,
+    ModelReady,
 }
 
 internal static class GrpcMethods
 {
-    private const string Oip = "/inference.GRPCInferenceService/";
+    public static readonly GrpcMethod[] Forwarded = [GrpcMethod.ModelInfer, GrpcMethod.ModelMetadata, GrpcMethod.ModelReady];
 
-    public static GrpcMethod Classify(string? path)
+    public static string Path(GrpcMethod method) => method switch
     {
-        if (path is null)
-        {
-            return GrpcMethod.Unknown;
-        }
-
-        if (path.StartsWith(Oip, StringComparison.Ordinal))
-        {
-            return path.AsSpan(Oip.Length) switch
-            {
-                "ModelInfer" => GrpcMethod.ModelInfer,
-                "ModelMetadata" => GrpcMethod.ModelMetadata,
-                "ModelReady" => GrpcMethod.ModelReady,
-                "ServerLive" => GrpcMethod.ServerLive,
-                "ServerReady" => GrpcMethod.ServerReady,
-                "ServerMetadata" => GrpcMethod.ServerMetadata,
-                _ => GrpcMethod.Unknown,
-            };
-        }
-
-        return path switch
-        {
-            "/grpc.health.v1.Health/Check" => GrpcMethod.HealthCheck,
-            "/grpc.health.v1.Health/Watch" => GrpcMethod.HealthWatch,
-            _ => GrpcMethod.Unknown,
-        };
-    }
-
-    public static bool CarriesModel(GrpcMethod method) =>
-        method is GrpcMethod.ModelInfer or GrpcMethod.ModelMetadata or GrpcMethod.ModelReady;
+        GrpcMethod.ModelInfer => "/inference.GRPCInferenceService/ModelInfer",
+        GrpcMethod.ModelMetadata => "/inference.GRPCInferenceService/ModelMetadata",
+        _ => "/inference.GRPCInferenceService/ModelReady",
+    };
 }

@@ -1,9 +1,11 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Compression;
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Grpc.Core;
+using Inference.Contracts;
 using Inference.Router.Metrics;
 using Inference.Router.Routing;
 using Inference.Router.Upstream;
@@ -17,9 +19,9 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Inference.Router.Proxy;
 
 /// <summary>
-/// The gRPC port's whole pipeline: classify the method, peek the model from the request message,
-/// route it, forward it with YARP to an endpoint of the chosen version, tag the response, and
-/// record the outcome.
+/// The calls the router forwards: peek the model from the request message, route it, forward it with YARP's
+/// <see cref="IHttpForwarder"/> to an endpoint of the chosen version, tag the response, and record the outcome. Also
+/// the gRPC port's fallback, for paths that are neither forwarded nor served by the router itself.
 /// </summary>
 internal sealed class GrpcProxy
 {
@@ -29,17 +31,18 @@ internal sealed class GrpcProxy
     private const string OtherVersion = "other";
 
     private static readonly Func<IHeaderDictionary, string, StringValues> GetHeader = static (headers, name) => headers[name];
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly IHttpForwarder _forwarder;
     private readonly UpstreamRegistry _upstreams;
     private readonly RouterState _state;
-    private readonly LocalServices _local;
     private readonly RouterMetrics _metrics;
     private readonly IRandomSource _random;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly RequestUriCache _uris = new();
     private readonly ObjectPool<ProxyCall> _calls = new DefaultObjectPool<ProxyCall>(new CallPolicy(), 1024);
+    private readonly Action<ProxyCall> _completed;
     private readonly ForwarderRequestConfig _requestConfig = new()
     {
         Version = HttpVersion.Version20,
@@ -52,7 +55,6 @@ internal sealed class GrpcProxy
         IHttpForwarder forwarder,
         UpstreamRegistry upstreams,
         RouterState state,
-        LocalServices local,
         RouterMetrics metrics,
         IRandomSource random,
         TimeProvider time,
@@ -61,7 +63,6 @@ internal sealed class GrpcProxy
         _forwarder = forwarder;
         _upstreams = upstreams;
         _state = state;
-        _local = local;
         _metrics = metrics;
         _random = random;
         _time = time;
@@ -69,30 +70,31 @@ internal sealed class GrpcProxy
         _completed = Complete;
     }
 
-    private readonly Action<ProxyCall> _completed;
+    /// <summary>A request delegate forwarding <paramref name="method"/>.</summary>
+    public RequestDelegate Forward(GrpcMethod method) => context => InvokeAsync(context, method);
 
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>Everything on the gRPC port that is neither forwarded nor answered by the router's own services.</summary>
+    public Task FallbackAsync(HttpContext context)
     {
         var started = _time.GetTimestamp();
-        var request = context.Request;
-        if (!HttpMethods.IsPost(request.Method) || !IsGrpc(request.ContentType))
+        if (!IsGrpcCall(context.Request))
         {
             // Not a gRPC call at all: the gRPC protocol answers HTTP 415.
             context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
-            return;
+            return Task.CompletedTask;
         }
 
-        var method = GrpcMethods.Classify(request.Path.Value);
-        if (!GrpcMethods.CarriesModel(method))
-        {
-            if (method == GrpcMethod.Unknown)
-            {
-                GrpcResponses.WriteError(context.Response, GrpcStatus.Unimplemented, $"method {request.Path.Value} is not served by the router");
-                Record("", "", "", "", GrpcStatus.Unimplemented, started);
-                return;
-            }
+        GrpcResponses.WriteError(context.Response, StatusCode.Unimplemented, $"method {context.Request.Path.Value} is not served by the router");
+        Record("", "", "", "", StatusCode.Unimplemented, started);
+        return Task.CompletedTask;
+    }
 
-            await _local.HandleAsync(context, method);
+    private async Task InvokeAsync(HttpContext context, GrpcMethod method)
+    {
+        var started = _time.GetTimestamp();
+        if (!IsGrpcCall(context.Request))
+        {
+            context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
             return;
         }
 
@@ -108,9 +110,9 @@ internal sealed class GrpcProxy
         catch (Exception ex) when (!context.Response.HasStarted)
         {
             // Never let a request crash the pipeline; the client gets a status, not a reset.
-            ProxyLog.Unexpected(_logger, request.Path.Value ?? "", ex);
+            ProxyLog.Unexpected(_logger, context.Request.Path.Value ?? "", ex);
             context.Response.Clear();
-            GrpcResponses.WriteError(context.Response, context.RequestAborted.IsCancellationRequested ? GrpcStatus.Cancelled : GrpcStatus.Internal, "the router failed to handle the request");
+            GrpcResponses.WriteError(context.Response, context.RequestAborted.IsCancellationRequested ? StatusCode.Cancelled : StatusCode.Internal, "the router failed to handle the request");
         }
         finally
         {
@@ -119,14 +121,16 @@ internal sealed class GrpcProxy
         }
     }
 
+    private static bool IsGrpcCall(HttpRequest request) => HttpMethods.IsPost(request.Method) && GrpcResponses.IsGrpc(request.ContentType);
+
     private async Task RouteAsync(HttpContext context, ProxyCall call, long started)
     {
         var (status, fields) = await PeekAsync(context, call);
         if (status != PeekStatus.Done)
         {
             var (code, message) = status == PeekStatus.Compressed
-                ? (GrpcStatus.Unimplemented, fields.Error!)
-                : (GrpcStatus.InvalidArgument, $"malformed request message: {fields.Error}");
+                ? (StatusCode.Unimplemented, fields.Error!)
+                : (StatusCode.InvalidArgument, $"malformed request message: {fields.Error}");
             Reject(context, code, message, started);
             return;
         }
@@ -134,14 +138,14 @@ internal sealed class GrpcProxy
         var snapshot = _state.Current;
         if (snapshot is null)
         {
-            Reject(context, GrpcStatus.Unavailable, "the router has no configuration yet", started);
+            Reject(context, StatusCode.Unavailable, "the router has no configuration yet", started);
             return;
         }
 
         if (!TryDecode(call.NameBytes, fields.NameLength, call.NameChars, out var nameLength)
             || !TryDecode(call.VersionBytes, fields.VersionLength, call.VersionChars, out var versionLength))
         {
-            Reject(context, GrpcStatus.InvalidArgument, "the model name or version is not valid UTF-8", started);
+            Reject(context, StatusCode.InvalidArgument, "the model name or version is not valid UTF-8", started);
             return;
         }
 
@@ -155,9 +159,22 @@ internal sealed class GrpcProxy
         }
 
         call.Decision = decision;
-        await ForwardAsync(context, call, started);
+        if (Activity.Current is { } activity)
+        {
+            // Only when tracing is on: the span says where the call went.
+            activity.SetTag("inference.model", decision.Model.Name);
+            activity.SetTag("inference.version", decision.Pool.Version);
+            activity.SetTag("inference.experiment", decision.Experiment);
+            activity.SetTag("inference.experiment_group", decision.Group);
+        }
+
+        await ForwardAsync(context, call);
     }
 
+    /// <summary>
+    /// Reads fields 1 and 2 of the first message in place on Kestrel's body reader: the buffered bytes are examined,
+    /// never consumed, so the forwarder's own request content reads the body from its first byte.
+    /// </summary>
     private async ValueTask<(PeekStatus, PeekedFields)> PeekAsync(HttpContext context, ProxyCall call)
     {
         var reader = context.Request.BodyReader;
@@ -176,7 +193,7 @@ internal sealed class GrpcProxy
                     continue;
                 }
 
-                status = PeekCompressed(context.Request.Headers["grpc-encoding"], buffer.Slice(GrpcRequestPeeker.FrameHeaderLength, Math.Min(compressedAvailable, wanted)), messageLength, call, ref fields);
+                status = PeekCompressed(context.Request.Headers["grpc-encoding"].ToString(), buffer.Slice(GrpcRequestPeeker.FrameHeaderLength, Math.Min(compressedAvailable, wanted)), messageLength, call, ref fields);
             }
 
             if (status == PeekStatus.NeedMore && !result.IsCompleted)
@@ -191,16 +208,15 @@ internal sealed class GrpcProxy
         }
     }
 
-    // A compressed first message is decompressed into a scratch copy of at most the peek limit;
-    // the original compressed bytes are forwarded untouched.
-    private static PeekStatus PeekCompressed(StringValues encoding, ReadOnlySequence<byte> compressed, long compressedLength, ProxyCall call, ref PeekedFields fields)
+    // A compressed first message is decompressed into a scratch copy of at most the peek limit; the original
+    // compressed bytes are forwarded untouched.
+    private static PeekStatus PeekCompressed(string encoding, ReadOnlySequence<byte> compressed, long compressedLength, ProxyCall call, ref PeekedFields fields)
     {
-        var name = encoding.ToString();
-        if (name is not ("gzip" or "deflate"))
+        if (encoding is not ("gzip" or "deflate"))
         {
-            fields.Error = name.Length == 0
+            fields.Error = encoding.Length == 0
                 ? "a compressed message without grpc-encoding"
-                : $"message compression '{name}' is not supported by the router (gzip and deflate are)";
+                : $"message compression '{encoding}' is not supported by the router (gzip and deflate are)";
             return PeekStatus.Compressed;
         }
 
@@ -215,7 +231,7 @@ internal sealed class GrpcProxy
             try
             {
                 using var source = new MemoryStream(input, 0, (int)compressed.Length);
-                using Stream inflater = name == "gzip" ? new GZipStream(source, CompressionMode.Decompress) : new ZLibStream(source, CompressionMode.Decompress);
+                using Stream inflater = encoding == "gzip" ? new GZipStream(source, CompressionMode.Decompress) : new ZLibStream(source, CompressionMode.Decompress);
                 while (produced < GrpcRequestPeeker.DefaultLimit)
                 {
                     var read = inflater.Read(output, produced, GrpcRequestPeeker.DefaultLimit - produced);
@@ -248,14 +264,12 @@ internal sealed class GrpcProxy
         }
     }
 
-    private async Task ForwardAsync(HttpContext context, ProxyCall call, long started)
+    private async Task ForwardAsync(HttpContext context, ProxyCall call)
     {
         var decision = call.Decision;
         var pool = decision.Pool;
         var request = context.Request;
         var originalBody = request.Body;
-        // Taken before the body is swapped: afterwards BodyReader would wrap the swapped stream.
-        call.BodySource = request.BodyReader;
         call.Body.Attach(originalBody);
         request.Body = call.Body;
         context.Features.Set<IHttpMaxRequestBodySizeFeature>(UnlimitedBodySizeFeature.Instance);
@@ -286,7 +300,7 @@ internal sealed class GrpcProxy
                     var message = lastError is null
                         ? $"no healthy endpoint for model '{pool.Model}' version '{pool.Version}'"
                         : $"model '{pool.Model}' version '{pool.Version}': no endpoint left to try after {lastError}";
-                    TagAndFail(context, call, GrpcStatus.Unavailable, message);
+                    TagAndFail(context, call, StatusCode.Unavailable, message);
                     break;
                 }
 
@@ -307,6 +321,14 @@ internal sealed class GrpcProxy
                     break;
                 }
 
+                if (call.Recorded)
+                {
+                    // The whole answer, trailers included, went to the caller: the upstream answered before it had read
+                    // the whole request (an early error status) and stopped taking the rest. Not a failure.
+                    ProxyLog.BodyLeftUnread(_logger, pool.Model, pool.Version, endpoint.DestinationPrefix, error.ToString());
+                    break;
+                }
+
                 var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
                 var clientGone = context.RequestAborted.IsCancellationRequested;
                 if (!clientGone)
@@ -314,30 +336,38 @@ internal sealed class GrpcProxy
                     _metrics.UpstreamFailure(pool.Model, pool.Version);
                 }
 
-                if (!clientGone && IsConnectionFailure(exception))
+                if (!clientGone && UpstreamFailures.IsConnectionFailure(exception))
                 {
                     var ejection = _state.Current?.Config.EjectionDuration ?? TimeSpan.Zero;
                     if (ejection > TimeSpan.Zero)
                     {
                         endpoint.Eject(now + (long)(ejection.TotalSeconds * _time.TimestampFrequency));
-                        UpstreamLog.Ejected(_logger, endpoint.DestinationPrefix, pool.Model, pool.Version, ejection.TotalSeconds, Describe(exception));
+                        UpstreamLog.Ejected(_logger, endpoint.DestinationPrefix, pool.Model, pool.Version, ejection.TotalSeconds, UpstreamFailures.Describe(exception));
                     }
                 }
 
-                // Retry only what the upstream never saw: no byte of the body was read, nothing was
-                // sent to the client, and the failure happened before a response (connection level).
+                // Retry only what the upstream never processed and nothing was sent to the client for: a failure
+                // before any byte of the body was read, or a stream the upstream refused unprocessed (REFUSED_STREAM,
+                // above a GOAWAY's last stream id) whose body read so far is still held.
+                var unprocessed = !call.Body.AnyRead
+                    ? error is ForwarderError.Request or ForwarderError.RequestCreation
+                    : call.Body.CanRewind && UpstreamFailures.IsRefusedUnprocessed(exception);
                 var retry = !clientGone
                     && attempt < MaxAttempts
-                    && error is ForwarderError.Request or ForwarderError.RequestCreation
-                    && !call.Body.AnyRead
+                    && unprocessed
                     && !context.Response.HasStarted;
-                lastError = $"{endpoint.DestinationPrefix} failed: {Describe(exception)}";
+                lastError = $"{endpoint.DestinationPrefix} failed: {UpstreamFailures.Describe(exception)}";
                 ProxyLog.AttemptFailed(_logger, pool.Model, pool.Version, endpoint.DestinationPrefix, error.ToString(),
                     retry ? "retrying on another endpoint of the same version" : "not retried", clientGone ? null : exception);
                 if (retry)
                 {
                     failed2 = failed1;
                     failed1 = endpoint;
+                    if (call.Body.AnyRead)
+                    {
+                        call.Body.Rewind();
+                    }
+
                     context.Response.Clear();
                     context.Features.Set<IForwarderErrorFeature>(null);
                     continue;
@@ -345,17 +375,17 @@ internal sealed class GrpcProxy
 
                 if (clientGone)
                 {
-                    call.GrpcCode = GrpcStatus.Cancelled;
+                    call.Status = StatusCode.Cancelled;
                 }
                 else if (!context.Response.HasStarted)
                 {
                     context.Response.Clear();
-                    TagAndFail(context, call, GrpcStatus.Unavailable, $"model '{pool.Model}' version '{pool.Version}': upstream {lastError}");
+                    TagAndFail(context, call, StatusCode.Unavailable, $"model '{pool.Model}' version '{pool.Version}': upstream {lastError}");
                 }
                 else
                 {
                     // The forwarder reset the stream mid-response; the client sees it as unavailable.
-                    call.GrpcCode = GrpcStatus.Unavailable;
+                    call.Status = StatusCode.Unavailable;
                 }
 
                 break;
@@ -388,23 +418,23 @@ internal sealed class GrpcProxy
             ProxyLog.VersionMismatch(_logger, pool.Model, call.Endpoint?.DestinationPrefix ?? "", pool.Version, actual);
         }
 
-        Record(pool.Model, decision.Experiment, decision.Group, served, call.GrpcCode < 0 ? GrpcStatus.Unknown : call.GrpcCode, call.Started);
+        Record(pool.Model, decision.Experiment, decision.Group, served, call.Status ?? StatusCode.Unknown, call.Started);
     }
 
-    private static void TagAndFail(HttpContext context, ProxyCall call, int code, string message)
+    private static void TagAndFail(HttpContext context, ProxyCall call, StatusCode code, string message)
     {
         var headers = context.Response.Headers;
-        headers[ResponseTags.ModelName] = call.Decision.Model.Name;
-        headers[ResponseTags.ModelVersion] = call.Decision.Pool.Version;
-        headers[ResponseTags.Experiment] = call.Decision.Experiment;
-        headers[ResponseTags.ExperimentGroup] = call.Decision.Group;
+        headers[InferenceHeaders.ModelName] = call.Decision.Model.Name;
+        headers[InferenceHeaders.ModelVersion] = call.Decision.Pool.Version;
+        headers[InferenceHeaders.Experiment] = call.Decision.Experiment;
+        headers[InferenceHeaders.ExperimentGroup] = call.Decision.Group;
         GrpcResponses.WriteError(context.Response, code, message);
-        call.GrpcCode = code;
+        call.Status = code;
     }
 
-    private void Reject(HttpContext context, int code, string message, long started)
+    private void Reject(HttpContext context, StatusCode code, string message, long started)
     {
-        ProxyLog.Rejected(_logger, GrpcStatus.Name(code), message);
+        ProxyLog.Rejected(_logger, StatusLabels.Of(code), message);
         GrpcResponses.WriteError(context.Response, code, message);
         Record("", "", "", "", code, started);
     }
@@ -414,34 +444,34 @@ internal sealed class GrpcProxy
         var headers = context.Response.Headers;
         var (code, message) = outcome switch
         {
-            RouteOutcome.NoModelName => (GrpcStatus.InvalidArgument, "the request names no model (field 1 is empty)"),
-            RouteOutcome.UnknownModel => (GrpcStatus.NotFound, $"model '{model}' is not served by this router"),
-            RouteOutcome.UnknownVersion => (GrpcStatus.NotFound, $"model '{model}' has no version '{version}'"),
-            _ => (GrpcStatus.InvalidArgument, $"experiment '{route?.Experiment.Name}' of model '{model}' has no group '{context.Request.Headers[RequestRouter.OverrideHeader]}'"),
+            RouteOutcome.NoModelName => (StatusCode.InvalidArgument, "the request names no model (field 1 is empty)"),
+            RouteOutcome.UnknownModel => (StatusCode.NotFound, $"model '{model}' is not served by this router"),
+            RouteOutcome.UnknownVersion => (StatusCode.NotFound, $"model '{model}' has no version '{version}'"),
+            _ => (StatusCode.InvalidArgument, $"experiment '{route?.Experiment.Name}' of model '{model}' has no group '{context.Request.Headers[InferenceHeaders.ExperimentGroup]}'"),
         };
 
         if (route is not null)
         {
-            headers[ResponseTags.ModelName] = route.Name;
-            headers[ResponseTags.Experiment] = route.Experiment.Name;
+            headers[InferenceHeaders.ModelName] = route.Name;
+            headers[InferenceHeaders.Experiment] = route.Experiment.Name;
             if (outcome == RouteOutcome.UnknownVersion)
             {
-                headers[ResponseTags.ModelVersion] = version.ToString();
-                headers[ResponseTags.ExperimentGroup] = Configuration.WeightRules.PinnedGroup;
+                headers[InferenceHeaders.ModelVersion] = version.ToString();
+                headers[InferenceHeaders.ExperimentGroup] = InferenceHeaders.PinnedGroup;
             }
         }
         else if (!model.IsEmpty)
         {
-            headers[ResponseTags.ModelName] = model.ToString();
+            headers[InferenceHeaders.ModelName] = model.ToString();
         }
 
-        ProxyLog.Rejected(_logger, GrpcStatus.Name(code), message);
+        ProxyLog.Rejected(_logger, StatusLabels.Of(code), message);
         GrpcResponses.WriteError(context.Response, code, message);
-        Record(route?.Name ?? "", route?.Experiment.Name ?? "", outcome == RouteOutcome.UnknownVersion ? Configuration.WeightRules.PinnedGroup : "", "", code, started);
+        Record(route?.Name ?? "", route?.Experiment.Name ?? "", outcome == RouteOutcome.UnknownVersion ? InferenceHeaders.PinnedGroup : "", "", code, started);
     }
 
-    private void Record(string model, string experiment, string group, string version, int code, long started) =>
-        _metrics.RequestCompleted(model, experiment, group, version, GrpcStatus.Name(code), _time.GetElapsedTime(started).TotalSeconds);
+    private void Record(string model, string experiment, string group, string version, StatusCode code, long started) =>
+        _metrics.RequestCompleted(model, experiment, group, version, StatusLabels.Of(code), _time.GetElapsedTime(started).TotalSeconds);
 
     private static bool TryDecode(byte[] bytes, int length, char[] chars, out int charCount)
     {
@@ -460,48 +490,6 @@ internal sealed class GrpcProxy
         {
             return false;
         }
-    }
-
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
-    private static bool IsGrpc(string? contentType) =>
-        contentType is not null
-        && contentType.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase)
-        && (contentType.Length == 16 || contentType[16] is '+' or ';');
-
-    /// <summary>Refused, reset or unreachable: the endpoint itself is in trouble, not this request.</summary>
-    private static bool IsConnectionFailure(Exception? exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError })
-            {
-                return true;
-            }
-
-            if (e is SocketException)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static string Describe(Exception? exception)
-    {
-        if (exception is null)
-        {
-            return "unknown error";
-        }
-
-        var innermost = exception;
-        while (innermost.InnerException is not null)
-        {
-            innermost = innermost.InnerException;
-        }
-
-        return innermost == exception ? exception.Message : $"{exception.Message} ({innermost.Message})";
     }
 
     private sealed class CallPolicy : PooledObjectPolicy<ProxyCall>

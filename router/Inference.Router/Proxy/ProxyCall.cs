@@ -1,5 +1,6 @@
-using System.IO.Pipelines;
 using System.Net.Http.Headers;
+using Grpc.Core;
+using Inference.Contracts;
 using Inference.Router.Configuration;
 using Inference.Router.Routing;
 using Inference.Router.Upstream;
@@ -10,9 +11,9 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Inference.Router.Proxy;
 
 /// <summary>
-/// The per-request state of one proxied call, pooled and reused: buffers for the peeked fields,
-/// the routing decision, the body tracker, and the transforms that tag the response and read the
-/// upstream's status and version.
+/// The per-request state of one proxied call, pooled and reused: buffers for the peeked fields, the routing
+/// decision, the request body the forwarder reads, and the transforms that tag the response and read the upstream's
+/// status and version.
 /// </summary>
 internal sealed class ProxyCall : HttpTransformer
 {
@@ -20,11 +21,7 @@ internal sealed class ProxyCall : HttpTransformer
     public readonly byte[] VersionBytes = new byte[WeightRules.MaxNameBytes];
     public readonly char[] NameChars = new char[WeightRules.MaxNameBytes];
     public readonly char[] VersionChars = new char[WeightRules.MaxNameBytes];
-    public readonly BodyReadTracker Body = new();
-    public readonly FlushCoalescingStream UpstreamBody = new();
-
-    /// <summary>Kestrel's reader of the client's request body, for <see cref="FlushCoalescingStream"/>.</summary>
-    public PipeReader? BodySource;
+    public readonly ReplayableBody Body = new();
 
     public GrpcMethod Method;
 
@@ -43,8 +40,8 @@ internal sealed class ProxyCall : HttpTransformer
     public Action<ProxyCall>? OnCompleted;
     public UpstreamEndpoint? Endpoint;
 
-    /// <summary>The upstream's grpc-status; -1 until seen.</summary>
-    public int GrpcCode = -1;
+    /// <summary>The upstream's grpc-status; null until seen.</summary>
+    public StatusCode? Status;
 
     /// <summary>The upstream's x-model-version when it differs from the chosen version.</summary>
     public string? MismatchedVersion;
@@ -55,32 +52,28 @@ internal sealed class ProxyCall : HttpTransformer
         Started = 0;
         Recorded = false;
         Endpoint = null;
-        GrpcCode = -1;
+        Status = null;
         MismatchedVersion = null;
-        BodySource = null;
-        Method = GrpcMethod.Unknown;
+        Method = GrpcMethod.ModelInfer;
         Body.Detach();
-        UpstreamBody.Detach();
     }
 
     public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         var copied = base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
-        if (Endpoint?.HostHeader is { } host)
+        if (Endpoint is { } endpoint)
         {
-            // Endpoints found through DNS keep the configured name as :authority.
-            proxyRequest.Headers.Host = host;
-        }
+            if (endpoint.HostHeader is { } host)
+            {
+                // Endpoints found through DNS keep the configured name as :authority.
+                proxyRequest.Headers.Host = host;
+            }
 
-        if (Endpoint is { } endpoint && Uris is { } uris && !httpContext.Request.QueryString.HasValue)
-        {
-            // Set before the forwarder composes one (it only fills an unset RequestUri).
-            proxyRequest.RequestUri = uris.Get(endpoint, Method, httpContext.Request.Path.Value!);
-        }
-
-        if (proxyRequest.Content is { } content && BodySource is { } source)
-        {
-            proxyRequest.Content = new CoalescingRequestContent(content, UpstreamBody, source);
+            if (Uris is { } uris && !httpContext.Request.QueryString.HasValue)
+            {
+                // Set before the forwarder composes one (it only fills an unset RequestUri).
+                proxyRequest.RequestUri = uris.Get(endpoint, Method);
+            }
         }
 
         return copied;
@@ -94,59 +87,61 @@ internal sealed class ProxyCall : HttpTransformer
             return new ValueTask<bool>(false);
         }
 
+        // The upstream answered: the body will not be sent again.
+        Body.Release();
         var copied = base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
         if (!copied.IsCompletedSuccessfully)
         {
             return Await(copied, httpContext);
         }
 
-        AfterHeaders(httpContext, proxyResponse);
+        AfterHeaders(httpContext);
         return copied;
     }
 
     private async ValueTask<bool> Await(ValueTask<bool> copied, HttpContext httpContext)
     {
         var result = await copied;
-        AfterHeaders(httpContext, null);
+        AfterHeaders(httpContext);
         return result;
     }
 
-    private void AfterHeaders(HttpContext httpContext, HttpResponseMessage? proxyResponse)
+    private void AfterHeaders(HttpContext httpContext)
     {
         var response = httpContext.Response;
         var headers = response.Headers;
         var version = Decision.Pool.Version;
-        var upstreamVersion = headers[ResponseTags.ModelVersion];
+        var upstreamVersion = headers[InferenceHeaders.ModelVersion];
         if (!StringValues.IsNullOrEmpty(upstreamVersion) && upstreamVersion[0] is { Length: > 0 } actual && !string.Equals(actual, version, StringComparison.Ordinal))
         {
-            // A miswired endpoint: the tag names the version that actually answered, so the caller's
-            // log stays true; the group stays as assigned, and the mismatch is counted.
+            // A miswired endpoint: the tag names the version that actually answered, so the caller's log stays true;
+            // the group stays as assigned, and the mismatch is counted.
             MismatchedVersion = actual;
             version = actual;
         }
 
-        headers[ResponseTags.ModelName] = Decision.Model.Name;
-        headers[ResponseTags.ModelVersion] = version;
-        headers[ResponseTags.Experiment] = Decision.Experiment;
-        headers[ResponseTags.ExperimentGroup] = Decision.Group;
+        headers[InferenceHeaders.ModelName] = Decision.Model.Name;
+        headers[InferenceHeaders.ModelVersion] = version;
+        headers[InferenceHeaders.Experiment] = Decision.Experiment;
+        headers[InferenceHeaders.ExperimentGroup] = Decision.Group;
 
         // Trailers-only responses carry the status in the headers.
         var status = headers["grpc-status"];
         if (!StringValues.IsNullOrEmpty(status))
         {
-            GrpcCode = GrpcStatus.Parse(status[0]);
+            Status = GrpcResponses.ParseStatus(status[0]) ?? StatusCode.Unknown;
         }
         else if (response.StatusCode != StatusCodes.Status200OK)
         {
-            GrpcCode = GrpcStatus.FromHttpStatus(response.StatusCode);
+            Status = GrpcResponses.FromHttpStatus(response.StatusCode);
         }
     }
 
     public override ValueTask TransformResponseTrailersAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
     {
-        if (GrpcCode < 0 && proxyResponse.TrailingHeaders.NonValidated.TryGetValues("grpc-status", out var values))
+        if (Status is null && proxyResponse.TrailingHeaders.NonValidated.TryGetValues("grpc-status", out var values))
         {
-            GrpcCode = ParseFirst(values);
+            Status = ParseFirst(values);
         }
 
         var copied = base.TransformResponseTrailersAsync(httpContext, proxyResponse, cancellationToken);
@@ -154,13 +149,13 @@ internal sealed class ProxyCall : HttpTransformer
         return copied;
     }
 
-    private static int ParseFirst(HeaderStringValues values)
+    private static StatusCode ParseFirst(HeaderStringValues values)
     {
         foreach (var value in values)
         {
-            return GrpcStatus.Parse(value);
+            return GrpcResponses.ParseStatus(value) ?? StatusCode.Unknown;
         }
 
-        return -1;
+        return StatusCode.Unknown;
     }
 }

@@ -15,4 +15,7 @@ internal static partial class ProxyLog
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "Unexpected error while routing {Path}")]
     public static partial void Unexpected(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Debug, Message = "Model '{Model}' version '{Version}': {Endpoint} answered before reading the whole request and stopped reading it ({Error})")]
+    public static partial void BodyLeftUnread(ILogger logger, string model, string version, string endpoint, string error);
 }

@@ -1,3 +1,4 @@
+using Inference.Contracts;
 using Microsoft.Extensions.Primitives;
 
 namespace Inference.Router.Routing;
@@ -5,8 +6,6 @@ namespace Inference.Router.Routing;
 /// <summary>The assignment rule: version pin, then group override, then sticky or random bucket.</summary>
 internal static class RequestRouter
 {
-    public const string OverrideHeader = "x-experiment-group";
-
     /// <param name="getHeader">Reads a request header; empty when absent.</param>
     public static RouteOutcome Route<TState>(
         RoutingSnapshot snapshot,
@@ -41,13 +40,13 @@ internal static class RequestRouter
                 return RouteOutcome.UnknownVersion;
             }
 
-            decision = new RouteDecision(route, pool, experiment.Name, Configuration.WeightRules.PinnedGroup);
+            decision = new RouteDecision(route, pool, experiment.Name, InferenceHeaders.PinnedGroup);
             return RouteOutcome.Routed;
         }
 
         if (experiment.AllowOverride)
         {
-            var requested = getHeader(state, OverrideHeader);
+            var requested = getHeader(state, InferenceHeaders.ExperimentGroup);
             if (!StringValues.IsNullOrEmpty(requested))
             {
                 var group = experiment.FindGroup(requested[0]);

@@ -19,13 +19,15 @@ internal sealed class RouterState : IDisposable
     private readonly RouterMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ChangeSignal _changes;
     private Dictionary<string, WeightOverride> _overrides = new(StringComparer.Ordinal);
     private Dictionary<(string Model, string Version), VersionPool> _pools = [];
     private RoutingSnapshot? _snapshot;
     private long _revision;
 
-    public RouterState(UpstreamRegistry upstreams, StateStore? store, RouterMetrics metrics, TimeProvider time, ILogger<RouterState> logger)
+    public RouterState(UpstreamRegistry upstreams, StateStore? store, RouterMetrics metrics, TimeProvider time, ChangeSignal changes, ILogger<RouterState> logger)
     {
+        _changes = changes;
         _upstreams = upstreams;
         _store = store;
         _metrics = metrics;
@@ -204,6 +206,7 @@ internal sealed class RouterState : IDisposable
         var snapshot = new RoutingSnapshot(++_revision, config, models);
         Volatile.Write(ref _snapshot, snapshot);
         _upstreams.Commit(config, _pools.Values);
+        _changes.Notify();
         RoutingLog.Published(_logger, snapshot.Revision, reason);
         return snapshot;
     }

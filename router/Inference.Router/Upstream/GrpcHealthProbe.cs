@@ -1,153 +1,85 @@
-using System.Net;
-using System.Net.Http.Headers;
+using System.Net.Http;
 using System.Net.Sockets;
+using Grpc.Core;
+using Grpc.Health.V1;
 
 namespace Inference.Router.Upstream;
 
-/// <summary>
-/// grpc.health.v1.Health Check and Watch for the server as a whole (service ""), done with raw framing:
-/// the request is an empty HealthCheckRequest, an answer's field 1 is the serving status (1 = SERVING).
-/// </summary>
+/// <summary>grpc.health.v1.Health Check and Watch of one endpoint for the server as a whole (service "").</summary>
 internal static class GrpcHealthProbe
 {
-    public const string CheckPath = "/grpc.health.v1.Health/Check";
-    public const string WatchPath = "/grpc.health.v1.Health/Watch";
+    private static readonly HealthCheckRequest Server = new();
 
-    // A HealthCheckResponse is a few bytes; anything much larger is not one.
-    private const int MaxMessage = 1024;
-    private const string Unimplemented = "12";
-
-    private static readonly byte[] EmptyRequestFrame = new byte[5];
-    private static readonly MediaTypeHeaderValue GrpcContentType = new("application/grpc");
-
-    public static async Task<HealthCheckOutcome> CheckAsync(HttpMessageInvoker invoker, UpstreamEndpoint endpoint, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<HealthCheckOutcome> CheckAsync(Health.HealthClient client, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(timeout);
-        using var request = CreateRequest(endpoint, CheckPath);
         try
         {
-            using var response = await invoker.SendAsync(request, cts.Token);
-            if (response.StatusCode != HttpStatusCode.OK)
-            {
-                return HealthCheckOutcome.NotServing;
-            }
-
-            var body = await response.Content.ReadAsByteArrayAsync(cts.Token);
-            var status = Status(response.TrailingHeaders) ?? Status(response.Headers);
-            return status == "0" && IsServing(body) ? HealthCheckOutcome.Serving : HealthCheckOutcome.NotServing;
+            var response = await client.CheckAsync(Server, deadline: time.GetUtcNow().UtcDateTime + timeout, cancellationToken: cancellationToken);
+            return response.Status == HealthCheckResponse.Types.ServingStatus.Serving ? HealthCheckOutcome.Serving : HealthCheckOutcome.NotServing;
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+        catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            return IsRefused(ex) ? HealthCheckOutcome.Refused : HealthCheckOutcome.Failed;
+            return Classify(ex);
         }
     }
 
     /// <summary>
-    /// Opens a Watch stream and reports every status it carries (true = SERVING) until the stream ends;
-    /// returns why it ended. Cancellation ends it quietly with <see cref="HealthWatchEnd.Cancelled"/>.
+    /// Opens a Watch stream and reports every status it carries (true = SERVING) until the stream ends; returns why it
+    /// ended. Cancellation ends it quietly with <see cref="HealthWatchEnd.Cancelled"/>.
     /// </summary>
-    public static async Task<HealthWatchEnd> WatchAsync(HttpMessageInvoker invoker, UpstreamEndpoint endpoint, Action<bool> onStatus, CancellationToken cancellationToken)
+    public static async Task<HealthWatchEnd> WatchAsync(Health.HealthClient client, Action<bool> onStatus, CancellationToken cancellationToken)
     {
-        using var request = CreateRequest(endpoint, WatchPath);
-        var frame = new byte[5 + MaxMessage];
         try
         {
-            using var response = await invoker.SendAsync(request, cancellationToken);
-            if (response.StatusCode != HttpStatusCode.OK)
+            using var call = client.Watch(Server, cancellationToken: cancellationToken);
+            while (await call.ResponseStream.MoveNext(cancellationToken))
             {
-                return HealthWatchEnd.Failed($"HTTP {(int)response.StatusCode}");
+                onStatus(call.ResponseStream.Current.Status == HealthCheckResponse.Types.ServingStatus.Serving);
             }
 
-            // Trailers-only: the service or method is not there.
-            if (Status(response.Headers) is { } early)
-            {
-                return early == Unimplemented ? HealthWatchEnd.NotSupported : HealthWatchEnd.Failed($"grpc-status {early}");
-            }
-
-            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            while (true)
-            {
-                var read = await stream.ReadAtLeastAsync(frame.AsMemory(0, 5), 5, throwOnEndOfStream: false, cancellationToken);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                var length = (frame[1] << 24) | (frame[2] << 16) | (frame[3] << 8) | frame[4];
-                if (read < 5 || frame[0] != 0 || length < 0 || length > MaxMessage)
-                {
-                    return HealthWatchEnd.Failed("malformed Watch response");
-                }
-
-                await stream.ReadExactlyAsync(frame.AsMemory(5, length), cancellationToken);
-                onStatus(IsServing(frame.AsSpan(0, 5 + length)));
-            }
-
-            var status = Status(response.TrailingHeaders);
-            return status switch
-            {
-                Unimplemented => HealthWatchEnd.NotSupported,
-                "0" => HealthWatchEnd.Failed("the Watch stream ended"),
-                null => HealthWatchEnd.Failed("the Watch stream ended without a status"),
-                _ => HealthWatchEnd.Failed($"the Watch stream ended with grpc-status {status}"),
-            };
+            return HealthWatchEnd.Failed("the Watch stream ended");
+        }
+        catch (RpcException) when (cancellationToken.IsCancellationRequested)
+        {
+            return HealthWatchEnd.Cancelled;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return HealthWatchEnd.Cancelled;
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unimplemented)
         {
-            return HealthWatchEnd.Failed(ex.InnerException is { } inner ? $"{ex.Message} ({inner.Message})" : ex.Message);
+            return HealthWatchEnd.NotSupported;
+        }
+        catch (RpcException ex)
+        {
+            return HealthWatchEnd.Failed(ex.Status.DebugException is { } cause
+                ? $"{ex.Status.Detail} ({UpstreamFailures.Describe(cause)})"
+                : $"the Watch stream ended with {ex.StatusCode}: {ex.Status.Detail}");
         }
     }
 
-    private static HttpRequestMessage CreateRequest(UpstreamEndpoint endpoint, string path)
+    /// <summary>
+    /// A status the server sent is an answer (not serving); a transport failure is no answer, and a refused
+    /// connection means nobody listens there.
+    /// </summary>
+    private static HealthCheckOutcome Classify(RpcException exception)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, endpoint.DestinationPrefix + path)
+        if (exception.Status.DebugException is not { } cause)
         {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new ByteArrayContent(EmptyRequestFrame),
-        };
-        request.Content.Headers.ContentType = GrpcContentType;
-        request.Headers.TryAddWithoutValidation("te", "trailers");
-        if (endpoint.HostHeader is not null)
-        {
-            request.Headers.Host = endpoint.HostHeader;
+            return exception.StatusCode == StatusCode.DeadlineExceeded ? HealthCheckOutcome.Failed : HealthCheckOutcome.NotServing;
         }
 
-        return request;
-    }
-
-    private static bool IsRefused(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
+        for (var e = cause; e is not null; e = e.InnerException)
         {
             if (e is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
             {
-                return true;
+                return HealthCheckOutcome.Refused;
             }
         }
 
-        return false;
-    }
-
-    private static string? Status(HttpHeaders headers) =>
-        headers.NonValidated.TryGetValues("grpc-status", out var values) ? values.ToString() : null;
-
-    // A frame with one varint field 1 equal to 1; anything else (including an empty message,
-    // status UNKNOWN) is not serving.
-    internal static bool IsServing(ReadOnlySpan<byte> body)
-    {
-        if (body.Length < 5 || body[0] != 0)
-        {
-            return false;
-        }
-
-        var message = body[5..];
-        return message.Length >= 2 && message[0] == 0x08 && message[1] == 1;
+        return cause is HttpRequestException or IOException or OperationCanceledException
+            ? HealthCheckOutcome.Failed
+            : HealthCheckOutcome.NotServing;
     }
 }

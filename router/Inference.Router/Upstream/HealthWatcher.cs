@@ -1,3 +1,5 @@
+using Grpc.Health.V1;
+using Inference.Router.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace Inference.Router.Upstream;
@@ -14,20 +16,22 @@ internal sealed class HealthWatcher : IAsyncDisposable
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan LongLived = TimeSpan.FromSeconds(10);
 
-    private readonly HttpMessageInvoker _invoker;
+    private readonly Health.HealthClient _client;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Func<TimeSpan> _maxBackoff;
+    private readonly ChangeSignal _changes;
     private readonly CancellationTokenSource _stop;
     private readonly Task _loop;
 
-    public HealthWatcher(UpstreamEndpoint endpoint, HttpMessageInvoker invoker, TimeProvider time, ILogger logger, Func<TimeSpan> maxBackoff, CancellationToken stoppingToken)
+    public HealthWatcher(UpstreamEndpoint endpoint, Health.HealthClient client, TimeProvider time, ILogger logger, Func<TimeSpan> maxBackoff, ChangeSignal changes, CancellationToken stoppingToken)
     {
         Endpoint = endpoint;
-        _invoker = invoker;
+        _client = client;
         _time = time;
         _logger = logger;
         _maxBackoff = maxBackoff;
+        _changes = changes;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
     }
@@ -40,7 +44,7 @@ internal sealed class HealthWatcher : IAsyncDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             var started = _time.GetTimestamp();
-            var end = await GrpcHealthProbe.WatchAsync(_invoker, Endpoint, OnStatus, cancellationToken);
+            var end = await GrpcHealthProbe.WatchAsync(_client, OnStatus, cancellationToken);
             switch (end.Kind)
             {
                 case HealthWatchEndKind.Cancelled:
@@ -84,6 +88,7 @@ internal sealed class HealthWatcher : IAsyncDisposable
     {
         if (Endpoint.RecordWatch(state))
         {
+            _changes.Notify();
             UpstreamLog.HealthChanged(_logger, Endpoint.DestinationPrefix, Endpoint.Authority, Endpoint.Healthy ? "healthy" : "unhealthy", reason);
         }
     }
@@ -96,7 +101,11 @@ internal sealed class HealthWatcher : IAsyncDisposable
         _stop.Dispose();
         // A routine stop (shutdown, endpoint removed, health checks turned off), not a health verdict:
         // forgetting the Watch's last word must not be reported as the endpoint turning healthy.
-        Endpoint.RecordWatch(UpstreamEndpoint.WatchState.None);
+        if (Endpoint.RecordWatch(UpstreamEndpoint.WatchState.None))
+        {
+            _changes.Notify();
+        }
+
         UpstreamLog.WatchStopped(_logger, Endpoint.DestinationPrefix, Endpoint.Authority);
     }
 }

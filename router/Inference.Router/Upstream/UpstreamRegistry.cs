@@ -1,22 +1,28 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
 using Inference.Router.Configuration;
-using Inference.Router.Http2;
+using Inference.Router.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace Inference.Router.Upstream;
 
 /// <summary>
-/// Owns the upstream side: the pooled HTTP/2 client, the endpoint objects (with health and load),
-/// DNS re-resolution, a health Watch stream per live endpoint and the periodic health Check.
+/// Owns the upstream side: the HTTP/2 client (one <see cref="SocketsHttpHandler"/> for forwarded calls and health
+/// probes), the endpoint objects (with health and load), DNS re-resolution, a health Watch stream per live endpoint
+/// and the periodic health Check.
 /// </summary>
 internal sealed class UpstreamRegistry : IDisposable
 {
     private readonly ConcurrentDictionary<string, UpstreamEndpoint> _endpoints = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
     private readonly Func<string, CancellationToken, Task<IPAddress[]>> _resolve;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ChangeSignal _changes;
+    private readonly SocketsHttpHandler _handler;
     private volatile VersionPool[] _pools = [];
     private volatile RouterConfig? _settings;
     private readonly Dictionary<string, HealthWatcher> _watchers = new(StringComparer.Ordinal);
@@ -24,38 +30,20 @@ internal sealed class UpstreamRegistry : IDisposable
     private CancellationToken _running;
     private bool _started;
 
-    public UpstreamRegistry(TimeProvider time, ILogger<UpstreamRegistry> logger, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null, UpstreamClient client = UpstreamClient.Builtin)
+    public UpstreamRegistry(TimeProvider time, ChangeSignal changes, ILogger<UpstreamRegistry> logger, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null)
     {
         _time = time;
+        _changes = changes;
         _logger = logger;
         _resolve = resolve ?? Dns.GetHostAddressesAsync;
-        // Connection housekeeping (idle close, keep-alive PING) runs on real time, whatever clock routing uses.
-        Invoker = new HttpMessageInvoker(client == UpstreamClient.Sockets ? CreateHandler() : new Http2Handler(), disposeHandler: true);
+        _handler = UpstreamHandler.Create();
+        Invoker = new HttpMessageInvoker(_handler, disposeHandler: false);
     }
 
-    /// <summary>The client every forwarded request and health check goes through.</summary>
+    /// <summary>The client every forwarded request goes through.</summary>
     public HttpMessageInvoker Invoker { get; }
 
     public IReadOnlyList<VersionPool> Pools => _pools;
-
-    private static SocketsHttpHandler CreateHandler() => new()
-    {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        UseCookies = false,
-        // One connection's stream limit must not cap throughput; more connections also spread load.
-        EnableMultipleHttp2Connections = true,
-        // Recycled now and then so replicas behind a name that gained addresses get traffic.
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-        KeepAlivePingDelay = TimeSpan.FromSeconds(30),
-        KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-        KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
-        InitialHttp2StreamWindowSize = 1024 * 1024,
-        ActivityHeadersPropagator = null,
-    };
 
     /// <summary>
     /// Pools for <paramref name="config"/>, reusing the running ones whose endpoint lists did not
@@ -97,6 +85,10 @@ internal sealed class UpstreamRegistry : IDisposable
             if (!live.Contains(key))
             {
                 _endpoints.TryRemove(key, out _);
+                if (_channels.TryRemove(key, out var channel))
+                {
+                    channel.Dispose();
+                }
             }
         }
 
@@ -166,7 +158,7 @@ internal sealed class UpstreamRegistry : IDisposable
             {
                 if (!_watchers.ContainsKey(key))
                 {
-                    _watchers.Add(key, new HealthWatcher(endpoint, Invoker, _time, _logger, WatchBackoffLimit, _running));
+                    _watchers.Add(key, new HealthWatcher(endpoint, HealthClient(endpoint), _time, _logger, WatchBackoffLimit, _changes, _running));
                 }
             }
         }
@@ -254,9 +246,10 @@ internal sealed class UpstreamRegistry : IDisposable
         var endpoints = _pools.SelectMany(p => p.Endpoints).DistinctBy(e => e.Key).ToArray();
         return Task.WhenAll(endpoints.Select(async endpoint =>
         {
-            var outcome = await GrpcHealthProbe.CheckAsync(Invoker, endpoint, timeout, cancellationToken);
+            var outcome = await GrpcHealthProbe.CheckAsync(HealthClient(endpoint), timeout, _time, cancellationToken);
             if (endpoint.RecordCheck(outcome))
             {
+                _changes.Notify();
                 UpstreamLog.HealthChanged(_logger, endpoint.DestinationPrefix, endpoint.Authority, endpoint.Healthy ? "healthy" : "unhealthy", Describe(outcome));
             }
             else if (outcome == HealthCheckOutcome.Failed && endpoint.Healthy)
@@ -313,6 +306,7 @@ internal sealed class UpstreamRegistry : IDisposable
         if (!endpoints.Select(e => e.Key).SequenceEqual(previous.Select(e => e.Key)))
         {
             pool.SetEndpoints(endpoints);
+            _changes.Notify();
             UpstreamLog.EndpointsChanged(_logger, pool.Model, pool.Version, string.Join(", ", endpoints.Select(e => e.DestinationPrefix)));
             if (_pools.Contains(pool))
             {
@@ -323,6 +317,26 @@ internal sealed class UpstreamRegistry : IDisposable
 
     private UpstreamEndpoint GetOrAdd(string prefix, string authority, string? hostHeader) =>
         _endpoints.GetOrAdd(UpstreamEndpoint.Compose(prefix, authority), _ => new UpstreamEndpoint(prefix, authority, hostHeader));
+
+    /// <summary>
+    /// The generated grpc.health.v1 client of an endpoint: a channel over the shared handler (so probes and calls share
+    /// connections), sending the endpoint's configured name as :authority.
+    /// </summary>
+    private Health.HealthClient HealthClient(UpstreamEndpoint endpoint)
+    {
+        var channel = _channels.GetOrAdd(endpoint.Key, _ =>
+        {
+            // Infinite: a Watch stream lives as long as the endpoint; each Check carries its own deadline.
+            var client = new HttpClient(_handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+            if (endpoint.HostHeader is { } host)
+            {
+                client.DefaultRequestHeaders.Host = host;
+            }
+
+            return GrpcChannel.ForAddress(endpoint.DestinationPrefix, new GrpcChannelOptions { HttpClient = client, DisposeHttpClient = true });
+        });
+        return new Health.HealthClient(channel);
+    }
 
     public void Dispose()
     {
@@ -338,6 +352,12 @@ internal sealed class UpstreamRegistry : IDisposable
             _started = false;
         }
 
+        foreach (var channel in _channels.Values)
+        {
+            channel.Dispose();
+        }
+
         Invoker.Dispose();
+        _handler.Dispose();
     }
 }

@@ -88,7 +88,10 @@ internal static class Probe
         return 0;
     }
 
-    /// <summary>Every router_requests_total series with a grpc_code other than OK must be zero.</summary>
+    /// <summary>
+    /// Every router_requests_total series with a grpc_code other than OK must be zero. The labels are matched in any
+    /// order, so the exposition of any router build is read.
+    /// </summary>
     public static async Task<int> CheckRouterMetricsAsync(string adminUrl)
     {
         using var client = new HttpClient();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Inference.Router.Tests.Infrastructure;
+using Inference.Testing;
 
 namespace Inference.Router.Tests.EndToEnd;
 
@@ -19,7 +20,8 @@ public sealed class AdminApiTests : IrisBackendTests
     [Fact]
     public async Task StateFileUnwritable_TheChangeStillApplies_AndTheAnswerSaysItIsNotPersisted()
     {
-        var directory = TempDirectory.Create();
+        using var scratch = new TempDirectory("router");
+        var directory = scratch.Path;
         // The state file's parent is a regular file: no directory can be made there, whoever runs the test.
         var blocker = Path.Combine(directory, "not-a-directory");
         await File.WriteAllTextAsync(blocker, "");
@@ -43,7 +45,8 @@ public sealed class AdminApiTests : IrisBackendTests
     [Fact]
     public async Task Persisted_IsTrueWhenTheStateFileIsWritten_AndAbsentWithoutOne()
     {
-        var directory = TempDirectory.Create();
+        using var scratch = new TempDirectory("router");
+        var directory = scratch.Path;
         var state = Path.Combine(directory, "state.json");
         await using (var router = await TestRouter.StartAsync(Config, directory: directory, stateFile: state))
         {
@@ -67,7 +70,8 @@ public sealed class AdminApiTests : IrisBackendTests
     [InlineData("\u0000\u0001garbage")]
     public async Task CorruptStateFile_AtStartup_IsLogged_AndTheConfiguredWeightsApply(string content)
     {
-        var directory = TempDirectory.Create();
+        using var scratch = new TempDirectory("router");
+        var directory = scratch.Path;
         var state = Path.Combine(directory, "state.json");
         await File.WriteAllTextAsync(state, content);
         await using var router = await TestRouter.StartAsync(Config, directory: directory, stateFile: state);
@@ -85,7 +89,8 @@ public sealed class AdminApiTests : IrisBackendTests
     [Fact]
     public async Task StateFile_WithAnOutOfRangeWeight_IsDroppedAtStartup_NotACrash()
     {
-        var directory = TempDirectory.Create();
+        using var scratch = new TempDirectory("router");
+        var directory = scratch.Path;
         var state = Path.Combine(directory, "state.json");
         await using (var first = await TestRouter.StartAsync(Config, directory: directory, stateFile: state))
         {
@@ -105,7 +110,8 @@ public sealed class AdminApiTests : IrisBackendTests
     [Fact]
     public async Task AdminTokenFile_IsReReadWhenItChanges_AndAnEmptyFileKeepsTheCurrentToken()
     {
-        var directory = TempDirectory.Create();
+        using var scratch = new TempDirectory("router");
+        var directory = scratch.Path;
         var tokenFile = Path.Combine(directory, "token");
         await File.WriteAllTextAsync(tokenFile, "first-token\n");
         await using var router = await TestRouter.StartAsync(Config, directory: directory, tokenFile: tokenFile);

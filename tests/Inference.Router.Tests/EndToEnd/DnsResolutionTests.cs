@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
+using Inference.Contracts;
 using Inference.Contracts.Oip;
 using Inference.Router.Tests.Fakes;
 using Inference.Router.Tests.Infrastructure;
+using Inference.Testing;
 
 namespace Inference.Router.Tests.EndToEnd;
 
@@ -58,7 +60,7 @@ public sealed class DnsResolutionTests : IAsyncLifetime
         // A call in flight on pod a when the name stops answering with it.
         _a.HoldTaggedCalls = true;
         var held = _client.CallContentAsync(router.GrpcUrl, Infer, new ByteArrayContent(GrpcTestClient.Frame(new ModelInferRequest { ModelName = "iris", Id = "hold-dns" })), timeout: TimeSpan.FromMinutes(2));
-        await Poll.UntilAsync(() => _a.HeldCalls == 1, "the held call to reach pod a", Patience);
+        await Wait.UntilAsync(() => _a.HeldCalls == 1, "the held call to reach pod a", (int)Patience.TotalSeconds);
 
         _answer = [_b.Address];
         await router.Logs.WaitForAsync(Patience, "Endpoints of model 'iris' version '1':", $"http://127.0.0.3:{_a.Port}");
@@ -69,7 +71,7 @@ public sealed class DnsResolutionTests : IAsyncLifetime
 
         _a.HoldTaggedCalls = false;
         var finished = await held;
-        Assert.Equal((0, "1"), (finished.Status, finished.Header("x-model-version")));
+        Assert.Equal((0, "1"), (finished.Status, finished.Header(InferenceHeaders.ModelVersion)));
         Assert.Equal("pod-a", ModelInferResponse.Parser.ParseFrom(finished.Payload).Id);
 
         // Pod a is back, next to pod b.

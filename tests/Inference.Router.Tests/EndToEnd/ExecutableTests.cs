@@ -1,5 +1,7 @@
-using System.Runtime.InteropServices;
+using Inference.Contracts;
+using Inference.Router.Tests.Fakes;
 using Inference.Router.Tests.Infrastructure;
+using Inference.Testing;
 
 namespace Inference.Router.Tests.EndToEnd;
 
@@ -11,40 +13,35 @@ public sealed class ExecutableTests
     [Fact]
     public async Task Run_LogsParseableListeningLine_ServesAdmin_AndExitsCleanlyOnSigterm()
     {
-        var directory = TempDirectory.Create();
-        var config = Path.Combine(directory, "router.json");
+        using var scratch = new TempDirectory("router");
+        var config = scratch.File("router.json");
         await File.WriteAllTextAsync(config, Configs.Iris(["http://127.0.0.1:1"], ["http://127.0.0.1:2"], extra: """{"healthCheckIntervalSeconds": 0}"""));
-        using var router = await RouterProcess.StartAsync(Patience, "--config", config, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0");
-        var process = router.Process;
+        await using var router = await RouterProcess.StartAsync(Patience, "--config", config, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0");
         using var timeout = new CancellationTokenSource(Patience);
         using var admin = new HttpClient { BaseAddress = new Uri(router.AdminUrl) };
         Assert.Equal("ok", await admin.GetStringAsync("/healthz", timeout.Token));
-        admin.DefaultRequestHeaders.Authorization = new("Bearer", "from-env");
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", RouterProcess.Token);
         Assert.Contains("\"iris\"", await admin.GetStringAsync("/admin/models", timeout.Token), StringComparison.Ordinal);
 
-        Assert.Equal(0, Kill(process.Id, 15));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.Equal(0, process.ExitCode);
+        router.Process.Signal(Signals.Term);
+
+        Assert.Equal(0, await router.Process.WaitForExitAsync(Patience));
     }
 
     [Fact]
     public async Task Sigterm_WithDrainDelay_ReportsNotReady_AndKeepsAcceptingNewConnections()
     {
-        var directory = TempDirectory.Create();
-        var config = Path.Combine(directory, "router.json");
+        using var scratch = new TempDirectory("router");
+        var config = scratch.File("router.json");
         await File.WriteAllTextAsync(config, Configs.Iris(["http://127.0.0.1:1"], ["http://127.0.0.1:2"], extra: """{"healthCheckIntervalSeconds": 0}"""));
         // A delay far longer than the test: everything below happens inside it, whatever the machine's load.
-        using var router = await RouterProcess.StartAsync(Patience, "--config", config, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--drain-delay-ms", "600000");
-        var process = router.Process;
+        await using var router = await RouterProcess.StartAsync(Patience, "--config", config, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--drain-delay-ms", "600000");
         using var timeout = new CancellationTokenSource(Patience);
-        Assert.Equal(0, Kill(process.Id, 15));
+        router.Process.Signal(Signals.Term);
 
         using (var admin = new HttpClient { BaseAddress = new Uri(router.AdminUrl) })
         {
-            while ((await admin.GetAsync("/readyz", timeout.Token)).StatusCode != System.Net.HttpStatusCode.ServiceUnavailable)
-            {
-                await Task.Delay(50, timeout.Token);
-            }
+            await Wait.UntilAsync(async () => (await admin.GetAsync("/readyz", timeout.Token)).StatusCode == System.Net.HttpStatusCode.ServiceUnavailable, "/readyz to report 503", (int)Patience.TotalSeconds);
         }
 
         // New connections on both ports are still served while the delay runs.
@@ -56,32 +53,57 @@ public sealed class ExecutableTests
         using var grpc = new GrpcTestClient();
         var live = await grpc.CallAsync(router.GrpcUrl, "/inference.GRPCInferenceService/ServerLive", new Inference.Contracts.Oip.ServerLiveRequest(), cancellationToken: timeout.Token);
         Assert.Equal(0, live.Status);
-        Assert.False(process.HasExited);
+        Assert.False(router.Process.HasExited);
     }
 
     [Fact]
     public async Task Run_InvalidConfig_ExitsWithTheReason()
     {
-        var config = Path.Combine(TempDirectory.Create(), "router.json");
+        using var scratch = new TempDirectory("router");
+        var config = scratch.File("router.json");
         await File.WriteAllTextAsync(config, """{"models":{}}""");
-        using var process = RouterProcess.Start("--config", config, "--port", "0", "--admin-port", "0");
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.Equal(1, process.ExitCode);
-        Assert.Contains("'models' is empty", error, StringComparison.Ordinal);
+        await using var process = RouterProcess.Start(null, "--config", config, "--port", "0", "--admin-port", "0");
+
+        Assert.Equal(1, await process.WaitForExitAsync(Patience));
+        Assert.Contains("'models' is empty", process.Output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Run_UnknownFlag_ExitsWithUsage()
     {
-        using var process = RouterProcess.Start("--config", "x.json", "--frobnicate");
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.Equal(2, process.ExitCode);
-        Assert.Contains("unknown argument '--frobnicate'", error, StringComparison.Ordinal);
-        Assert.Contains("Usage: Inference.Router --config", error, StringComparison.Ordinal);
+        await using var process = RouterProcess.Start(null, "--config", "x.json", "--frobnicate");
+
+        Assert.Equal(2, await process.WaitForExitAsync(Patience));
+        Assert.Contains("stderr: error: unknown argument '--frobnicate'", process.Output, StringComparison.Ordinal);
+        Assert.Contains("Usage: Inference.Router --config", process.Output, StringComparison.Ordinal);
     }
 
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
+    [Fact]
+    public async Task Tracing_ContinuesTheCallersTraceToTheModelServer()
+    {
+        // OTEL_EXPORTER_OTLP_ENDPOINT turns tracing on (spans go nowhere here: nothing listens on port 1). The model
+        // server then sees the caller's trace with the router's span as its parent; the rest of the metadata as sent.
+        await using var v1 = await FakeOipBackend.StartAsync("iris", "1");
+        await using var v2 = await FakeOipBackend.StartAsync("iris", "2");
+        v1.RecordBodies = true;
+        using var scratch = new TempDirectory("router");
+        var config = scratch.File("router.json");
+        await File.WriteAllTextAsync(config, Configs.Iris([v1.Url], [v2.Url], 100, 0, extra: """{"healthCheckIntervalSeconds": 0}"""));
+        var environment = new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:1" };
+        await using var router = await RouterProcess.StartAsync(Patience, environment, "--config", config, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0");
+        using var client = new GrpcTestClient();
+        const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        const string CallerSpan = "00f067aa0ba902b7";
+
+        var result = await client.CallRawAsync(router.GrpcUrl, "/inference.GRPCInferenceService/ModelInfer", InferBodies.Random("traced", 16),
+            [new("traceparent", $"00-{TraceId}-{CallerSpan}-01"), new("x-tenant", "acme")]);
+
+        Assert.Equal((0, "1"), (result.Status, result.Header(InferenceHeaders.ModelVersion)));
+        Assert.True(v1.RequestHeaders.TryGetValue("traced", out var received), "the call did not reach the model server");
+        var parts = received["traceparent"].Split('-');
+        Assert.Equal(("00", TraceId, "01"), (parts[0], parts[1], parts[3]));
+        Assert.Matches("^[0-9a-f]{16}$", parts[2]);
+        Assert.NotEqual(CallerSpan, parts[2]);
+        Assert.Equal("acme", received["x-tenant"]);
+    }
 }

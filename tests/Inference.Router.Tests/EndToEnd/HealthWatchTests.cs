@@ -1,6 +1,7 @@
 using Inference.Contracts.Oip;
 using Inference.Router.Tests.Fakes;
 using Inference.Router.Tests.Infrastructure;
+using Inference.Testing;
 
 namespace Inference.Router.Tests.EndToEnd;
 
@@ -161,5 +162,5 @@ public sealed class HealthWatchTests : IAsyncLifetime
         return replicas;
     }
 
-    private static Task UntilAsync(Func<bool> condition, string what) => Poll.UntilAsync(condition, what, Patience);
+    private static Task UntilAsync(Func<bool> condition, string what) => Wait.UntilAsync(condition, what, (int)Patience.TotalSeconds);
 }

@@ -1,7 +1,9 @@
 using System.Net;
+using Inference.Contracts;
 using Inference.Contracts.Oip;
 using Inference.Router.Tests.Fakes;
 using Inference.Router.Tests.Infrastructure;
+using Inference.Testing;
 using Xunit.Abstractions;
 
 namespace Inference.Router.Tests.EndToEnd;
@@ -23,10 +25,11 @@ public sealed class MemoryLimitTests(ITestOutputHelper output)
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await using var v1 = await FakeOipBackend.StartAsync("iris", "1");
         await using var v2 = await FakeOipBackend.StartAsync("iris", "2");
-        var config = Path.Combine(TempDirectory.Create(), "router.json");
+        using var scratch = new TempDirectory("router");
+        var config = scratch.File("router.json");
         // No health checks: they would be judged on a machine this test saturates, and are not its subject.
         await File.WriteAllTextAsync(config, Configs.Iris([v1.Url], [v2.Url], 100, 0, extra: """{"healthCheckIntervalSeconds": 0}"""));
-        using var router = await RouterProcess.StartAsync(TimeSpan.FromSeconds(30), "--config", config, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0");
+        await using var router = await RouterProcess.StartAsync(TimeSpan.FromSeconds(30), "--config", config, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0");
 
         // The backend takes every call but reads no body until all of them are in: the router has to
         // hold what the clients push, up to its flow-control windows.
@@ -46,11 +49,11 @@ public sealed class MemoryLimitTests(ITestOutputHelper output)
 
         // Every call reached the backend, and the clients pushed at least half a connection window each
         // into the router, which holds it (unless the router died: then calls complete, with errors).
-        await Poll.UntilAsync(
+        await Wait.UntilAsync(
             () => (v1.BodiesWaiting == calls && contents.Sum(c => c.Written) >= connections * 512L * 1024) || tasks.Any(t => t.IsCompleted),
             "every call to reach the backend and the router to hold their bodies",
-            Patience);
-        Assert.False(router.Process.HasExited, "the router died holding the bodies: " + router.Errors);
+            (int)Patience.TotalSeconds);
+        Assert.False(router.Process.HasExited, "the router died holding the bodies: " + router.Process.Output);
         var rssHeld = router.StatusKilobytes("VmRSS");
         output.WriteLine($"[{watch.Elapsed.TotalSeconds:F1} s] all {calls} calls at the backend: router RSS {rssHeld / 1024} MB, client bytes written {contents.Sum(c => c.Written) / 1024 / 1024} MB");
         v1.HoldBodies = false;
@@ -67,7 +70,7 @@ public sealed class MemoryLimitTests(ITestOutputHelper output)
             if (!router.Process.HasExited)
             {
                 using var probe = new HttpClient { BaseAddress = new Uri(router.AdminUrl) };
-                probe.DefaultRequestHeaders.Authorization = new("Bearer", "from-env");
+                probe.DefaultRequestHeaders.Authorization = new("Bearer", RouterProcess.Token);
                 output.WriteLine(await probe.GetStringAsync("/admin/models"));
                 output.WriteLine(string.Join("\n", (await probe.GetStringAsync("/metrics")).Split('\n').Where(l => l.StartsWith("router_", StringComparison.Ordinal) || l.StartsWith("dotnet_gc", StringComparison.Ordinal))));
             }
@@ -76,12 +79,12 @@ public sealed class MemoryLimitTests(ITestOutputHelper output)
         }
         finally
         {
-            output.WriteLine("router stderr: " + router.Errors);
+            output.WriteLine("router output: " + router.Process.Output);
         }
 
         output.WriteLine($"[{watch.Elapsed.TotalSeconds:F1} s] router RSS {router.StatusKilobytes("VmRSS") / 1024} MB, peak {router.StatusKilobytes("VmHWM") / 1024} MB");
         Assert.False(router.Process.HasExited, "the router died");
-        Assert.All(results, r => Assert.Equal((0, "1"), (r.Status, r.Header("x-model-version"))));
+        Assert.All(results, r => Assert.Equal((0, "1"), (r.Status, r.Header(InferenceHeaders.ModelVersion))));
         using var admin = new HttpClient { BaseAddress = new Uri(router.AdminUrl) };
         Assert.Equal("ok", await admin.GetStringAsync("/healthz"));
         foreach (var client in clients)

@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Inference.Contracts;
 using Inference.Contracts.Oip;
 using Inference.Router.Tests.Fakes;
 using Inference.Router.Tests.Infrastructure;
+using Inference.Testing;
 
 namespace Inference.Router.Tests.EndToEnd;
 
@@ -41,13 +43,11 @@ public sealed class OperationsTests : IrisBackendTests
         return results;
     }
 
-    [Theory]
-    [InlineData("builtin")]
-    [InlineData("sockets")]
-    public async Task WeightChangeAndRollback_UnderLoad_NoFailedRequest(string upstreamClient)
+    [Fact]
+    public async Task WeightChangeAndRollback_UnderLoad_NoFailedRequest()
     {
         const string experiment = "iris-v2-rollout";
-        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 90, 10), upstreamClient: upstreamClient);
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 90, 10));
 
         // Two calls kept in flight across both changes: a treatment user on version 2 (the rollback moves
         // that user to control) and a control user on version 1.
@@ -87,8 +87,8 @@ public sealed class OperationsTests : IrisBackendTests
         V2.HoldTaggedCalls = false;
         var treatment = await heldTreatment;
         var control = await heldControl;
-        Assert.Equal((0, "treatment", "2", "iris-2"), (treatment.Status, treatment.Header("x-experiment-group"), treatment.Header("x-model-version"), ModelInferResponse.Parser.ParseFrom(treatment.Payload).Id));
-        Assert.Equal((0, "control", "1", "iris-1"), (control.Status, control.Header("x-experiment-group"), control.Header("x-model-version"), ModelInferResponse.Parser.ParseFrom(control.Payload).Id));
+        Assert.Equal((0, "treatment", "2", "iris-2"), (treatment.Status, treatment.Header(InferenceHeaders.ExperimentGroup), treatment.Header(InferenceHeaders.ModelVersion), ModelInferResponse.Parser.ParseFrom(treatment.Payload).Id));
+        Assert.Equal((0, "control", "1", "iris-1"), (control.Status, control.Header(InferenceHeaders.ExperimentGroup), control.Header(InferenceHeaders.ModelVersion), ModelInferResponse.Parser.ParseFrom(control.Payload).Id));
 
         Assert.All(results, r => Assert.True(r.Result.Status == 0, $"{r.User} failed in phase {r.StartPhase}-{r.EndPhase}: {r.Result.Status} {r.Result.Message}"));
         // Every call that ran inside one phase was assigned by that phase's weights (the contract, computed here).
@@ -114,15 +114,13 @@ public sealed class OperationsTests : IrisBackendTests
         Client.CallContentAsync(router.GrpcUrl, Infer, new ByteArrayContent(GrpcTestClient.Frame(new ModelInferRequest { ModelName = "iris", Id = "hold-" + user })),
             [new("x-user-id", user)], timeout: TimeSpan.FromMinutes(3));
 
-    private static Task UntilAsync(Func<bool> condition, string what) => Poll.UntilAsync(condition, what, Patience);
+    private static Task UntilAsync(Func<bool> condition, string what) => Wait.UntilAsync(condition, what, (int)Patience.TotalSeconds);
 
-    [Theory]
-    [InlineData("builtin")]
-    [InlineData("sockets")]
-    public async Task ReplicaStopped_UnderLoad_NoFailedRequest(string upstreamClient)
+    [Fact]
+    public async Task ReplicaStopped_UnderLoad_NoFailedRequest()
     {
         await using var second = await FakeOipBackend.StartAsync("iris", "1", replica: "iris-1-b");
-        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url, second.Url], [V2.Url], 100, 0), upstreamClient: upstreamClient);
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url, second.Url], [V2.Url], 100, 0));
         Task? stopping = null;
         var results = await LoadAsync(router.GrpcUrl, workers: 4, perWorker: 100, atProgress: count =>
         {
@@ -152,17 +150,15 @@ public sealed class OperationsTests : IrisBackendTests
         await replica.StopAsync();
     }
 
-    [Theory]
-    [InlineData("builtin")]
-    [InlineData("sockets")]
-    public async Task RefusedEndpoint_IsRetriedOnTheSameVersionAndEjected(string upstreamClient)
+    [Fact]
+    public async Task RefusedEndpoint_IsRetriedOnTheSameVersionAndEjected()
     {
         var closed = ClosedPort();
-        await using var router = await TestRouter.StartAsync(Configs.Iris([$"http://127.0.0.1:{closed}", V1.Url], [V2.Url], 100, 0, extra: """{"healthCheckIntervalSeconds": 0, "ejectionSeconds": 60}"""), upstreamClient: upstreamClient);
+        await using var router = await TestRouter.StartAsync(Configs.Iris([$"http://127.0.0.1:{closed}", V1.Url], [V2.Url], 100, 0, extra: """{"healthCheckIntervalSeconds": 0, "ejectionSeconds": 60}"""));
         for (var i = 0; i < 20; i++)
         {
             var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());
-            Assert.Equal((0, "1"), (result.Status, result.Header("x-model-version")));
+            Assert.Equal((0, "1"), (result.Status, result.Header(InferenceHeaders.ModelVersion)));
         }
 
         Assert.Equal(0, V2.Requests);
@@ -179,7 +175,7 @@ public sealed class OperationsTests : IrisBackendTests
         var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());
         Assert.Equal(14, result.Status);
         Assert.Contains("model 'iris' version '2'", result.Message, StringComparison.Ordinal);
-        Assert.Equal(("iris", "2", "treatment"), (result.Header("x-model-name"), result.Header("x-model-version"), result.Header("x-experiment-group")));
+        Assert.Equal(("iris", "2", "treatment"), (result.Header(InferenceHeaders.ModelName), result.Header(InferenceHeaders.ModelVersion), result.Header(InferenceHeaders.ExperimentGroup)));
 
         // Ejected now, but nothing says it is unhealthy (no health checks here): panic mode tries it
         // again rather than failing the version for the whole ejection time. It is still refused.
@@ -200,14 +196,14 @@ public sealed class OperationsTests : IrisBackendTests
         var port = ClosedPort();
         await using var router = await TestRouter.StartAsync(Configs.Iris([$"http://127.0.0.1:{port}"], [V2.Url], 100, 0, extra: """{"healthCheckIntervalSeconds": 0, "ejectionSeconds": 600}"""));
         var refused = await Client.CallAsync(router.GrpcUrl, Infer, Request());
-        Assert.Equal((14, "1"), (refused.Status, refused.Header("x-model-version")));
+        Assert.Equal((14, "1"), (refused.Status, refused.Header(InferenceHeaders.ModelVersion)));
         await router.Logs.WaitForAsync(Patience, $"127.0.0.1:{port}", "ejected for 600s");
 
         await using var restarted = await FakeOipBackend.StartAsync("iris", "1", replica: "iris-1-restarted", port: port);
         for (var i = 0; i < 3; i++)
         {
             var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());
-            Assert.Equal((0, "1", "control"), (result.Status, result.Header("x-model-version"), result.Header("x-experiment-group")));
+            Assert.Equal((0, "1", "control"), (result.Status, result.Header(InferenceHeaders.ModelVersion), result.Header(InferenceHeaders.ExperimentGroup)));
             Assert.Equal("iris-1-restarted", ModelInferResponse.Parser.ParseFrom(result.Payload).Id);
         }
 
@@ -252,17 +248,17 @@ public sealed class OperationsTests : IrisBackendTests
     public async Task ConfigReload_GoodFileApplies_BadFileIsRejectedAndTheRunningConfigStays()
     {
         await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [V2.Url], 100, 0));
-        Assert.Equal("1", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header("x-model-version"));
+        Assert.Equal("1", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header(InferenceHeaders.ModelVersion));
 
         await router.ReplaceConfigAsync(Configs.Iris([V1.Url], [V2.Url], 0, 100));
         await router.Logs.WaitForAsync(Patience, "Routing revision 2 published", "reloaded");
-        Assert.Equal("2", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header("x-model-version"));
+        Assert.Equal("2", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header(InferenceHeaders.ModelVersion));
 
         await router.ReplaceConfigAsync(Configs.Iris([V1.Url], [V2.Url], 0, 0));
         var line = await router.Logs.WaitForAsync(Patience, "rejected, keeping the running configuration");
         Assert.Contains("all weights are zero", line, StringComparison.Ordinal);
         Assert.Equal(2, router.Revision);
-        Assert.Equal("2", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header("x-model-version"));
+        Assert.Equal("2", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header(InferenceHeaders.ModelVersion));
         Assert.Contains("router_config_reloads_total{result=\"rejected\"} 1", await router.Admin.GetStringAsync("/metrics"), StringComparison.Ordinal);
     }
 
@@ -306,13 +302,14 @@ public sealed class OperationsTests : IrisBackendTests
     [Fact]
     public async Task ConfigReload_ThroughASymlinkSwap_LikeAConfigMap()
     {
-        var directory = TempDirectory.Create();
+        using var scratch = new TempDirectory("router");
+        var directory = scratch.Path;
         Directory.CreateDirectory(Path.Combine(directory, "data-1"));
         File.WriteAllText(Path.Combine(directory, "data-1", "router.json"), Configs.Iris([V1.Url], [V2.Url], 100, 0));
         File.CreateSymbolicLink(Path.Combine(directory, "..data"), "data-1");
         File.CreateSymbolicLink(Path.Combine(directory, "router.json"), Path.Combine("..data", "router.json"));
         await using var router = await TestRouter.StartAsync("", directory: directory);
-        Assert.Equal("1", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header("x-model-version"));
+        Assert.Equal("1", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header(InferenceHeaders.ModelVersion));
 
         Directory.CreateDirectory(Path.Combine(directory, "data-2"));
         File.WriteAllText(Path.Combine(directory, "data-2", "router.json"), Configs.Iris([V1.Url], [V2.Url], 0, 100));
@@ -320,13 +317,14 @@ public sealed class OperationsTests : IrisBackendTests
         // rename(2) over the old link, as the kubelet does; File.Move follows links to directories.
         Assert.Equal(0, Rename(Path.Combine(directory, "..data_tmp"), Path.Combine(directory, "..data")));
         await router.Logs.WaitForAsync(Patience, "Routing revision 2 published");
-        Assert.Equal("2", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header("x-model-version"));
+        Assert.Equal("2", (await Client.CallAsync(router.GrpcUrl, Infer, Request())).Header(InferenceHeaders.ModelVersion));
     }
 
     [Fact]
     public async Task StateFile_KeepsAdminWeightsAcrossRestart_UntilTheFileChangesTheExperiment()
     {
-        var directory = TempDirectory.Create();
+        using var scratch = new TempDirectory("router");
+        var directory = scratch.Path;
         var state = Path.Combine(directory, "state", "router-state.json");
         var config = Configs.Iris([V1.Url], [V2.Url], 90, 10);
         await using (var first = await TestRouter.StartAsync(config, directory: directory, stateFile: state))

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Threading.Channels;
 using Google.Protobuf;
+using Inference.Contracts;
 using Inference.Contracts.Oip;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -34,6 +35,8 @@ public sealed class FakeOipBackend : IAsyncDisposable
     private int _bodiesWaiting;
     private int _heldCalls;
     private int _abortedCalls;
+    private long _responseBytesWritten;
+    private int _responsesWritten;
 
     private FakeOipBackend(WebApplication app, string model, string version, string replica)
     {
@@ -138,6 +141,32 @@ public sealed class FakeOipBackend : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// When above zero, ModelInfer answers carry a second output of this many seeded random bytes (<see cref="Padding"/>),
+    /// written in 64 KiB pieces, each flushed: a large response that HTTP/2 flow control must hold back.
+    /// </summary>
+    public int ResponsePaddingBytes { get; set; }
+
+    /// <summary>Bytes of ModelInfer response messages the server has taken so far.</summary>
+    public long ResponseBytesWritten => Interlocked.Read(ref _responseBytesWritten);
+
+    /// <summary>ModelInfer responses written to their end.</summary>
+    public int ResponsesWritten => Volatile.Read(ref _responsesWritten);
+
+    /// <summary>The padding output of <see cref="ResponsePaddingBytes"/> bytes.</summary>
+    public static byte[] Padding(int bytes)
+    {
+        var padding = new byte[bytes];
+        new Random(bytes).NextBytes(padding);
+        return padding;
+    }
+
+    /// <summary>
+    /// When set, ModelInfer answers with this gRPC status at once, without reading the request (as a server that
+    /// rejects a call by its headers does); Kestrel then stops the rest of the body with RST_STREAM.
+    /// </summary>
+    public int? RejectUnread { get; set; }
 
     /// <summary>When set, ModelInfer answers with this gRPC status instead of a result.</summary>
     public int? FailWith { get; set; }
@@ -253,6 +282,13 @@ public sealed class FakeOipBackend : IAsyncDisposable
             Interlocked.Increment(ref _requests);
         }
 
+        if (path == "/inference.GRPCInferenceService/ModelInfer" && RejectUnread is { } rejection)
+        {
+            context.Response.ContentType = "application/grpc";
+            Fail(context.Response, rejection, $"{Replica} rejects the call unread");
+            return;
+        }
+
         if (path is not (GrpcHealthCheck or GrpcHealthWatch) && _bodyGate.Closed)
         {
             Interlocked.Increment(ref _bodiesWaiting);
@@ -262,8 +298,8 @@ public sealed class FakeOipBackend : IAsyncDisposable
         var (raw, body) = await ReadMessageAsync(context.Request);
         var response = context.Response;
         response.ContentType = "application/grpc";
-        response.Headers["x-model-name"] = Model;
-        response.Headers["x-model-version"] = ReportedVersion;
+        response.Headers[InferenceHeaders.ModelName] = Model;
+        response.Headers[InferenceHeaders.ModelVersion] = ReportedVersion;
         switch (path)
         {
             case GrpcHealthCheck:
@@ -322,7 +358,14 @@ public sealed class FakeOipBackend : IAsyncDisposable
                 var result = new ModelInferResponse { ModelName = Model, ModelVersion = ReportedVersion, Id = Replica };
                 result.Outputs.Add(new ModelInferResponse.Types.InferOutputTensor { Name = "echo", Datatype = "BYTES", Shape = { 1 } });
                 result.RawOutputContents.Add(ByteString.CopyFromUtf8(infer.Id));
-                await WriteAsync(response, result.ToByteArray());
+                if (ResponsePaddingBytes > 0)
+                {
+                    result.Outputs.Add(new ModelInferResponse.Types.InferOutputTensor { Name = "padding", Datatype = "UINT8", Shape = { ResponsePaddingBytes } });
+                    result.RawOutputContents.Add(ByteString.CopyFrom(Padding(ResponsePaddingBytes)));
+                }
+
+                await WriteInPiecesAsync(response, result.ToByteArray(), context.RequestAborted);
+                Interlocked.Increment(ref _responsesWritten);
                 foreach (var (name, value) in ExtraTrailers)
                 {
                     response.AppendTrailer(name, value);
@@ -373,6 +416,25 @@ public sealed class FakeOipBackend : IAsyncDisposable
     private static async Task WriteAsync(HttpResponse response, byte[] message)
     {
         await response.Body.WriteAsync(Frame(message));
+        response.AppendTrailer("grpc-status", "0");
+    }
+
+    private async Task WriteInPiecesAsync(HttpResponse response, byte[] message, CancellationToken cancellationToken)
+    {
+        var frame = Frame(message);
+        for (var offset = 0; offset < frame.Length; offset += 64 * 1024)
+        {
+            var piece = Math.Min(64 * 1024, frame.Length - offset);
+            await response.Body.WriteAsync(frame.AsMemory(offset, piece), cancellationToken);
+            if (offset + piece < frame.Length)
+            {
+                // A small answer leaves in one write with its trailers; a large one waits for the caller's window.
+                await response.Body.FlushAsync(cancellationToken);
+            }
+
+            Interlocked.Add(ref _responseBytesWritten, piece);
+        }
+
         response.AppendTrailer("grpc-status", "0");
     }
 

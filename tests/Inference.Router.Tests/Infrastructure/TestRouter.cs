@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Inference.Router.Hosting;
 using Inference.Router.Routing;
+using Inference.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace Inference.Router.Tests.Infrastructure;
@@ -12,9 +13,12 @@ internal sealed class TestRouter : IAsyncDisposable
 {
     public const string Token = "test-admin-token";
 
-    private TestRouter(RouterHost host, LogSink logs, string directory, string configPath, string? token)
+    private readonly TempDirectory? _ownDirectory;
+
+    private TestRouter(RouterHost host, LogSink logs, string directory, TempDirectory? ownDirectory, string configPath, string? token)
     {
         Host = host;
+        _ownDirectory = ownDirectory;
         Logs = logs;
         Directory = directory;
         ConfigPath = configPath;
@@ -45,10 +49,10 @@ internal sealed class TestRouter : IAsyncDisposable
         IRandomSource? random = null,
         string host = "127.0.0.1",
         string? tokenFile = null,
-        Func<string, CancellationToken, Task<System.Net.IPAddress[]>>? resolve = null,
-        string upstreamClient = "builtin")
+        Func<string, CancellationToken, Task<System.Net.IPAddress[]>>? resolve = null)
     {
-        directory ??= TempDirectory.Create();
+        var ownDirectory = directory is null ? new TempDirectory("router") : null;
+        directory ??= ownDirectory!.Path;
         var configPath = Path.Combine(directory, "router.json");
         if (!File.Exists(configPath) || config.Length > 0)
         {
@@ -66,7 +70,6 @@ internal sealed class TestRouter : IAsyncDisposable
             AdminTokenFile = tokenFile,
             StateFile = stateFile,
             Resolve = resolve,
-            UpstreamClient = upstreamClient == "sockets" ? Upstream.UpstreamClient.Sockets : Upstream.UpstreamClient.Builtin,
             ConfigPollInterval = TimeSpan.FromMilliseconds(500),
             Random = random ?? SharedRandomSource.Instance,
             ConfigureLogging = logging =>
@@ -76,7 +79,7 @@ internal sealed class TestRouter : IAsyncDisposable
             },
         };
         var routerHost = await RouterHost.StartAsync(options, CancellationToken.None);
-        return new TestRouter(routerHost, logs, directory, configPath, options.AdminToken);
+        return new TestRouter(routerHost, logs, directory, ownDirectory, configPath, options.AdminToken);
     }
 
     /// <summary>Rewrites the configuration file the way an editor or a ConfigMap update would: a new file renamed over the old.</summary>
@@ -120,23 +123,25 @@ internal sealed class TestRouter : IAsyncDisposable
         return Admin.SendAsync(request);
     }
 
-    /// <summary>The value of the router's <c>router_*</c> sample with exactly these labels (Prometheus text order), or null.</summary>
+    public async Task<PrometheusScrape> ScrapeAsync() => new(await Admin.GetStringAsync("/metrics"));
+
+    /// <summary>
+    /// The value of the sample written as in the exposition, <c>name{label="value",…}</c> (labels in any order), or null.
+    /// </summary>
     public async Task<double?> MetricAsync(string sample)
     {
-        foreach (var line in (await Admin.GetStringAsync("/metrics")).Split('\n'))
-        {
-            if (line.StartsWith(sample + " ", StringComparison.Ordinal))
-            {
-                return double.Parse(line[(sample.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-            }
-        }
-
-        return null;
+        var brace = sample.IndexOf('{');
+        var name = brace < 0 ? sample : sample[..brace];
+        var labels = brace < 0
+            ? []
+            : sample[(brace + 1)..^1].Split(',').Select(pair => pair.Split('=', 2)).Select(kv => (kv[0], kv[1].Trim('"'))).ToArray();
+        return (await ScrapeAsync()).Find(name, labels);
     }
 
     public async ValueTask DisposeAsync()
     {
         Admin.Dispose();
         await Host.DisposeAsync();
+        _ownDirectory?.Dispose();
     }
 }

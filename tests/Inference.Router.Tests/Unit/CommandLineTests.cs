@@ -1,5 +1,4 @@
 using Inference.Router.Hosting;
-using Inference.Router.Upstream;
 
 namespace Inference.Router.Tests.Unit;
 
@@ -30,11 +29,11 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public void Parse_UpstreamClient_DefaultsToTheBuiltInOne()
+    public void Parse_TracingIsOn_ExactlyWhenAnOtlpEndpointIsSet()
     {
-        Assert.Equal(UpstreamClient.Builtin, CommandLine.Parse(["--config", "r.json"], _ => null).UpstreamClient);
-        Assert.Equal(UpstreamClient.Sockets, CommandLine.Parse(["--config", "r.json", "--upstream-client", "sockets"], _ => null).UpstreamClient);
-        Assert.Equal(UpstreamClient.Builtin, CommandLine.Parse(["--config", "r.json", "--upstream-client=builtin"], _ => null).UpstreamClient);
+        Assert.False(CommandLine.Parse(["--config", "r.json"], _ => null).Tracing);
+        Assert.False(CommandLine.Parse(["--config", "r.json"], name => name == "OTEL_EXPORTER_OTLP_ENDPOINT" ? "" : null).Tracing);
+        Assert.True(CommandLine.Parse(["--config", "r.json"], name => name == "OTEL_EXPORTER_OTLP_ENDPOINT" ? "http://collector:4317" : null).Tracing);
     }
 
     [Theory]
@@ -45,7 +44,7 @@ public sealed class CommandLineTests
     [InlineData(new[] { "--config", "a", "--port", "5", "--admin-port", "5" }, "must differ")]
     [InlineData(new[] { "--config", "a", "--drain-delay-ms", "-1" }, "--drain-delay-ms must be milliseconds")]
     [InlineData(new[] { "--config", "a", "--drain-delay-ms", "700000" }, "--drain-delay-ms must be milliseconds")]
-    [InlineData(new[] { "--config", "a", "--upstream-client", "curl" }, "--upstream-client must be 'builtin' or 'sockets'")]
+    [InlineData(new[] { "--config", "a", "--upstream-client", "sockets" }, "unknown argument '--upstream-client'")]
     public void Parse_Mistakes_AreUsageErrors(string[] args, string reason)
     {
         var ex = Assert.Throws<UsageException>(() => CommandLine.Parse(args, _ => null));
