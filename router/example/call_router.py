@@ -9,7 +9,12 @@ import os
 import struct
 import sys
 
-import grpc
+try:
+    import grpc
+    import grpc_tools  # noqa: F401  (generates the stubs on first use)
+except ImportError as missing:
+    sys.exit(f"call_router.py needs python3-grpcio and python3-grpc-tools ({missing.name} is missing): "
+             "apt install python3-grpcio python3-grpc-tools")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SPECIES = ["setosa", "versicolor", "virginica"]

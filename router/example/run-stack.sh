@@ -51,14 +51,38 @@ wait_for_line() {
   return 1
 }
 
-echo "== building (Release)"
+if ! command -v dotnet >/dev/null; then
+  echo "dotnet not found: install the .NET 10 SDK (Debian/Ubuntu package dotnet-sdk-10.0, or https://dot.net)" >&2
+  exit 1
+fi
+
+# build <project>: builds in Release, printing a heartbeat with the elapsed time every 10 s (a first build
+# restores the NuGet packages and compiles everything: a few minutes on a small machine).
+build() {
+  local project=$1 started=$SECONDS out="$stack/build.log" status=0
+  echo "   $(basename "$project" .csproj)"
+  dotnet build "$root/$project" -c Release -nologo -v q >"$out" 2>&1 &
+  local pid=$! next=10
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    if (( SECONDS - started >= next )); then
+      echo "   … still building $(basename "$project" .csproj): $((SECONDS - started)) s"
+      next=$((next + 10))
+    fi
+  done
+  wait "$pid" || status=$?
+  if (( status != 0 )); then
+    cat "$out" >&2
+    echo "build of $project failed (log: $out)" >&2
+    exit 1
+  fi
+}
+
+echo "== building (Release; the first build restores packages and takes a few minutes)"
 for project in services/Inference.ModelServer/Inference.ModelServer.csproj \
                router/Inference.Router/Inference.Router.csproj \
                services/Inference.Client.Example/Inference.Client.Example.csproj; do
-  if ! output=$(dotnet build "$root/$project" -c Release -nologo -v q 2>&1); then
-    printf '%s\n' "$output" >&2
-    exit 1
-  fi
+  build "$project"
 done
 bin() { echo "$root/$1/bin/Release/net10.0/$2"; }
 
@@ -112,15 +136,21 @@ echo "== a dozen users call iris through the router (sticky on x-user-id, 90/10 
 dotnet "$(bin services/Inference.Client.Example Inference.Client.Example.dll)" --address "$router_url" --users 12
 
 # The same through Python's reference gRPC implementation, when it is installed.
-for python in /usr/bin/python3 python3; do
-  if command -v "$python" >/dev/null && "$python" -c 'import grpc, grpc_tools' 2>/dev/null; then
-    echo
-    echo "== the same users from python3-grpcio"
-    "$python" "$root/router/example/call_router.py" --address "${router_url#http://}" --users 3 \
-      --stubs "$stack/python"
+python=""
+for candidate in /usr/bin/python3 python3; do
+  if command -v "$candidate" >/dev/null && "$candidate" -c 'import grpc, grpc_tools' 2>/dev/null; then
+    python=$candidate
     break
   fi
 done
+echo
+if [[ -n $python ]]; then
+  echo "== the same users from python3-grpcio"
+  "$python" "$root/router/example/call_router.py" --address "${router_url#http://}" --users 3 \
+    --stubs "$stack/python"
+else
+  echo "== the Python example is skipped: it needs python3-grpcio and python3-grpc-tools (apt install python3-grpcio python3-grpc-tools)"
+fi
 
 cat <<HINTS
 
