@@ -84,8 +84,9 @@ public sealed class RetryTests : IAsyncLifetime
         _scripted.StopListening();
         // The last stream id is below the call's: it was not processed.
         await connection.WriteGoAwayAsync(stream - 1, ScriptedH2Connection.NoError);
-        connection.Drop();
+        var closed = connection.CloseAsync();
         var result = await call;
+        await closed;
 
         Assert.Equal((0, "1"), (result.Status, result.Header(InferenceHeaders.ModelVersion)));
         Assert.Equal("iris-1-b", ModelInferResponse.Parser.ParseFrom(result.Payload).Id);

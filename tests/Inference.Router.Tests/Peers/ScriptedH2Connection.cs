@@ -166,8 +166,31 @@ internal sealed class ScriptedH2Connection : IDisposable
         return WriteFrameAsync(GoAway, 0, 0, payload);
     }
 
-    /// <summary>Closes the TCP connection at once, without a GOAWAY.</summary>
+    /// <summary>Closes the TCP connection at once (a reset): whatever the client has not read yet may be lost.</summary>
     public void Drop() => _socket.Close(0);
+
+    /// <summary>
+    /// Closes the connection as a server that shuts down does: everything written so far (a GOAWAY) is followed by
+    /// the end of the stream, and what the client still sends is read and dropped until it closes its side, so no
+    /// reset can overtake the frames written before.
+    /// </summary>
+    public async Task CloseAsync()
+    {
+        _socket.Shutdown(SocketShutdown.Send);
+        var sink = new byte[16 * 1024];
+        try
+        {
+            while (await _stream.ReadAsync(sink).AsTask().WaitAsync(Patience) > 0)
+            {
+            }
+        }
+        catch (IOException)
+        {
+            // The client reset the connection instead of closing it: it is closed either way.
+        }
+
+        _stream.Dispose();
+    }
 
     public void Dispose() => _stream.Dispose();
 
