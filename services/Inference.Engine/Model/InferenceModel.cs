@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Inference.Contracts.Oip;
+using Inference.Engine.Requests;
 using Inference.Engine.Runtime;
 using Inference.Engine.Tensors;
 using Microsoft.ML.OnnxRuntime;
@@ -146,13 +147,13 @@ public sealed class InferenceModel : IDisposable
         if (!string.Equals(name, Name, StringComparison.Ordinal))
         {
             throw new InferenceException(InferenceErrorKind.NotFound,
-                $"model '{name}' is not served here; this server serves model '{Name}' version '{Version}'");
+                $"model '{ClientText.Escape(name)}' is not served here; this server serves model '{Name}' version '{Version}'");
         }
 
         if (version.Length != 0 && !string.Equals(version, Version, StringComparison.Ordinal))
         {
             throw new InferenceException(InferenceErrorKind.NotFound,
-                $"model '{name}' version '{version}' is not served here; this server serves version '{Version}'");
+                $"model '{Name}' version '{ClientText.Escape(version)}' is not served here; this server serves version '{Version}'");
         }
     }
 

@@ -11,7 +11,7 @@ public sealed partial class PythonClientTests(IrisServerFixture fixture) : IClas
     [
         "server_live", "server_ready", "server_metadata", "model_ready", "model_metadata", "infer_raw", "infer_typed",
         "metadata_both_ways", "reflection_list", "infer_gzip", "not_found_model", "not_found_version", "invalid_datatype",
-        "invalid_raw_length", "invalid_shape", "unknown_input", "missing_input", "typed_count_mismatch", "typed_and_raw",
+        "not_found_long_name", "invalid_raw_length", "invalid_shape", "unknown_input", "missing_input", "typed_count_mismatch", "typed_and_raw",
         "health_check", "health_watch", "unknown_method",
     ];
 

@@ -216,6 +216,20 @@ def main():
                      grpc.StatusCode.NOT_FOUND, "model 'other'")
 
     @case
+    def not_found_long_name():
+        # The name comes back cut to 256 characters: the whole 8 KiB would outgrow grpcio's metadata limit.
+        long_name = "m" * 8192
+        cut = "m" * 256 + "… (8192 characters)"
+        expect_error(lambda: stub.ModelInfer(pb.ModelInferRequest(model_name=long_name), timeout=30),
+                     grpc.StatusCode.NOT_FOUND, f"model '{cut}'")
+        expect_error(lambda: stub.ModelMetadata(pb.ModelMetadataRequest(name=long_name), timeout=30),
+                     grpc.StatusCode.NOT_FOUND, f"model '{cut}'")
+        expect_error(lambda: stub.ModelReady(pb.ModelReadyRequest(name="iris", version=long_name), timeout=30),
+                     grpc.StatusCode.NOT_FOUND, f"version '{cut}'")
+        expect_error(lambda: stub.ModelReady(pb.ModelReadyRequest(name="é中\r\n\x00", version=""), timeout=30),
+                     grpc.StatusCode.NOT_FOUND, "model 'é中\\r\\n\\0'")
+
+    @case
     def not_found_version():
         expect_error(lambda: stub.ModelReady(pb.ModelReadyRequest(name="iris", version="9"), timeout=30),
                      grpc.StatusCode.NOT_FOUND, "version '9'")
