@@ -123,6 +123,9 @@ public sealed class InferenceModel : IDisposable
             // Idle pool threads do not spin: spinning lowers latency a little but burns the CPU that request handling shares.
             session.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
             session.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
+            // Without its arena, ONNX Runtime gives the memory of every Run back when the Run's values are released: an
+            // arena keeps the largest Runs' memory for good (a burst of large requests would hold it until a restart).
+            session.EnableCpuMemArena = false;
             if (!string.IsNullOrEmpty(modelDirectory))
             {
                 session.AddSessionConfigEntry(ExternalDataFolderKey, modelDirectory);

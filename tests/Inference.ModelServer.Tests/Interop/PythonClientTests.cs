@@ -94,6 +94,21 @@ public sealed partial class PythonClientTests(IrisServerFixture fixture) : IClas
     }
 
     [PeerFact(Peers.PythonGrpc)]
+    public async Task GrpcioRequestBeyondTheMemoryBudget_IsResourceExhausted_AndTheServerGoesOn()
+    {
+        Peers.Require(Peers.PythonGrpc);
+        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.IrisModel(1)) with { MaxInFlightBytes = 1000 });
+
+        var result = await RunAsync(server.Host.GrpcAddress, "memory_budget");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("PASS memory_budget", result.Stdout, StringComparison.Ordinal);
+        var metrics = new PrometheusScrape(await server.GetMetricsAsync());
+        Assert.Equal(1, metrics.Find("inference_requests_total", ("method", "ModelInfer"), ("grpc_code", "RESOURCE_EXHAUSTED")));
+        Assert.Equal(1, metrics.Find("inference_requests_total", ("method", "ModelInfer"), ("grpc_code", "OK")));
+    }
+
+    [PeerFact(Peers.PythonGrpc)]
     public async Task GrpcioHealthWatch_SeesServingThenNotServing_WhenTheServerIsSentSigterm()
     {
         Peers.Require(Peers.PythonGrpc);

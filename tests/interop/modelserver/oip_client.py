@@ -11,6 +11,7 @@ the server up for them:
                             (the driver sends SIGTERM on that line)
   deadline_exceeded         every admission slot is taken and the queue timeout outlasts the call's deadline
   oversize                  the server's largest request message is 4096 bytes
+  memory_budget             the server's memory budget (--max-in-flight-bytes) is 1000 bytes
 """
 import importlib
 import json
@@ -201,6 +202,18 @@ def main():
         request.inputs[0].shape[:] = [400, 4]
         expect_error(lambda: stub.ModelInfer(request, timeout=30), grpc.StatusCode.RESOURCE_EXHAUSTED, tags_in="trailing")
         # The server goes on serving.
+        check_outputs(stub.ModelInfer(iris_request(raw=True), timeout=30), typed=False)
+
+    @named_only
+    def memory_budget():
+        # The server's memory budget is smaller than this request: refused before it is read, tagged like the library's
+        # own refusals (trailers-only).
+        request = iris_request(raw=True)
+        request.raw_input_contents[0] = request.raw_input_contents[0] * 10
+        request.inputs[0].shape[:] = [10 * len(rows), 4]
+        expect_error(lambda: stub.ModelInfer(request, timeout=30), grpc.StatusCode.RESOURCE_EXHAUSTED,
+                     "larger than the server's memory budget", tags_in="trailing")
+        # Requests within the budget go on.
         check_outputs(stub.ModelInfer(iris_request(raw=True), timeout=30), typed=False)
 
     @case
