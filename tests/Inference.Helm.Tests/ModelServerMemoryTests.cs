@@ -13,18 +13,7 @@ public sealed class ModelServerMemoryTests
 {
     private const long MiB = 1024 * 1024;
 
-    private const string Iris = """
-        models:
-          iris:
-            experiment:
-              name: rollout
-              control: control
-              groups:
-                - {name: control, version: "1", weight: 100}
-            versions:
-              "1": {artifact: {image: {repository: r/iris, tag: "1"}}}
-
-        """;
+    private const string Iris = ModelServerTests.OneVersion;
 
     public static TheoryData<string, string> Refused => new()
     {
