@@ -79,11 +79,14 @@ public sealed partial class MemoryTests
         Assert.All(concurrent, s => Assert.Equal(StatusCode.OK, s.StatusCode));
 
         // Once the burst is over the memory goes back (a quiet second after it: idle blocks dropped, free native pages
-        // returned, one compacting collection).
-        await Wait.UntilAsync(
-            () => Memory(server).Resident < idle + 64L * MiB,
-            $"the resident memory to come back near its {idle / MiB} MiB before the burst (now {Memory(server).Resident / MiB} MiB, peak {Memory(server).Peak / MiB} MiB)");
+        // returned, one compacting collection): at least half of what the burst took above idle. A server that keeps its
+        // buffers stays near its peak; on a loaded machine one that returns them has been seen up to a third of the
+        // way back, so the bound is half.
         await server.Process.WaitForLineAsync(MemoryReturnedLine(), Timeout);
+        var peak = Memory(server).Peak;
+        await Wait.UntilAsync(
+            () => Memory(server).Resident < idle + (peak - idle) / 2,
+            $"the resident memory to come back below half of the burst's {(peak - idle) / MiB} MiB over its {idle / MiB} MiB before the burst (now {Memory(server).Resident / MiB} MiB)");
     }
 
     private static async Task<StartedServer> StartAsync(IReadOnlyDictionary<string, string?>? environment)
