@@ -274,7 +274,7 @@ public sealed class ModelServerTests
         Assert.Contains("modelServer.terminationGracePeriodSeconds (30) must be at least modelServer.drain.delaySeconds + modelServer.drain.timeoutSeconds (2 + 40)", error.Message);
     }
 
-    private const string OneVersion = """
+    internal const string OneVersion = """
         models:
           iris:
             experiment:

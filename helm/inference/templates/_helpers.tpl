@@ -204,6 +204,51 @@ Context: dict "root" "spec".
 {{- toJson $resources }}
 {{- end }}
 
+{{/*
+How a model server's memory limit (resources.limits.memory) is shared; see the chart README,
+"Memory". The .NET heap gets memory.heapPercent of it (DOTNET_GCHeapHardLimit); a quarter of the
+heap is the budget of request bytes in flight (--max-in-flight-bytes) unless memory.maxInFlightBytes
+sets it; the rest of the limit is ONNX Runtime's (the model's weights, the tensors of running
+requests) and the runtime's own native memory. Fails, naming the numbers, when they cannot work: a
+largest request that no budget admits, a budget the heap cannot hold, a model the heap cannot read
+at start, or too little left outside the heap. Returns JSON (bytes): limit, heap, budget,
+maxMessage. Context: dict "root" "model" "version" "spec".
+*/}}
+{{- define "inference.modelServer.memory" -}}
+{{- $memory := mergeOverwrite (deepCopy .root.Values.modelServer.memory) (deepCopy (default dict .spec.memory)) }}
+{{- $resources := include "inference.modelServer.resources" . | fromJson }}
+{{- $what := printf "model %s version %s" .model .version }}
+{{- $limitQuantity := (default dict $resources.limits).memory }}
+{{- if not $limitQuantity }}
+{{- fail (printf "%s: resources.limits.memory is required: the model server's heap limit and memory budget derive from it" $what) }}
+{{- end }}
+{{- $limit := include "inference.quantityBytes" $limitQuantity | int64 }}
+{{- $heap := div (mul $limit ($memory.heapPercent | int64)) 100 }}
+{{- $budget := div $heap 4 }}
+{{- if not (kindIs "invalid" $memory.maxInFlightBytes) }}
+{{- $budget = include "inference.quantityBytes" $memory.maxInFlightBytes | int64 }}
+{{- end }}
+{{- $message := include "inference.quantityBytes" $memory.maxMessageSize | int64 }}
+{{- $model := include "inference.quantityBytes" $memory.modelSize | int64 }}
+{{- $runtime := 104857600 }}
+{{- if or (lt $message 1) (gt $message 2147483647) }}
+{{- fail (printf "%s: memory.maxMessageSize (%s) must be from 1 byte to 2 GiB - 1" $what (toString $memory.maxMessageSize)) }}
+{{- end }}
+{{- if lt $budget $message }}
+{{- fail (printf "%s: the budget of request bytes in flight (%d bytes: memory.maxInFlightBytes, or a quarter of the heap, %d%% of limits.memory %s) is below the largest request message (memory.maxMessageSize, %d bytes), which would never be admitted: raise limits.memory or memory.heapPercent, or lower memory.maxMessageSize" $what $budget ($memory.heapPercent | int) (toString $limitQuantity) $message) }}
+{{- end }}
+{{- if gt (mul $budget 2) $heap }}
+{{- fail (printf "%s: memory.maxInFlightBytes (%d bytes) is more than half the heap (%d bytes, %d%% of limits.memory %s): a request costs about twice its size in the heap while it is read and decoded" $what $budget $heap ($memory.heapPercent | int) (toString $limitQuantity)) }}
+{{- end }}
+{{- if lt $heap (add $model 67108864) }}
+{{- fail (printf "%s: the heap (%d bytes, %d%% of limits.memory %s) cannot hold the model file (memory.modelSize, %d bytes) plus 64Mi while it is loaded: raise limits.memory or memory.heapPercent" $what $heap ($memory.heapPercent | int) (toString $limitQuantity) $model) }}
+{{- end }}
+{{- if lt (sub $limit $heap) (add $model $budget $runtime) }}
+{{- fail (printf "%s: outside the heap, limits.memory %s leaves %d bytes; ONNX Runtime needs the model (memory.modelSize, %d bytes) and the tensors of the requests in flight (about the budget, %d bytes), and the runtime about 100Mi: raise limits.memory, or lower memory.heapPercent" $what (toString $limitQuantity) (sub $limit $heap) $model $budget) }}
+{{- end }}
+{{- toJson (dict "limit" $limit "heap" $heap "budget" $budget "maxMessage" $message) }}
+{{- end }}
+
 {{/* Model server probes. Context: the root. */}}
 {{- define "inference.modelServer.probes" -}}
 {{- $p := .Values.modelServer.probes }}

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Tasks.Sources;
 using Inference.Engine.Execution;
 using Inference.Engine.Requests;
-using Inference.Contracts.Oip;
+using Inference.Engine.Responses;
 
 namespace Inference.Engine.Batching;
 
@@ -12,7 +12,7 @@ namespace Inference.Engine.Batching;
 /// batch runner is done with it. A call that is cancelled (client gone, deadline passed) while it waits is
 /// answered at once and skipped by its batch.
 /// </summary>
-internal sealed class BatchItem : IValueTaskSource<ModelInferResponse>
+internal sealed class BatchItem : IValueTaskSource<InferResult>
 {
     private static readonly Action<object?> s_cancelled = static state => ((BatchItem)state!).OnCancelled();
 
@@ -22,7 +22,7 @@ internal sealed class BatchItem : IValueTaskSource<ModelInferResponse>
     // The runner that answers an item goes on with its caller's call (writing the response) on its own thread: no
     // thread-pool hop per request, and the batch counts as running until its responses are written, which is
     // the time the next batch has to collect requests.
-    private ManualResetValueTaskSourceCore<ModelInferResponse> _core;
+    private ManualResetValueTaskSourceCore<InferResult> _core;
     private CancellationTokenRegistration _registration;
     private int _claimed;
     private int _references;
@@ -58,7 +58,7 @@ internal sealed class BatchItem : IValueTaskSource<ModelInferResponse>
     }
 
     /// <summary>What the caller awaits; read it once.</summary>
-    public ValueTask<ModelInferResponse> AsValueTask() => new(this, _core.Version);
+    public ValueTask<InferResult> AsValueTask() => new(this, _core.Version);
 
     /// <summary>
     /// The runner takes the item to run it; false when its call was cancelled first (it is answered already).
@@ -77,7 +77,7 @@ internal sealed class BatchItem : IValueTaskSource<ModelInferResponse>
     }
 
     /// <summary>Answers a claimed item.</summary>
-    public void SetResult(ModelInferResponse response) => _core.SetResult(response);
+    public void SetResult(InferResult response) => _core.SetResult(response);
 
     /// <inheritdoc cref="SetResult"/>
     public void SetException(Exception exception) => _core.SetException(exception);
@@ -100,7 +100,7 @@ internal sealed class BatchItem : IValueTaskSource<ModelInferResponse>
         }
     }
 
-    public ModelInferResponse GetResult(short token)
+    public InferResult GetResult(short token)
     {
         try
         {

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 using Inference.Engine.Execution;
 using Inference.Engine.Requests;
-using Inference.Contracts.Oip;
+using Inference.Engine.Responses;
 
 namespace Inference.Engine.Batching;
 
@@ -68,7 +68,7 @@ internal sealed class DynamicBatcher
     }
 
     /// <summary>Queues <paramref name="request"/>; completes with its own response.</summary>
-    public ValueTask<ModelInferResponse> SubmitAsync(DecodedRequest request, CancellationToken cancellationToken)
+    public ValueTask<InferResult> SubmitAsync(DecodedRequest request, CancellationToken cancellationToken)
     {
         BatchItem item;
         PendingBatch? start;

@@ -8,6 +8,7 @@ using Inference.Engine.Batching;
 using Inference.Engine.Diagnostics;
 using Inference.Engine.Model;
 using Inference.Engine.Requests;
+using Inference.Engine.Responses;
 using Inference.Engine.Runtime;
 using Inference.Engine.Tensors;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,7 @@ namespace Inference.Engine.Execution;
 public sealed class InferenceEngine : IAsyncDisposable
 {
     private readonly InferenceModel _model;
+    private readonly ResponseEncoding _encoding;
     private readonly EngineMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -41,6 +43,7 @@ public sealed class InferenceEngine : IAsyncDisposable
     public InferenceEngine(InferenceModel model, EngineOptions options, IMeterFactory? meterFactory = null, TimeProvider? time = null, ILogger<InferenceEngine>? logger = null)
     {
         _model = model;
+        _encoding = new ResponseEncoding(model);
         _metrics = new EngineMetrics(meterFactory, model);
         _time = time ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -82,9 +85,20 @@ public sealed class InferenceEngine : IAsyncDisposable
     /// another model, a bad request, no admission slot in time, or a failure inside ONNX Runtime;
     /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> ends the call first.
     /// </summary>
+    public async ValueTask<ModelInferResponse> InferAsync(ModelInferRequest request, CancellationToken cancellationToken = default)
+    {
+        using var result = await InferResultAsync(request, cancellationToken).ConfigureAwait(false);
+        return result.ToMessage();
+    }
+
+    /// <summary>
+    /// The response to <paramref name="request"/> as an <see cref="InferResult"/>, to be written (and then disposed) by
+    /// the caller: raw outputs are written from ONNX Runtime's own tensors, without a copy in between. Fails as
+    /// <see cref="InferAsync"/> does.
+    /// </summary>
     // Pooled: a call that waits (for a slot or a batch) would otherwise allocate its state machine.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<ModelInferResponse> InferAsync(ModelInferRequest request, CancellationToken cancellationToken = default)
+    public async ValueTask<InferResult> InferResultAsync(ModelInferRequest request, CancellationToken cancellationToken = default)
     {
         _model.CheckServes(request.ModelName, request.ModelVersion);
         var decoded = RequestDecoder.Decode(_model, request);
@@ -171,11 +185,15 @@ public sealed class InferenceEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs one request on its own; raw numeric inputs go to ONNX Runtime without a copy.</summary>
-    internal ModelInferResponse Execute(DecodedRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one request on its own; raw numeric inputs go to ONNX Runtime without a copy, and raw outputs stay in ONNX
+    /// Runtime's tensors until the result is written.
+    /// </summary>
+    internal InferResult Execute(DecodedRequest request, CancellationToken cancellationToken)
     {
         var inputs = new OrtValue[_model.Inputs.Length];
         var pins = new MemoryHandle[inputs.Length];
+        IDisposableReadOnlyCollection<OrtValue>? outputs = null;
         try
         {
             for (var i = 0; i < inputs.Length; i++)
@@ -185,7 +203,7 @@ public sealed class InferenceEngine : IAsyncDisposable
 
             var indices = request.OutputIndices;
             var names = ReferenceEquals(indices, _model.AllOutputIndices) ? _model.OutputNameList : NamesOf(indices);
-            using var outputs = Run(inputs, names, requests: 1, cancellationToken);
+            outputs = Run(inputs, names, requests: 1, cancellationToken);
             var values = new RunOutput[outputs.Count];
             var j = 0;
             foreach (var output in outputs)
@@ -193,10 +211,13 @@ public sealed class InferenceEngine : IAsyncDisposable
                 values[j++] = new RunOutput(output);
             }
 
-            return BuildResponse(request, values, slots: null, 0, -1);
+            var result = BuildResult(request, values, slots: null, 0, -1, outputs);
+            outputs = null;
+            return result;
         }
         finally
         {
+            outputs?.Dispose();
             for (var i = 0; i < inputs.Length; i++)
             {
                 inputs[i]?.Dispose();
@@ -346,10 +367,10 @@ public sealed class InferenceEngine : IAsyncDisposable
             {
                 var item = items[r];
                 var request = item.Request;
-                ModelInferResponse response;
+                InferResult response;
                 try
                 {
-                    response = BuildResponse(request, values, slots, rowStart, request.Rows);
+                    response = BuildResult(request, values, slots, rowStart, request.Rows, owner: null);
                 }
                 catch (Exception ex)
                 {
@@ -380,7 +401,7 @@ public sealed class InferenceEngine : IAsyncDisposable
 
     private void ExecuteAlone(BatchItem item)
     {
-        ModelInferResponse response;
+        InferResult response;
         try
         {
             response = Execute(item.Request, item.CancellationToken);
@@ -450,17 +471,19 @@ public sealed class InferenceEngine : IAsyncDisposable
     private string[] NamesOf(int[] indices) => indices.Select(i => _model.OutputNameList[i]).ToArray();
 
     /// <summary>
-    /// The response of <paramref name="request"/> from rows [<paramref name="rowStart"/>, +<paramref name="rowCount"/>)
+    /// The result of <paramref name="request"/> from rows [<paramref name="rowStart"/>, +<paramref name="rowCount"/>)
     /// of the outputs (all rows when <paramref name="rowCount"/> is negative), and the prediction histogram of those rows.
     /// Output j of the request is <paramref name="values"/>[j], or with <paramref name="slots"/> (a merged Run)
-    /// <paramref name="values"/>[slots[its model index]].
+    /// <paramref name="values"/>[slots[its model index]]. With <paramref name="owner"/> (the outputs of the request's
+    /// own Run, all rows) raw outputs are read from ONNX Runtime's tensors when the result is written, and the result
+    /// owns them; otherwise the rows are copied into one buffer of the response's own.
     /// </summary>
-    private ModelInferResponse BuildResponse(DecodedRequest request, RunOutput[] values, int[]? slots, long rowStart, long rowCount)
+    private InferResult BuildResult(DecodedRequest request, RunOutput[] values, int[]? slots, long rowStart, long rowCount, IDisposable? owner)
     {
         var indices = request.OutputIndices;
-        var response = new ModelInferResponse { ModelName = _model.Name, ModelVersion = _model.Version, Id = request.Id };
         if (request.TypedOutputs)
         {
+            var response = new ModelInferResponse { ModelName = _model.Name, ModelVersion = _model.Version, Id = request.Id };
             for (var j = 0; j < indices.Length; j++)
             {
                 var spec = _model.Outputs[indices[j]];
@@ -469,27 +492,34 @@ public sealed class InferenceEngine : IAsyncDisposable
                 _metrics.RecordOutputRows(spec, value, rowStart, rowCount);
             }
 
-            return response;
+            owner?.Dispose();
+            return new InferResult(response);
         }
 
-        // One buffer holds every output's bytes; each output's contents is a slice of it.
-        var total = 0;
-        for (var j = 0; j < indices.Length; j++)
+        var outputs = new ResultOutput[indices.Length];
+        byte[]? buffer = null;
+        if (owner is null)
         {
-            total += OutputEncoder.RawByteCount(_model.Outputs[indices[j]], values[slots is null ? j : slots[indices[j]]], rowCount);
+            // One buffer holds the rows of every numeric output; each output is a slice of it.
+            var total = 0;
+            for (var j = 0; j < indices.Length; j++)
+            {
+                total += OutputEncoder.RawByteCount(_model.Outputs[indices[j]], values[slots is null ? j : slots[indices[j]]], rowCount);
+            }
+
+            buffer = total == 0 ? [] : new byte[total];
         }
 
-        var buffer = total == 0 ? [] : new byte[total];
         var offset = 0;
         for (var j = 0; j < indices.Length; j++)
         {
             var spec = _model.Outputs[indices[j]];
             ref readonly var value = ref values[slots is null ? j : slots[indices[j]]];
-            OutputEncoder.AppendRaw(response, spec, value, rowStart, rowCount, buffer, ref offset);
+            outputs[j] = OutputEncoder.Raw(spec, value, rowStart, rowCount, buffer, ref offset);
             _metrics.RecordOutputRows(spec, value, rowStart, rowCount);
         }
 
-        return response;
+        return new InferResult(_encoding, request.Id, outputs, owner);
     }
 
     /// <summary>The little-endian bytes of the number 1 as <paramref name="type"/>.</summary>

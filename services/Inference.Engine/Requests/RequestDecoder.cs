@@ -34,7 +34,7 @@ internal static class RequestDecoder
             var index = model.FindInput(tensor.Name);
             if (index < 0)
             {
-                throw Invalid($"unknown input '{tensor.Name}'; model '{model.Name}' has inputs: {model.InputNames}");
+                throw Invalid($"unknown input '{ClientText.Escape(tensor.Name)}'; model '{model.Name}' has inputs: {model.InputNames}");
             }
 
             if (inputs[index] is not null)
@@ -67,7 +67,7 @@ internal static class RequestDecoder
         var name = tensor.Name;
         if (!string.Equals(tensor.Datatype, spec.Datatype, StringComparison.Ordinal))
         {
-            var what = Datatypes.IsKnown(tensor.Datatype) ? $"datatype {tensor.Datatype}" : $"unknown datatype '{tensor.Datatype}'";
+            var what = Datatypes.IsKnown(tensor.Datatype) ? $"datatype {tensor.Datatype}" : $"unknown datatype '{ClientText.Escape(tensor.Datatype)}'";
             throw Invalid($"input '{name}' has {what}; the model expects {spec.Datatype}");
         }
 
@@ -197,7 +197,7 @@ internal static class RequestDecoder
             var index = model.FindOutput(name);
             if (index < 0)
             {
-                throw Invalid($"unknown requested output '{name}'; model '{model.Name}' has outputs: {model.OutputNames}");
+                throw Invalid($"unknown requested output '{ClientText.Escape(name)}'; model '{model.Name}' has outputs: {model.OutputNames}");
             }
 
             if (indices.AsSpan(0, i).Contains(index))

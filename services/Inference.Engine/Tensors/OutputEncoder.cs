@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Google.Protobuf;
 using Inference.Contracts.Oip;
 using Inference.Engine.Model;
+using Inference.Engine.Responses;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Inference.Engine.Tensors;
@@ -34,7 +35,7 @@ internal static class OutputEncoder
 
     /// <summary>
     /// Bytes of rows [0, <paramref name="rowCount"/>) of a numeric output (all of it when <paramref name="rowCount"/>
-    /// is negative), as <see cref="AppendRaw"/> copies them; 0 for strings, which get their own buffer.
+    /// is negative), as <see cref="Raw"/> copies them; 0 for strings, which get their own buffer.
     /// </summary>
     public static int RawByteCount(TensorSpec spec, in RunOutput value, long rowCount)
     {
@@ -48,26 +49,31 @@ internal static class OutputEncoder
     }
 
     /// <summary>
-    /// Appends rows [<paramref name="rowStart"/>, +<paramref name="rowCount"/>) of <paramref name="value"/> (all of it
-    /// when <paramref name="rowCount"/> is negative) as an output with raw contents: numeric bytes are copied into
-    /// <paramref name="buffer"/> at <paramref name="offset"/> (shared by the response's outputs, see
-    /// <see cref="RawByteCount"/>), strings are encoded as raw BYTES elements.
+    /// Rows [<paramref name="rowStart"/>, +<paramref name="rowCount"/>) of <paramref name="value"/> (all of it when
+    /// <paramref name="rowCount"/> is negative) as a raw output. Numeric bytes are copied into <paramref name="buffer"/>
+    /// at <paramref name="offset"/> (shared by the response's outputs, see <see cref="RawByteCount"/>), or without a
+    /// buffer read in place from the whole of <paramref name="value"/> when the result is written; strings are encoded as
+    /// raw BYTES elements into a buffer of their own.
     /// </summary>
-    public static void AppendRaw(ModelInferResponse response, TensorSpec spec, in RunOutput value, long rowStart, long rowCount, byte[] buffer, ref int offset)
+    public static ResultOutput Raw(TensorSpec spec, in RunOutput value, long rowStart, long rowCount, byte[]? buffer, ref int offset)
     {
-        response.Outputs.Add(NewOutput(spec, Rows(value, rowStart, rowCount, out var firstElement, out var elementCount)));
+        var shape = Rows(value, rowStart, rowCount, out var firstElement, out var elementCount);
         if (spec.IsString)
         {
-            response.RawOutputContents.Add(EncodeStrings(value, firstElement, elementCount));
-            return;
+            return new ResultOutput(spec, shape, EncodeStrings(value, firstElement, elementCount));
         }
 
         var size = spec.ElementSize;
         var length = checked((int)(elementCount * size));
+        if (buffer is null)
+        {
+            return new ResultOutput(spec, shape, value.Value, length);
+        }
+
         value.Bytes.Slice(checked((int)(firstElement * size)), length).CopyTo(buffer.AsSpan(offset, length));
-        // The buffer is the response's alone and never written again: its slices are wrapped, not copied.
-        response.RawOutputContents.Add(UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(offset, length)));
+        var output = new ResultOutput(spec, shape, buffer.AsMemory(offset, length));
         offset += length;
+        return output;
     }
 
     /// <summary>Elements per row (product of dimensions past 0; 1 for rank 0 and 1).</summary>
@@ -132,7 +138,7 @@ internal static class OutputEncoder
         return shape;
     }
 
-    private static ByteString EncodeStrings(in RunOutput value, long first, long count)
+    private static byte[] EncodeStrings(in RunOutput value, long first, long count)
     {
         long total = 0;
         for (var i = first; i < first + count; i++)
@@ -150,7 +156,6 @@ internal static class OutputEncoder
             offset += 4 + element.Length;
         }
 
-        // The buffer is ours alone and never written again: wrapping it avoids a second copy.
-        return UnsafeByteOperations.UnsafeWrap(buffer);
+        return buffer;
     }
 }

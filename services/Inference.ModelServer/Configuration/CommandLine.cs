@@ -30,6 +30,9 @@ internal static class CommandLine
           --execution-provider <name>    cpu (default), or another provider of the ONNX Runtime package (cuda, tensorrt,
                                          …); the server does not start when it is not available
           --max-receive-message-size <bytes>  largest request message (default 67108864)
+          --max-in-flight-bytes <bytes>  memory budget: most bytes of request messages in flight at once; beyond it
+                                         RESOURCE_EXHAUSTED (default a quarter of the memory the GC may use: of the
+                                         heap limit, the container's memory limit or the machine's memory)
           --drain-delay-ms <ms>          after SIGTERM, keep serving while not ready (default 1000)
           --drain-timeout-ms <ms>        after SIGTERM, longest wait for in-flight requests (default 30000)
           --no-warmup                    ready without the synthetic warm-up request
@@ -40,7 +43,7 @@ internal static class CommandLine
     [
         "model", "name", "version", "host", "port", "http-port", "max-in-flight", "queue-timeout-ms", "max-batch-size",
         "max-batch-delay-us", "intra-op-threads", "inter-op-threads", "graph-optimization-level", "execution-mode",
-        "execution-provider", "max-receive-message-size", "drain-delay-ms", "drain-timeout-ms",
+        "execution-provider", "max-receive-message-size", "max-in-flight-bytes", "drain-delay-ms", "drain-timeout-ms",
     ];
 
     private static readonly Dictionary<string, GraphOptimizationLevel> OptimizationLevels = new(StringComparer.OrdinalIgnoreCase)
@@ -152,6 +155,7 @@ internal static class CommandLine
                 "execution-mode" => Choice(key, value, ExecutionModes, ref options.ExecutionMode),
                 "execution-provider" => Provider(value, ref options.ExecutionProvider),
                 "max-receive-message-size" => Integer(key, value, 1, int.MaxValue, ref options.MaxReceiveMessageSize),
+                "max-in-flight-bytes" => Long(key, value, 1, long.MaxValue, ref options.MaxInFlightBytes),
                 "drain-delay-ms" => Integer(key, value, 0, int.MaxValue, ref options.DrainDelayMs),
                 "drain-timeout-ms" => Integer(key, value, 0, int.MaxValue, ref options.DrainTimeoutMs),
                 _ => $"Unknown option '--{key}'.",
@@ -194,6 +198,7 @@ internal static class CommandLine
             ExecutionMode = options.ExecutionMode,
             ExecutionProvider = options.ExecutionProvider,
             MaxReceiveMessageSize = options.MaxReceiveMessageSize,
+            MaxInFlightBytes = options.MaxInFlightBytes,
             DrainDelay = TimeSpan.FromMilliseconds(options.DrainDelayMs),
             DrainTimeout = TimeSpan.FromMilliseconds(options.DrainTimeoutMs),
             SkipWarmup = options.SkipWarmup,
@@ -248,6 +253,17 @@ internal static class CommandLine
         return null;
     }
 
+    private static string? Long(string key, string value, long min, long max, ref long target)
+    {
+        if (!long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) || parsed < min || parsed > max)
+        {
+            return $"--{key} must be an integer from {min} to {max}, not '{value}'.";
+        }
+
+        target = parsed;
+        return null;
+    }
+
     // Mutable scratch for parsing; the result is the immutable ModelServerOptions.
     private sealed class Builder
     {
@@ -268,6 +284,7 @@ internal static class CommandLine
         public ExecutionMode ExecutionMode = Defaults.ExecutionMode;
         public string ExecutionProvider = Defaults.ExecutionProvider;
         public int MaxReceiveMessageSize = Defaults.MaxReceiveMessageSize;
+        public long MaxInFlightBytes = Defaults.MaxInFlightBytes;
         public int DrainDelayMs = (int)Defaults.DrainDelay.TotalMilliseconds;
         public int DrainTimeoutMs = (int)Defaults.DrainTimeout.TotalMilliseconds;
         public bool SkipWarmup = Defaults.SkipWarmup;

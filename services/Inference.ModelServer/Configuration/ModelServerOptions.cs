@@ -70,6 +70,12 @@ internal sealed record ModelServerOptions
     public int MaxReceiveMessageSize { get; init; } = 64 * 1024 * 1024;
 
     /// <summary>
+    /// Most bytes of request messages in flight at once (the memory budget); 0 derives it from the memory the GC may
+    /// use (<see cref="Memory.MemoryBudget.DefaultLimit"/>).
+    /// </summary>
+    public long MaxInFlightBytes { get; init; }
+
+    /// <summary>
     /// After SIGTERM: how long to keep serving while reporting not-ready (for load balancers to notice). The
     /// router hears NOT_SERVING at once over its health Watch; one second covers calls it had already sent.
     /// </summary>

@@ -36,4 +36,22 @@ internal static partial class ModelServerLog
 
     [LoggerMessage(13, LogLevel.Information, "Tracing: spans exported over OTLP to {Endpoint}")]
     public static partial void TracingEnabled(ILogger logger, string endpoint);
+
+    [LoggerMessage(14, LogLevel.Information,
+        "Memory budget: {Limit} bytes of request messages in flight ({Source}); largest request message {MaxMessageSize} bytes; the GC may use {AvailableMemory} bytes; large native blocks returned when freed: {NativeBlocksApart}")]
+    public static partial void MemoryBudget(ILogger logger, long limit, string source, int maxMessageSize, long availableMemory, bool nativeBlocksApart);
+
+    [LoggerMessage(15, LogLevel.Warning,
+        "The memory budget of {Limit} bytes (--max-in-flight-bytes) is smaller than the largest request message of {MaxMessageSize} bytes (--max-receive-message-size): requests above the budget always get RESOURCE_EXHAUSTED")]
+    public static partial void MemoryBudgetBelowMessageSize(ILogger logger, long limit, int maxMessageSize);
+
+    [LoggerMessage(16, LogLevel.Information,
+        "Memory returned after a burst of {Released} bytes of requests: the GC's committed memory went from {Before} to {After} bytes")]
+    public static partial void MemoryTrimmed(ILogger logger, long released, long before, long after);
+
+    [LoggerMessage(17, LogLevel.Debug, "Call {Method} cancelled by the client after {Milliseconds} ms")]
+    public static partial void CallCancelledByClient(ILogger logger, string method, double milliseconds);
+
+    [LoggerMessage(18, LogLevel.Warning, "Out of memory answering {Method}: RESOURCE_EXHAUSTED (in flight: {InFlight} of {Limit} bytes of request messages); lower --max-in-flight-bytes or raise the memory limit")]
+    public static partial void OutOfMemory(ILogger logger, string method, long inFlight, long limit);
 }

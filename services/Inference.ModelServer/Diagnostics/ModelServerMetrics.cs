@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Grpc.Core;
 using Inference.Engine.Diagnostics;
 using Inference.Engine.Model;
+using Inference.ModelServer.Memory;
 
 namespace Inference.ModelServer.Diagnostics;
 
@@ -25,9 +26,16 @@ internal sealed class ModelServerMetrics
     private readonly KeyValuePair<string, object?> _modelTag;
     private readonly KeyValuePair<string, object?> _versionTag;
 
-    public ModelServerMetrics(IMeterFactory meterFactory, InferenceModel model)
+    public ModelServerMetrics(IMeterFactory meterFactory, InferenceModel model, MemoryBudget budget)
     {
         var meter = meterFactory.Create(MeterName);
+        KeyValuePair<string, object?>[] modelTags = [new("model", model.Name), new("version", model.Version)];
+        meter.CreateObservableGauge(
+            "inference_in_flight_bytes", () => new Measurement<long>(budget.InFlight, modelTags), unit: "By",
+            description: "Bytes of request messages in flight (the memory budget's use).");
+        meter.CreateObservableGauge(
+            "inference_memory_budget_bytes", () => new Measurement<long>(budget.Limit, modelTags), unit: "By",
+            description: "The memory budget: most bytes of request messages in flight at once (--max-in-flight-bytes).");
         _requests = meter.CreateCounter<long>(
             "inference_requests_total", unit: null, description: "gRPC inference service calls, by method and status.");
         _requestDuration = meter.CreateHistogram<double>(

@@ -12,8 +12,10 @@ using Inference.Engine.Runtime;
 using Inference.ModelServer.Configuration;
 using Inference.ModelServer.Diagnostics;
 using Inference.ModelServer.Health;
+using Inference.ModelServer.Memory;
 using Inference.ModelServer.Services;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -126,12 +128,7 @@ internal sealed class ModelServerHost : IAsyncDisposable
                 console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
                 console.UseUtcTimestamp = true;
             });
-            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-            builder.Logging.AddFilter("Grpc.AspNetCore", LogLevel.Warning);
-            // With this category enabled at any level, ASP.NET Core hosting starts an Activity and a log scope for
-            // every request (~0.7 KB and ~0.9 µs of CPU per call); at Warning it logs nothing but startup failures,
-            // which surface as exceptions anyway. A caller that configures logging itself decides for itself.
-            builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None);
+            AddLogFilters(builder.Logging);
         }
         else
         {
@@ -173,6 +170,13 @@ internal sealed class ModelServerHost : IAsyncDisposable
         services.AddSingleton(new ReflectionV1ServiceImpl([.. served, Grpc.Reflection.V1.ServerReflection.Descriptor]));
         services.AddSingleton<HealthServiceImpl>();
         services.AddSingleton<DrainingHealthService>();
+        var availableMemory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        var budgetLimit = Options.MaxInFlightBytes > 0 ? Options.MaxInFlightBytes : MemoryBudget.DefaultLimit(availableMemory);
+        // Kestrel takes its memory pools from this factory, so that a trim can empty them.
+        services.AddSingleton<BlockPoolFactory>();
+        services.AddSingleton<IMemoryPoolFactory<byte>>(provider => provider.GetRequiredService<BlockPoolFactory>());
+        services.AddSingleton(provider => new MemoryBudget(
+            budgetLimit, provider.GetRequiredService<BlockPoolFactory>(), _time, provider.GetRequiredService<ILogger<MemoryBudget>>()));
         services.AddSingleton<ModelServerMetrics>();
         services.AddSingleton<ServerState>();
         services.AddSingleton(provider => new InferenceEngine(
@@ -201,6 +205,14 @@ internal sealed class ModelServerHost : IAsyncDisposable
             engine.IsBatching,
             OnnxRuntimeEnvironment.Version,
             Model.Options.ExecutionProvider);
+        ModelServerLog.MemoryBudget(
+            logger, budgetLimit, Options.MaxInFlightBytes > 0 ? "--max-in-flight-bytes" : "a quarter of the memory the GC may use",
+            Options.MaxReceiveMessageSize, availableMemory, NativeHeap.KeepLargeBlocksApart());
+        if (budgetLimit < Options.MaxReceiveMessageSize)
+        {
+            ModelServerLog.MemoryBudgetBelowMessageSize(logger, budgetLimit, Options.MaxReceiveMessageSize);
+        }
+
         if (Environment.GetEnvironmentVariable(OtlpEndpointVariable) is { Length: > 0 } endpoint)
         {
             ModelServerLog.TracingEnabled(logger, endpoint);
@@ -213,6 +225,22 @@ internal sealed class ModelServerHost : IAsyncDisposable
         app.MapGrpcService<ReflectionV1ServiceImpl>();
         HttpEndpoints.Map(app, Model, state, engine);
         return app;
+    }
+
+    /// <summary>
+    /// What the server's own log leaves out (a caller that configures logging itself decides for itself): the
+    /// libraries' information about each call (Kestrel's and Grpc.AspNetCore's; a client that goes away mid-call is
+    /// theirs to note with a stack trace, ours at debug level without one), and ASP.NET Core hosting's per-request
+    /// diagnostics.
+    /// </summary>
+    internal static void AddLogFilters(ILoggingBuilder logging)
+    {
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddFilter("Grpc.AspNetCore", LogLevel.Warning);
+        // With this category enabled at any level, ASP.NET Core hosting starts an Activity and a log scope for
+        // every request (~0.7 KB and ~0.9 µs of CPU per call); at Warning it logs nothing but startup failures,
+        // which surface as exceptions anyway.
+        logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None);
     }
 
     /// <summary>

@@ -3,9 +3,12 @@ using Grpc.Core;
 using Inference.Contracts;
 using Inference.Contracts.Oip;
 using Inference.Engine.Model;
+using Inference.ModelServer.Configuration;
 using Inference.ModelServer.Diagnostics;
+using Inference.ModelServer.Memory;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 
 namespace Inference.ModelServer.Services;
@@ -13,11 +16,14 @@ namespace Inference.ModelServer.Services;
 /// <summary>
 /// On the gRPC port (HTTP/2), before Grpc.AspNetCore runs: tags every response with <c>x-model-name</c> and
 /// <c>x-model-version</c> (also the responses the library writes itself: an unknown method, an oversized or
-/// malformed message), and counts and times the calls of the inference service by their final grpc-status. A
-/// middleware rather than a gRPC interceptor because an interceptor never sees the calls the library refuses before
-/// the handler runs.
+/// malformed message), puts every call's request message under the <see cref="MemoryBudget"/> (through the body the
+/// library reads, <see cref="BudgetedRequestBody"/>), and counts and times the calls of the inference service by
+/// their final grpc-status. A middleware rather than a gRPC interceptor because an interceptor never sees the calls
+/// the library refuses before the handler runs, nor the body before it is read.
 /// </summary>
-internal sealed class InferenceCallMiddleware(RequestDelegate next, InferenceModel model, ModelServerMetrics metrics)
+internal sealed class InferenceCallMiddleware(
+    RequestDelegate next, InferenceModel model, ModelServerOptions options, MemoryBudget budget, ModelServerMetrics metrics,
+    ILogger<InferenceCallMiddleware> logger)
 {
     private static readonly string s_methodPrefix = "/" + GRPCInferenceService.Descriptor.FullName + "/";
 
@@ -35,24 +41,31 @@ internal sealed class InferenceCallMiddleware(RequestDelegate next, InferenceMod
         headers[InferenceHeaders.ModelName] = _name;
         headers[InferenceHeaders.ModelVersion] = _version;
 
+        var body = new BudgetedRequestBody(context.Request.BodyReader, budget, options.MaxReceiveMessageSize);
+        context.Features.Set<IRequestBodyPipeFeature>(body);
         var method = MethodLabel(context.Request.Path.Value);
-        if (method is null)
+        var start = Stopwatch.GetTimestamp();
+        Task pending;
+        try
         {
-            return next(context);
+            pending = next(context);
+        }
+        catch
+        {
+            body.ReleaseBudget();
+            throw;
         }
 
-        var start = Stopwatch.GetTimestamp();
-        var pending = next(context);
         if (pending.IsCompletedSuccessfully)
         {
-            Observe(context, method, start);
+            Ended(context, body, method, start);
             return Task.CompletedTask;
         }
 
-        return AwaitAsync(pending, context, method, start);
+        return AwaitAsync(pending, context, body, method, start);
     }
 
-    private async Task AwaitAsync(Task pending, HttpContext context, string method, long start)
+    private async Task AwaitAsync(Task pending, HttpContext context, BudgetedRequestBody body, string? method, long start)
     {
         try
         {
@@ -60,12 +73,19 @@ internal sealed class InferenceCallMiddleware(RequestDelegate next, InferenceMod
         }
         finally
         {
-            Observe(context, method, start);
+            Ended(context, body, method, start);
         }
     }
 
-    private void Observe(HttpContext context, string method, long start)
+    private void Ended(HttpContext context, BudgetedRequestBody body, string? method, long start)
     {
+        body.ReleaseBudget();
+        var aborted = context.RequestAborted.IsCancellationRequested;
+        if (method is null)
+        {
+            return;
+        }
+
         // Trailers-only responses carry grpc-status in the headers; the others in the trailers.
         var status = context.Response.Headers.GrpcStatus;
         if (status.Count == 0 && context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers is { } trailers)
@@ -76,10 +96,13 @@ internal sealed class InferenceCallMiddleware(RequestDelegate next, InferenceMod
         var code = status.Count > 0 && int.TryParse(status[0], out var parsed) ? (StatusCode)parsed : StatusCode.Unknown;
         // A client that reset the stream or dropped the connection cancelled the call, whatever status the library then
         // wrote for the handler that lost its request; a passed deadline aborts the request too, after its own status.
-        if (code != StatusCode.DeadlineExceeded && context.RequestAborted.IsCancellationRequested)
+        if (code != StatusCode.DeadlineExceeded && aborted)
         {
             code = StatusCode.Cancelled;
+            // The client's doing, and nothing for the server to mend: a debug line, no stack trace.
+            ModelServerLog.CallCancelledByClient(logger, method, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
+
         metrics.RequestCompleted(method, code, Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 

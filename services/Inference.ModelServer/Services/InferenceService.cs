@@ -5,18 +5,22 @@ using Inference.Contracts.Oip;
 using Inference.Engine;
 using Inference.Engine.Execution;
 using Inference.Engine.Model;
+using Inference.Engine.Responses;
 using Inference.ModelServer.Diagnostics;
 using Inference.ModelServer.Hosting;
+using Inference.ModelServer.Memory;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
 namespace Inference.ModelServer.Services;
 
 /// <summary>
-/// The six RPCs of <c>inference.GRPCInferenceService</c> for the one model this process serves. The engine's
-/// failures become <see cref="RpcException"/>s with the matching status and the engine's message.
+/// The six RPCs of <c>inference.GRPCInferenceService</c> for the one model this process serves (bound by
+/// <see cref="InferenceMethodProvider"/>). The engine's failures become <see cref="RpcException"/>s with the matching
+/// status and the engine's message. ModelInfer answers with an <see cref="InferResult"/>, which the method's response
+/// marshaller writes as the ModelInferResponse it is.
 /// </summary>
-internal sealed class InferenceService(InferenceEngine engine, ServerState state, ILogger<InferenceService> logger)
-    : GRPCInferenceService.GRPCInferenceServiceBase
+internal sealed class InferenceService(InferenceEngine engine, ServerState state, MemoryBudget budget, ILogger<InferenceService> logger)
 {
     public const string ServerName = "inference-modelserver";
 
@@ -35,14 +39,14 @@ internal sealed class InferenceService(InferenceEngine engine, ServerState state
     private readonly InferenceModel _model = engine.Model;
     private readonly Task<ModelMetadataResponse> _metadata = Task.FromResult(engine.Model.Metadata);
 
-    public override Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) => s_live;
+    public Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) => s_live;
 
-    public override Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
+    public Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
         state.IsReady ? s_ready : s_notReady;
 
-    public override Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context) => s_serverMetadata;
+    public Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context) => s_serverMetadata;
 
-    public override Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context)
+    public Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context)
     {
         try
         {
@@ -56,7 +60,7 @@ internal sealed class InferenceService(InferenceEngine engine, ServerState state
         return state.IsReady ? s_modelReady : s_modelNotReady;
     }
 
-    public override Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
+    public Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
     {
         try
         {
@@ -72,27 +76,44 @@ internal sealed class InferenceService(InferenceEngine engine, ServerState state
         return _metadata;
     }
 
-    public override Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
+    public Task<InferResult> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
-        ValueTask<ModelInferResponse> pending;
+        var body = context.GetHttpContext().Features.Get<IRequestBodyPipeFeature>() as BudgetedRequestBody;
+        ValueTask<InferResult> pending;
         try
         {
-            pending = engine.InferAsync(request, context.CancellationToken);
+            // A compressed message was counted at its compressed size; decompressed, it is counted at its own.
+            if (body is { Compressed: true } && !body.TryGrow(request.CalculateSize() - body.Reserved))
+            {
+                throw new InferenceException(InferenceErrorKind.ResourceExhausted,
+                    $"the server's memory budget for requests in flight ({budget.Limit} bytes) has no room for this request decompressed; retry later");
+            }
+
+            pending = engine.InferResultAsync(request, context.CancellationToken);
         }
         catch (InferenceException ex)
         {
-            return FailAsync<ModelInferResponse>(context, ex);
+            return FailAsync<InferResult>(context, ex);
+        }
+        catch (OutOfMemoryException)
+        {
+            return FailAsync<InferResult>(context, OutOfMemory());
         }
 
-        return pending.IsCompletedSuccessfully ? Task.FromResult(pending.Result) : AwaitInferAsync(pending, context);
+        if (pending.IsCompletedSuccessfully)
+        {
+            return Task.FromResult(Answered(pending.Result, request, body));
+        }
+
+        return AwaitInferAsync(pending, request, body, context);
     }
 
-    private async Task<ModelInferResponse> AwaitInferAsync(ValueTask<ModelInferResponse> pending, ServerCallContext context)
+    private async Task<InferResult> AwaitInferAsync(ValueTask<InferResult> pending, ModelInferRequest request, BudgetedRequestBody? body, ServerCallContext context)
     {
         InferenceException failure;
         try
         {
-            return await pending.ConfigureAwait(false);
+            return Answered(await pending.ConfigureAwait(false), request, body);
         }
         catch (InferenceException ex)
         {
@@ -102,13 +123,39 @@ internal sealed class InferenceService(InferenceEngine engine, ServerState state
         {
             throw;
         }
+        catch (OutOfMemoryException)
+        {
+            failure = OutOfMemory();
+        }
         catch (Exception ex)
         {
             ModelServerLog.InferenceFailed(logger, ex);
             failure = new InferenceException(InferenceErrorKind.Internal, $"inference failed: {ex.Message}");
         }
 
-        return await FailAsync<ModelInferResponse>(context, failure).ConfigureAwait(false);
+        return await FailAsync<InferResult>(context, failure).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The request's raw inputs are no longer needed once it has run: dropped, so that the GC can take them back while
+    /// the response is written. The result is disposed when the call ends, should the library not write it.
+    /// </summary>
+    private static InferResult Answered(InferResult result, ModelInferRequest request, BudgetedRequestBody? body)
+    {
+        request.RawInputContents.Clear();
+        if (body is not null)
+        {
+            body.Result = result;
+        }
+
+        return result;
+    }
+
+    private InferenceException OutOfMemory()
+    {
+        ModelServerLog.OutOfMemory(logger, "ModelInfer", budget.InFlight, budget.Limit);
+        return new InferenceException(InferenceErrorKind.ResourceExhausted,
+            "the server ran out of memory for this request; retry later, or send smaller requests");
     }
 
     /// <summary>

@@ -2,6 +2,9 @@ using Inference.Client;
 using Inference.Contracts.Oip;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Inference.ModelServer.Hosting;
+using Inference.ModelServer.Memory;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Inference.ModelServer.Tests.Functional;
@@ -63,6 +66,37 @@ public sealed class CallStatusTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
         await AssertCountedAsync(server, "CANCELLED");
         AssertNoErrorLogged(logs);
+    }
+
+    [Fact]
+    public async Task ClientResetsTheStream_MidMessage_IsLoggedAtDebugWithoutAStackTrace_AndGivesBackItsMemoryBudget()
+    {
+        // The server's own log filters: what an operator sees, at debug level.
+        var logs = new LogCapture();
+        var host = ModelServerHost.Build(TestServer.Options(RepoPaths.IrisModel(1)), logging =>
+        {
+            ModelServerHost.AddLogFilters(logging);
+            logs.AddTo(logging);
+        });
+        await using var server = await TestServer.StartAsync(host);
+        var budget = server.Host.App.Services.GetRequiredService<MemoryBudget>();
+        using var raw = new RawGrpcCall(server.Host.GrpcAddress);
+        using var cancel = new CancellationTokenSource();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var call = raw.SendPartialAsync(OneRow(), started, cancel.Token);
+        // The message's prefix has been read: its length is held in the budget while the rest never comes.
+        await Wait.UntilAsync(() => budget.InFlight == OneRow().CalculateSize(), "the call to take its share of the memory budget");
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        await AssertCountedAsync(server, "CANCELLED");
+        await Wait.UntilAsync(() => budget.InFlight == 0, "the call's share of the budget to come back");
+        var cancelled = Assert.Single(logs.Entries, e => e.EventId.Id == 17);
+        Assert.Equal(LogLevel.Debug, cancelled.Level);
+        Assert.StartsWith("Call ModelInfer cancelled by the client after ", cancelled.Message, StringComparison.Ordinal);
+        Assert.Null(cancelled.Exception);
+        Assert.DoesNotContain(logs.Entries, e => e.Exception is not null || e.Level >= LogLevel.Warning);
     }
 
     [Fact]

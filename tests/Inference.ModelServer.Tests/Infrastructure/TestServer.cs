@@ -45,10 +45,13 @@ internal sealed class TestServer : IAsyncDisposable
     public static Task<TestServer> StartAsync(string modelPath, string name = "iris", string version = "1") =>
         StartAsync(Options(modelPath, name, version));
 
-    public static async Task<TestServer> StartAsync(
-        ModelServerOptions options, LogCapture? logs = null, TimeProvider? time = null, Action<TracerProviderBuilder>? tracing = null)
+    public static Task<TestServer> StartAsync(
+        ModelServerOptions options, LogCapture? logs = null, TimeProvider? time = null, Action<TracerProviderBuilder>? tracing = null) =>
+        StartAsync(ModelServerHost.Build(options, logging => logs?.AddTo(logging), time ?? TimeProvider.System, tracing));
+
+    /// <summary>Starts a host built by the test, and waits until it is ready.</summary>
+    public static async Task<TestServer> StartAsync(ModelServerHost host)
     {
-        var host = ModelServerHost.Build(options, logging => logs?.AddTo(logging), time ?? TimeProvider.System, tracing);
         try
         {
             await host.StartAsync();

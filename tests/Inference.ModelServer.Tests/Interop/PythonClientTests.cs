@@ -11,7 +11,7 @@ public sealed partial class PythonClientTests(IrisServerFixture fixture) : IClas
     [
         "server_live", "server_ready", "server_metadata", "model_ready", "model_metadata", "infer_raw", "infer_typed",
         "metadata_both_ways", "reflection_list", "infer_gzip", "not_found_model", "not_found_version", "invalid_datatype",
-        "invalid_raw_length", "invalid_shape", "unknown_input", "missing_input", "typed_count_mismatch", "typed_and_raw",
+        "not_found_long_name", "invalid_raw_length", "invalid_shape", "unknown_input", "missing_input", "typed_count_mismatch", "typed_and_raw",
         "health_check", "health_watch", "unknown_method",
     ];
 
@@ -91,6 +91,21 @@ public sealed partial class PythonClientTests(IrisServerFixture fixture) : IClas
         Assert.Contains("PASS oversize", result.Stdout, StringComparison.Ordinal);
         var metrics = new PrometheusScrape(await server.GetMetricsAsync());
         Assert.Equal(1, metrics.Find("inference_requests_total", ("method", "ModelInfer"), ("grpc_code", "RESOURCE_EXHAUSTED")));
+    }
+
+    [PeerFact(Peers.PythonGrpc)]
+    public async Task GrpcioRequestBeyondTheMemoryBudget_IsResourceExhausted_AndTheServerGoesOn()
+    {
+        Peers.Require(Peers.PythonGrpc);
+        await using var server = await TestServer.StartAsync(TestServer.Options(RepoPaths.IrisModel(1)) with { MaxInFlightBytes = 1000 });
+
+        var result = await RunAsync(server.Host.GrpcAddress, "memory_budget");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("PASS memory_budget", result.Stdout, StringComparison.Ordinal);
+        var metrics = new PrometheusScrape(await server.GetMetricsAsync());
+        Assert.Equal(1, metrics.Find("inference_requests_total", ("method", "ModelInfer"), ("grpc_code", "RESOURCE_EXHAUSTED")));
+        Assert.Equal(1, metrics.Find("inference_requests_total", ("method", "ModelInfer"), ("grpc_code", "OK")));
     }
 
     [PeerFact(Peers.PythonGrpc)]

@@ -11,6 +11,7 @@ the server up for them:
                             (the driver sends SIGTERM on that line)
   deadline_exceeded         every admission slot is taken and the queue timeout outlasts the call's deadline
   oversize                  the server's largest request message is 4096 bytes
+  memory_budget             the server's memory budget (--max-in-flight-bytes) is 1000 bytes
 """
 import importlib
 import json
@@ -203,6 +204,18 @@ def main():
         # The server goes on serving.
         check_outputs(stub.ModelInfer(iris_request(raw=True), timeout=30), typed=False)
 
+    @named_only
+    def memory_budget():
+        # The server's memory budget is smaller than this request: refused before it is read, tagged like the library's
+        # own refusals (trailers-only).
+        request = iris_request(raw=True)
+        request.raw_input_contents[0] = request.raw_input_contents[0] * 10
+        request.inputs[0].shape[:] = [10 * len(rows), 4]
+        expect_error(lambda: stub.ModelInfer(request, timeout=30), grpc.StatusCode.RESOURCE_EXHAUSTED,
+                     "larger than the server's memory budget", tags_in="trailing")
+        # Requests within the budget go on.
+        check_outputs(stub.ModelInfer(iris_request(raw=True), timeout=30), typed=False)
+
     @case
     def infer_gzip():
         response = stub.ModelInfer(iris_request(raw=True), timeout=30, compression=grpc.Compression.Gzip)
@@ -214,6 +227,20 @@ def main():
                      grpc.StatusCode.NOT_FOUND, "model 'other'")
         expect_error(lambda: stub.ModelMetadata(pb.ModelMetadataRequest(name="other"), timeout=30),
                      grpc.StatusCode.NOT_FOUND, "model 'other'")
+
+    @case
+    def not_found_long_name():
+        # The name comes back cut to 256 characters: the whole 8 KiB would outgrow grpcio's metadata limit.
+        long_name = "m" * 8192
+        cut = "m" * 256 + "… (8192 characters)"
+        expect_error(lambda: stub.ModelInfer(pb.ModelInferRequest(model_name=long_name), timeout=30),
+                     grpc.StatusCode.NOT_FOUND, f"model '{cut}'")
+        expect_error(lambda: stub.ModelMetadata(pb.ModelMetadataRequest(name=long_name), timeout=30),
+                     grpc.StatusCode.NOT_FOUND, f"model '{cut}'")
+        expect_error(lambda: stub.ModelReady(pb.ModelReadyRequest(name="iris", version=long_name), timeout=30),
+                     grpc.StatusCode.NOT_FOUND, f"version '{cut}'")
+        expect_error(lambda: stub.ModelReady(pb.ModelReadyRequest(name="é中\r\n\x00", version=""), timeout=30),
+                     grpc.StatusCode.NOT_FOUND, "model 'é中\\r\\n\\0'")
 
     @case
     def not_found_version():
