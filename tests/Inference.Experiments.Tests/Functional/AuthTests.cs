@@ -39,7 +39,7 @@ public sealed class AuthTests(RouterPair routers) : IDisposable
     [Fact]
     public async Task A_token_file_wins_over_the_environment()
     {
-        await File.WriteAllTextAsync(_tokenFile, RouterPair.Token + "\n");
+        await File.WriteAllTextAsync(_tokenFile, RouterProcess.AdminToken + "\n");
 
         var result = await Tool.RunAsync(["status", "auth", "--token-file", _tokenFile, "--admin", routers.BothAdmins], c => c with { Environment = _ => "not-the-token" });
 
