@@ -77,6 +77,10 @@ public sealed partial class ModelServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs the model server with exactly <paramref name="arguments"/> until it exits by itself (a usage or start-up failure).</summary>
+    public static Task<ProcessResult> RunToExitAsync(IReadOnlyDictionary<string, string?>? environment, params string[] arguments) =>
+        ChildProcess.RunAsync(ChildProcess.DotnetHost, [BuiltExecutables.ModelServer, .. arguments], environment, StartTimeout);
+
     /// <summary>Waits for servers being started; on any failure stops those that started.</summary>
     public static async Task<ModelServerProcess[]> AwaitAllAsync(params Task<ModelServerProcess>[] starts)
     {
