@@ -7,7 +7,7 @@ namespace Inference.Experiments.Tests.Functional;
 public sealed class ExecutableTests(RouterPair routers)
 {
     [Fact]
-    public async Task The_executable_reads_the_token_from_the_environment_and_changes_both_routers()
+    public async Task Executable_TokenFromTheEnvironment_ChangesBothRouters()
     {
         var (exitCode, output) = await RunAsync(RouterProcess.AdminToken, "set", "exe", "control=20", "treatment=80", "--admin", routers.BothAdmins);
 
@@ -18,7 +18,7 @@ public sealed class ExecutableTests(RouterPair routers)
     }
 
     [Fact]
-    public async Task The_executable_exits_2_on_a_usage_error()
+    public async Task Executable_UsageError_Exits2()
     {
         var (exitCode, output) = await RunAsync(RouterProcess.AdminToken, "promote", "exe", "--admin", routers.BothAdmins);
 
