@@ -169,18 +169,7 @@ public sealed partial class RouterProcess : IAsyncDisposable
     }
 
     /// <summary>A line of /proc/&lt;pid&gt;/status in kB (VmRSS, VmHWM), or -1 once the process is gone.</summary>
-    public long StatusKilobytes(string field)
-    {
-        try
-        {
-            var line = File.ReadLines($"/proc/{Process.Id}/status").FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal));
-            return line is null ? -1 : long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return -1;
-        }
-    }
+    public long StatusKilobytes(string field) => ProcFs.StatusKilobytes(Process.Id, field);
 
     public async ValueTask DisposeAsync()
     {
