@@ -30,6 +30,12 @@ public sealed class ReadmeCommandsTests
         ```json
         { "inference-exp": "--not-shell" }
         ```
+
+        ```
+        inference-batch --input <file> (--model <f> | --address <a> --name <n>) [--format csv|jsonl]
+                        [--shard i/n] [--max-errorz N]
+        [--not-indented] is not a continuation
+        ```
         """;
 
     private static readonly ProgramCatalog Catalog = new(RepoPaths.Root);
@@ -48,9 +54,11 @@ public sealed class ReadmeCommandsTests
                 ("made-up.md:16", "tests/run", "--filter", null),
                 ("made-up.md:18", "router/example/no-such-script.sh", "--once", null),
                 ("made-up.md:18", "tests/Inference.EndToEnd.Tests", "", null),
+                ("made-up.md:26", "services/Inference.Batch", "--input --model --address --name --format", null),
+                ("made-up.md:27", "services/Inference.Batch", "--shard --max-errorz", null),
             ],
             commands.Select(c => (c.Where, c.Program.Path, string.Join(' ', c.Flags), c.Subcommand)).ToArray());
-        Assert.Equal(ProgramKind.DotnetTarget, commands[^1].Program.Kind);
+        Assert.Equal(ProgramKind.DotnetTarget, commands[6].Program.Kind);
         Assert.Equal("inference-exp.dll", commands[0].Program.Assembly);
     }
 
@@ -67,6 +75,7 @@ public sealed class ReadmeCommandsTests
             // --host-name must not stand for --host, nor --port for --http-port.
             ["router/Inference.Router"] = new(0, "--config <file>  --host-name x  --state-file f  --drain-delay-ms n"),
             ["tests/run"] = new(2, "unknown option --help"),
+            ["services/Inference.Batch"] = new(0, "--input --output --model --address --name --format --shard"),
         };
 
         var problems = await DocsCheck.ProblemsAsync(
@@ -78,7 +87,8 @@ public sealed class ReadmeCommandsTests
             p => Assert.StartsWith("made-up.md:7: `dotnet run --project router/Inference.Router -- --config router.json [--host 0.0.0.0] [--frobnicate]`: router/Inference.Router (Inference.Router.dll) does not list --host", p, StringComparison.Ordinal),
             p => Assert.EndsWith("does not list --frobnicate in its --help", p, StringComparison.Ordinal),
             p => Assert.StartsWith("made-up.md:16: tests/run --help exited 2", p, StringComparison.Ordinal),
-            p => Assert.Equal("made-up.md:18: `BENCH_X=\"--quoted 1\" router/example/no-such-script.sh --once && dotnet test tests/Inference.EndToEnd.Tests`: router/example/no-such-script.sh does not exist", p));
+            p => Assert.Equal("made-up.md:18: `BENCH_X=\"--quoted 1\" router/example/no-such-script.sh --once && dotnet test tests/Inference.EndToEnd.Tests`: router/example/no-such-script.sh does not exist", p),
+            p => Assert.Equal("made-up.md:27: `[--shard i/n] [--max-errorz N]`: services/Inference.Batch (inference-batch.dll) does not list --max-errorz in its --help", p));
     }
 
     [Fact]

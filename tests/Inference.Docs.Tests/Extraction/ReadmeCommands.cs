@@ -6,7 +6,8 @@ namespace Inference.Docs.Tests.Extraction;
 /// <summary>
 /// Finds the repository's own commands in a README: in fenced shell blocks (<c>```</c>, <c>```bash</c>,
 /// <c>```sh</c>, <c>```shell</c>, <c>```console</c>) and, for their flags, in tables whose first cell names flags
-/// (<c>| `--flag` | …</c>), which belong to the command shown last before the table. Lines that are none of the
+/// (<c>| `--flag` | …</c>), which belong to the command shown last before the table, as do the indented lines of a
+/// usage synopsis that start with an option in brackets (<c>    [--shard i/n] …</c>). Lines that are none of the
 /// repository's programs (curl, docker, output shown after a command) are left alone.
 /// </summary>
 internal static partial class ReadmeCommands
@@ -70,7 +71,13 @@ internal static partial class ReadmeCommands
 
             var logical = Spaces().Replace(continued + line, " ").Trim();
             continued = "";
+            var before = found.Count;
             found.AddRange(FromLine(readme, continuedFrom, logical, catalog));
+            if (found.Count == before && char.IsWhiteSpace(line.FirstOrDefault()) && logical.StartsWith("[-", StringComparison.Ordinal)
+                && found.LastOrDefault() is { Program.HasHelp: true } synopsis && synopsis.Line == continuedFrom - 1)
+            {
+                found.Add(synopsis with { Line = continuedFrom, Text = logical, Flags = Flags(ShellWords.Commands(logical).SelectMany(w => w).ToArray()) });
+            }
         }
 
         return found;

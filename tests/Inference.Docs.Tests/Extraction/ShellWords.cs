@@ -4,7 +4,8 @@ namespace Inference.Docs.Tests.Extraction;
 
 /// <summary>
 /// Enough of the shell's word splitting for documentation: quotes keep words together, an unquoted <c>#</c> at the
-/// start of a word begins a comment, and <c>&amp;&amp;</c>, <c>||</c>, <c>|</c>, <c>;</c> separate commands.
+/// start of a word begins a comment, and <c>&amp;&amp;</c>, <c>||</c>, <c>|</c>, <c>;</c> separate commands, except
+/// inside brackets or parentheses, where a usage synopsis writes alternatives (<c>(--model &lt;f&gt; | --address &lt;a&gt;)</c>).
 /// </summary>
 internal static class ShellWords
 {
@@ -15,6 +16,7 @@ internal static class ShellWords
         var words = new List<string>();
         var word = new StringBuilder();
         char? quote = null;
+        var depth = 0;
 
         void EndWord()
         {
@@ -59,7 +61,7 @@ internal static class ShellWords
             {
                 EndWord();
             }
-            else if (c is ';' or '|' || (c == '&' && i + 1 < line.Length && line[i + 1] == '&'))
+            else if (depth == 0 && (c is ';' or '|' || (c == '&' && i + 1 < line.Length && line[i + 1] == '&')))
             {
                 EndCommand();
                 if (c != ';' && i + 1 < line.Length && line[i + 1] == c)
@@ -69,6 +71,7 @@ internal static class ShellWords
             }
             else
             {
+                depth += c is '(' or '[' ? 1 : c is ')' or ']' && depth > 0 ? -1 : 0;
                 word.Append(c);
             }
         }
