@@ -4,6 +4,7 @@
 #
 #   router/example/run-stack.sh          # keep the stack running until Ctrl-C
 #   router/example/run-stack.sh --once   # make the calls, then stop everything (used by the tests)
+#   router/example/run-stack.sh --help   # this text
 #
 # Environment: ROUTER_PORT (8080) and ADMIN_PORT (8081), 0 for any free port; ROUTER_ADMIN_TOKEN
 # (default local-admin-token); STACK_DIR for the config and logs (default .cache/stack).
@@ -13,8 +14,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 once=0
 case "${1:-}" in
   --once) once=1 ;;
+  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
   "") ;;
-  *) echo "usage: $0 [--once]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--once] (see --help)" >&2; exit 2 ;;
 esac
 
 router_port=${ROUTER_PORT:-8080}

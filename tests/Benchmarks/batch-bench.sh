@@ -11,12 +11,15 @@
 # Then the peak resident size (VmHWM) of inference-batch --model scoring a file of BENCH_RSS_ROWS iris rows.
 # Input files are generated in a temp folder (removed at the end unless BENCH_KEEP=1), never in the repository.
 #
-# Usage: bash tests/Benchmarks/batch-bench.sh
+# Usage: bash tests/Benchmarks/batch-bench.sh [--help]
 # Environment: BENCH_BATCH (1024), BENCH_THREADS (1), BENCH_SECONDS (3), BENCH_IRIS_ROWS (1000000),
 #   BENCH_MLP_ROWS (20000), BENCH_RSS_ROWS (10000000; 0 skips), BENCH_CONCURRENCY (remote Runs in flight, 2),
 #   BENCH_MODELS ("iris mlp").
 # Needs: the .NET SDK, /usr/bin/python3 with python3-onnx and numpy (the MLP), GNU time (/usr/bin/time).
 set -euo pipefail
+case "${1:-}" in
+  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+esac
 cd "$(dirname "$0")/../.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 

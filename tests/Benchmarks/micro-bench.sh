@@ -2,7 +2,11 @@
 # BenchmarkDotNet micro-benchmarks of hot paths, each with a baseline measured in the same run
 # (ratio and allocated bytes per operation). On demand, not a test; a few minutes.
 #   tests/Benchmarks/micro-bench.sh [BenchmarkDotNet arguments, default: --filter '*' --job medium]
+#   tests/Benchmarks/micro-bench.sh --help   # this text
 set -euo pipefail
+case "${1:-}" in
+  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 artifacts=$(mktemp -d)
 trap 'rm -rf "$artifacts"' EXIT

@@ -14,7 +14,7 @@
 # earlier commit: see the services README).
 # Prints one table; ratios are against the floor measured in the same run and against the baseline.
 #
-# Usage: bash tests/Benchmarks/modelserver-bench.sh [--baseline <Inference.ModelServer executable, or its folder>]
+# Usage: bash tests/Benchmarks/modelserver-bench.sh [--baseline <Inference.ModelServer executable, or its folder>] [--help]
 # Environment: BENCH_SECONDS (h2load measured seconds per row, default 4), BENCH_WARMUP (1),
 #   BENCH_FLOOR_SECONDS (3), BENCH_MAX_BATCH (--max-batch-size and --max-in-flight of the
 #   batched-wide mode, and the floor's batch variant; 64),
@@ -27,6 +27,9 @@
 #   Environment variables reach the server too (DOTNET_* runtime knobs can be tried that way).
 # Needs: the .NET SDK, h2load (nghttp2-client), curl, /usr/bin/python3 with python3-onnx and numpy.
 set -euo pipefail
+case "${1:-}" in
+  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+esac
 baseline=""
 if [ "${1:-}" = --baseline ]; then
   baseline="${2:?--baseline needs the path of a model server build}"

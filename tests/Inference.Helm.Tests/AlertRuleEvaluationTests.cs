@@ -27,7 +27,7 @@ public sealed partial class AlertRuleEvaluationTests
     private static readonly string[] RuleCaseFiles = ["three-models.yaml", "sidecar.yaml"];
 
     [PeerFact(Peers.Promtool, Peers.GoRenderer)]
-    public async Task Every_rendered_PrometheusRule_passes_promtool_check_rules()
+    public async Task AlertRules_Rendered_PassPromtoolCheckRules()
     {
         var checkedCases = new List<string>();
         foreach (var chartCase in ((IEnumerable<object[]>)ChartCases.All).Select(row => (string)row[0]))
@@ -49,7 +49,7 @@ public sealed partial class AlertRuleEvaluationTests
 
     [PeerTheory(Peers.Promtool, Peers.GoRenderer)]
     [MemberData(nameof(RuleCases))]
-    public async Task WeightsDiverge_fires_when_pods_disagree_for_its_duration(string chartCase)
+    public async Task WeightsDiverge_PodsDisagreeForItsDuration_Fires(string chartCase)
     {
         var (chart, router) = await RenderAsync(chartCase);
         var minutes = Minutes(Rule(chart, Weights)["for"]!.GetValue<string>());
@@ -88,7 +88,7 @@ public sealed partial class AlertRuleEvaluationTests
 
     [PeerTheory(Peers.Promtool, Peers.GoRenderer)]
     [MemberData(nameof(RuleCases))]
-    public async Task VersionMismatch_fires_when_the_counter_appears_or_grows(string chartCase)
+    public async Task VersionMismatch_CounterAppearsOrGrows_Fires(string chartCase)
     {
         var (chart, router) = await RenderAsync(chartCase);
         const string iris = "model=iris,expected=2,actual=1";
@@ -124,7 +124,7 @@ public sealed partial class AlertRuleEvaluationTests
 
     [PeerTheory(Peers.Promtool, Peers.GoRenderer)]
     [MemberData(nameof(RuleCases))]
-    public async Task ConfigRejected_fires_for_a_rejected_reload_of_a_pod(string chartCase)
+    public async Task ConfigRejected_RejectedReloadOfAPod_Fires(string chartCase)
     {
         var (chart, router) = await RenderAsync(chartCase);
         var podA = $"{router},pod=router-a";

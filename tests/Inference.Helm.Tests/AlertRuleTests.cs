@@ -12,7 +12,7 @@ public sealed partial class AlertRuleTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Alert_rules_select_the_series_the_charts_own_router_monitor_scrapes(string chartCase)
+    public async Task AlertRules_Selectors_MatchTheSeriesTheChartsRouterMonitorScrapes(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
         var rules = chart.OfKind("PrometheusRule").ToList();
@@ -45,7 +45,7 @@ public sealed partial class AlertRuleTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Alert_rules_cover_diverging_weights_version_mismatches_and_rejected_configs()
+    public async Task AlertRules_Coverage_DivergingWeightsVersionMismatchesAndRejectedConfigs()
     {
         var chart = await ChartRenderer.RenderYamlAsync(
             "prometheusRule: {weightDivergenceFor: 7m}\n", Path.Combine(RepoPaths.ChartCiFolder, "three-models.yaml"));
@@ -79,7 +79,7 @@ public sealed partial class AlertRuleTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task A_router_selector_in_values_replaces_the_monitor_job()
+    public async Task AlertRules_RouterSelectorInValues_ReplacesTheMonitorJob()
     {
         var chart = await ChartRenderer.RenderYamlAsync(
             "prometheusRule: {routerSelector: 'cluster=\"eu-1\",job=\"routers\"'}\n", Path.Combine(RepoPaths.ChartCiFolder, "three-models.yaml"));

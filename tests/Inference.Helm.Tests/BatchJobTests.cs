@@ -23,7 +23,7 @@ public sealed class BatchJobTests
     private const string Volumes = "volumes: {input: {persistentVolumeClaim: {claimName: in}}, output: {persistentVolumeClaim: {claimName: out}}}";
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Default_values_render_no_Job()
+    public async Task BatchJob_DefaultValues_RenderNoJob()
     {
         var chart = await ChartRenderer.RenderYamlAsync(Iris);
 
@@ -31,7 +31,7 @@ public sealed class BatchJobTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Remote_Job_is_Indexed_and_scores_its_shard_through_the_router_with_the_version_pinned()
+    public async Task BatchJob_Remote_IsIndexedAndScoresItsShardThroughTheRouterWithTheVersionPinned()
     {
         var chart = await ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, "batch-job.yaml"));
 
@@ -68,7 +68,7 @@ public sealed class BatchJobTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Without_the_gateway_router_a_remote_Job_calls_the_versions_headless_Service()
+    public async Task BatchJob_RemoteWithoutGatewayRouter_CallsTheVersionsHeadlessService()
     {
         var chart = await ChartRenderer.RenderYamlAsync(Iris + $"router: {{mode: sidecar}}\nbatch: {{enabled: true, model: iris, version: \"2\", {Volumes}}}\n");
 
@@ -78,7 +78,7 @@ public sealed class BatchJobTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Local_Job_with_an_image_artifact_runs_in_the_models_image()
+    public async Task BatchJob_LocalWithImageArtifact_RunsInTheModelsImage()
     {
         var chart = await ChartRenderer.RenderYamlAsync(Iris + $"batch: {{enabled: true, engine: local, model: iris, version: \"1\", {Volumes}}}\n");
 
@@ -90,7 +90,7 @@ public sealed class BatchJobTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Local_Job_with_a_volume_artifact_mounts_the_model_read_only()
+    public async Task BatchJob_LocalWithVolumeArtifact_MountsTheModelReadOnly()
     {
         var chart = await ChartRenderer.RenderYamlAsync(Iris + $"batch: {{enabled: true, engine: local, model: iris, version: \"2\", {Volumes}}}\n");
 
@@ -114,7 +114,7 @@ public sealed class BatchJobTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(Mistakes))]
-    public async Task Batch_values_mistakes_are_refused_with_the_reason(string yaml, string reason)
+    public async Task BatchJob_MistakenValues_AreRefusedWithTheReason(string yaml, string reason)
     {
         var error = await Assert.ThrowsAsync<RenderFailedException>(() => ChartRenderer.RenderYamlAsync(Iris + yaml + "\n"));
 

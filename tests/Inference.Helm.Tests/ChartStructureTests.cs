@@ -17,7 +17,7 @@ public sealed partial class ChartStructureTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Every_name_is_a_DNS_label_of_at_most_63_characters_and_unique_per_kind(string chartCase)
+    public async Task Names_EveryResource_IsADnsLabelOfAtMost63CharactersAndUniquePerKind(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
 
@@ -48,7 +48,7 @@ public sealed partial class ChartStructureTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Each_Deployment_selects_its_own_pods_and_no_other_Deployment_pods(string chartCase)
+    public async Task Deployments_Selectors_SelectTheirOwnPodsOnly(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
         var deployments = chart.OfKind("Deployment").ToList();
@@ -64,7 +64,7 @@ public sealed partial class ChartStructureTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Services_select_pods_and_target_their_container_ports(string chartCase)
+    public async Task Services_Selectors_SelectPodsAndTargetTheirContainerPorts(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
         var pods = chart.PodTemplates.ToList();
@@ -83,7 +83,7 @@ public sealed partial class ChartStructureTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Disruption_budgets_cover_exactly_one_Deployment_each(string chartCase)
+    public async Task DisruptionBudgets_Selectors_CoverExactlyOneDeploymentEach(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
         var pods = chart.PodTemplates.ToList();
@@ -105,7 +105,7 @@ public sealed partial class ChartStructureTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Network_policies_select_pods_admit_only_named_peers_and_name_real_ports(string chartCase)
+    public async Task NetworkPolicies_Rules_SelectPodsAdmitOnlyNamedPeersAndNameRealPorts(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
         var pods = chart.PodTemplates.ToList();
@@ -140,7 +140,7 @@ public sealed partial class ChartStructureTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Every_Deployment_spreads_its_own_pods_over_every_configured_topology_key(string chartCase)
+    public async Task Deployments_TopologySpread_CoversEveryConfiguredKeyWithTheirOwnPods(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
         var pods = chart.PodTemplates.ToList();
@@ -168,7 +168,7 @@ public sealed partial class ChartStructureTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Topology_spread_can_be_turned_off_per_component()
+    public async Task Deployments_TopologySpreadOff_IsTurnedOffPerComponent()
     {
         var chart = await ChartRenderer.RenderYamlAsync(
             "modelServer: {topologySpread: {enabled: false}}\n", Path.Combine(RepoPaths.ChartCiFolder, "gateway-two-versions.yaml"));
@@ -180,7 +180,7 @@ public sealed partial class ChartStructureTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Every_container_has_resources_and_a_locked_down_security_context(string chartCase)
+    public async Task Containers_EveryOne_HasResourcesAndALockedDownSecurityContext(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
 
@@ -218,7 +218,7 @@ public sealed partial class ChartStructureTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Every_serving_container_has_liveness_and_readiness_probes_on_its_own_ports(string chartCase)
+    public async Task Containers_Serving_HaveLivenessAndReadinessProbesOnTheirOwnPorts(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
 
@@ -247,7 +247,7 @@ public sealed partial class ChartStructureTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Autoscalers_scale_rendered_Deployments_that_leave_replicas_to_them(string chartCase)
+    public async Task Autoscalers_Targets_AreRenderedDeploymentsThatLeaveReplicasToThem(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
 
@@ -264,7 +264,7 @@ public sealed partial class ChartStructureTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Monitors_select_rendered_Services_and_scrape_their_named_ports(string chartCase)
+    public async Task Monitors_Selectors_SelectRenderedServicesAndScrapeTheirNamedPorts(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
         var services = chart.OfKind("Service").ToList();
@@ -285,7 +285,7 @@ public sealed partial class ChartStructureTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Notes_render_and_name_every_model_version(string chartCase)
+    public async Task Notes_Render_NameEveryModelVersion(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
 

@@ -38,7 +38,7 @@ public sealed partial class DashboardTests
     private static string DashboardPath => Path.Combine(RepoPaths.Chart, "dashboards", "inference.json");
 
     [Fact]
-    public void Every_query_uses_a_metric_the_services_export_and_every_designed_metric_is_shown()
+    public void Dashboard_Queries_UseExportedMetricsAndShowEveryDesignedMetric()
     {
         var exported = ExportedMetrics.SeriesNames;
         Assert.All(DesignedMetrics, metric => Assert.Contains(metric, ExportedMetrics.InstrumentNames.Keys));
@@ -56,7 +56,7 @@ public sealed partial class DashboardTests
     }
 
     [PeerFact(Peers.Promtool)]
-    public async Task Every_query_is_valid_PromQL_with_the_variables_filled_in()
+    public async Task Dashboard_QueriesWithVariablesFilledIn_AreValidPromQl()
     {
         var queries = Queries().ToList();
         var rules = new JsonArray([.. queries.Select(q => (JsonNode)new JsonObject
@@ -72,7 +72,7 @@ public sealed partial class DashboardTests
     }
 
     [Fact]
-    public void Latency_percentiles_come_from_histogram_buckets_by_le()
+    public void Dashboard_LatencyPercentiles_ComeFromHistogramBucketsByLe()
     {
         var quantiles = Expressions().Where(e => e.Contains("histogram_quantile", StringComparison.Ordinal)).ToList();
 
@@ -89,7 +89,7 @@ public sealed partial class DashboardTests
     }
 
     [Fact]
-    public void Panels_show_groups_errors_by_status_weights_and_the_prediction_distribution()
+    public void Dashboard_Panels_ShowGroupsErrorsWeightsAndPredictionDistribution()
     {
         var panels = Panels().ToList();
 
@@ -104,7 +104,7 @@ public sealed partial class DashboardTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Dashboard_ConfigMap_carries_the_file_for_the_Grafana_sidecar()
+    public async Task Dashboard_ConfigMap_CarriesTheFileForTheGrafanaSidecar()
     {
         var chart = await ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, "three-models.yaml"));
 

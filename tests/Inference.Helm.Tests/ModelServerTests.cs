@@ -9,7 +9,7 @@ public sealed class ModelServerTests
 {
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Each_model_version_has_exactly_one_Deployment_and_one_headless_Service(string chartCase)
+    public async Task ModelServer_EachVersion_HasOneDeploymentAndOneHeadlessService(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
         var versions = chart.ModelVersions.ToList();
@@ -29,7 +29,7 @@ public sealed class ModelServerTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Model_server_runs_with_the_designed_command_line(string chartCase)
+    public async Task ModelServer_Container_RunsWithTheDesignedCommandLine(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
 
@@ -52,7 +52,7 @@ public sealed class ModelServerTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Model_file_comes_from_the_configured_artifact_source(string chartCase)
+    public async Task ModelServer_ModelFile_ComesFromTheConfiguredArtifactSource(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
 
@@ -101,7 +101,7 @@ public sealed class ModelServerTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Versions_get_their_own_replicas_and_resources_over_the_shared_defaults()
+    public async Task ModelServer_VersionSettings_OverrideTheSharedReplicasAndResources()
     {
         var chart = await ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, "gateway-two-versions.yaml"));
 
@@ -116,7 +116,7 @@ public sealed class ModelServerTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task A_version_can_opt_out_of_autoscaling_that_the_others_use()
+    public async Task ModelServer_VersionWithoutAutoscaling_OptsOutWhileOthersUseIt()
     {
         var chart = await ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, "three-models.yaml"));
 
@@ -136,7 +136,7 @@ public sealed class ModelServerTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Native_grpc_probes_check_readiness_on_the_health_service_and_liveness_stays_on_healthz()
+    public async Task ModelServer_NativeGrpcProbes_CheckReadinessOnHealthAndLivenessOnHealthz()
     {
         var chart = await ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, "sidecar.yaml"));
         Assert.Equal("grpc", chart.Values["modelServer"]!["probes"]!["type"]!.GetValue<string>());
@@ -158,7 +158,7 @@ public sealed class ModelServerTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task A_downloaded_model_is_requested_as_ephemeral_storage_and_the_limit_covers_every_emptyDir(string chartCase)
+    public async Task ModelServer_DownloadedModel_IsRequestedAsEphemeralStorageCoveringEveryEmptyDir(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
 
@@ -180,7 +180,7 @@ public sealed class ModelServerTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Ephemeral_storage_follows_the_volume_sizes_and_resources_can_override_it()
+    public async Task ModelServer_EphemeralStorage_FollowsVolumeSizesUnlessResourcesOverrideIt()
     {
         var chart = await ChartRenderer.RenderYamlAsync(DownloadedVersions + """
             modelServer: {downloadVolumeSizeLimit: 500M, tmpSizeLimit: 1.5Gi}
@@ -199,7 +199,7 @@ public sealed class ModelServerTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Long_versions_get_shortened_names_that_stay_distinct()
+    public async Task ModelServer_LongVersions_GetShortenedNamesThatStayDistinct()
     {
         var chart = await ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, "three-models.yaml"));
 
@@ -214,7 +214,7 @@ public sealed class ModelServerTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Graceful_stop_fits_the_routers_health_and_DNS_settings(string chartCase)
+    public async Task ModelServer_GracefulStop_FitsTheRoutersHealthAndDnsSettings(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
         var drain = Drain.Expected(chart.Values);
@@ -239,7 +239,7 @@ public sealed class ModelServerTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Drain_delay_follows_the_router_health_interval_and_timeout()
+    public async Task ModelServer_DrainDelay_FollowsTheRouterHealthIntervalAndTimeout()
     {
         var chart = await ChartRenderer.RenderYamlAsync(OneVersion + """
             router:
@@ -255,7 +255,7 @@ public sealed class ModelServerTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Explicit_drain_values_win_and_a_too_short_grace_period_is_refused()
+    public async Task ModelServer_ExplicitDrainValues_WinAndATooShortGracePeriodIsRefused()
     {
         var chart = await ChartRenderer.RenderYamlAsync(OneVersion + """
             modelServer: {drain: {delaySeconds: 2, timeoutSeconds: 40}, terminationGracePeriodSeconds: 60, minReadySeconds: 30}

@@ -6,7 +6,7 @@ namespace Inference.Helm.Tests;
 public sealed class RendererTests
 {
     [PeerFact(Peers.GoRenderer)]
-    public async Task Renderer_behaves_like_Helm_where_charts_can_tell()
+    public async Task Renderer_WhereChartsCanTell_BehavesLikeHelm()
     {
         Peers.Require(Peers.GoRenderer);
 

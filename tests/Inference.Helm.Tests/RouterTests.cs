@@ -16,7 +16,7 @@ public sealed class RouterTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Router_config_is_accepted_by_the_router_and_matches_the_values(string chartCase)
+    public async Task Router_Config_IsAcceptedByTheRouterAndMatchesTheValues(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
         if (!chart.RouterRendered)
@@ -45,7 +45,7 @@ public sealed class RouterTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Router_endpoints_are_the_headless_Services_of_their_versions(string chartCase)
+    public async Task Router_Endpoints_AreTheHeadlessServicesOfTheirVersions(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
         if (!chart.RouterRendered)
@@ -72,7 +72,7 @@ public sealed class RouterTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Router_runs_with_the_designed_flags_its_admin_token_and_a_live_config_mount(string chartCase)
+    public async Task Router_Container_RunsWithTheDesignedFlagsAdminTokenAndLiveConfigMount(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
         if (!chart.RouterRendered)
@@ -115,7 +115,7 @@ public sealed class RouterTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Gateway_exposes_grpc_to_callers_and_admin_on_a_separate_Service()
+    public async Task Router_Gateway_ExposesGrpcToCallersAndAdminOnASeparateService()
     {
         var chart = await ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, "gateway-two-versions.yaml"));
 
@@ -135,7 +135,7 @@ public sealed class RouterTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task A_generated_admin_token_puts_no_checksum_on_the_router_pods_so_upgrades_do_not_restart_them()
+    public async Task Router_GeneratedAdminToken_PutsNoChecksumOnThePodsSoUpgradesDoNotRestartThem()
     {
         // Two renders stand for install and upgrade: each generates a token (the renderer, like
         // `helm template`, has no cluster for lookup), yet the pod template must not change.
@@ -150,7 +150,7 @@ public sealed class RouterTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task An_admin_token_given_in_values_is_the_Secret_value_and_changing_it_leaves_the_router_pods_unchanged()
+    public async Task Router_AdminTokenInValues_IsTheSecretAndChangingItLeavesThePodsUnchanged()
     {
         // The router re-reads the mounted token file: a new token must not replace the pods (and
         // lose the admin weights kept on their emptyDirs).
@@ -173,7 +173,7 @@ public sealed class RouterTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task An_existing_Secret_with_a_custom_key_is_mounted_and_its_key_is_the_token_file()
+    public async Task Router_ExistingSecretWithCustomKey_IsMountedAsTheTokenFile()
     {
         var chart = await ChartRenderer.RenderYamlAsync(
             "router: {adminToken: {existingSecret: ops-router-token, existingSecretKey: rotating.token}}\n",
@@ -188,7 +188,7 @@ public sealed class RouterTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Persistent_state_uses_a_claim_and_recreates_the_single_router_pod()
+    public async Task Router_PersistentState_UsesAClaimAndRecreatesTheSinglePod()
     {
         var chart = await ChartRenderer.RenderYamlAsync(
             "router: {replicas: 1, state: {persistence: {enabled: true, size: 32Mi}}}\n",
@@ -204,7 +204,7 @@ public sealed class RouterTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Router_settings_reach_router_json()
+    public async Task Router_Settings_ReachRouterJson()
     {
         var chart = await ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, "three-models.yaml"));
 
@@ -213,7 +213,7 @@ public sealed class RouterTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Sidecar_mode_publishes_the_same_router_container_as_the_gateway_for_the_caller_pods()
+    public async Task Router_SidecarMode_PublishesTheGatewaysContainerForTheCallerPods()
     {
         var sidecarValues = Path.Combine(RepoPaths.ChartCiFolder, "sidecar.yaml");
         var sidecar = await ChartRenderer.RenderAsync(sidecarValues);
@@ -239,7 +239,7 @@ public sealed class RouterTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Sidecar_mode_without_native_sidecars_publishes_a_regular_container()
+    public async Task Router_SidecarModeWithoutNativeSidecars_PublishesARegularContainer()
     {
         var chart = await ChartRenderer.RenderYamlAsync(
             "router: {sidecar: {native: false}}\n", Path.Combine(RepoPaths.ChartCiFolder, "sidecar.yaml"));
@@ -251,7 +251,7 @@ public sealed class RouterTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Chart_README_shows_the_rendered_sidecar_container()
+    public async Task Router_ChartReadme_ShowsTheRenderedSidecarContainer()
     {
         // The README's example: ci/sidecar.yaml installed as release checkout-models in namespace shop.
         var chart = await ChartRenderer.RenderAsync("checkout-models", "shop", Path.Combine(RepoPaths.ChartCiFolder, "sidecar.yaml"));
@@ -269,7 +269,7 @@ public sealed class RouterTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Network_policy_admits_the_router_pods_to_the_model_servers(string chartCase)
+    public async Task Router_NetworkPolicy_AdmitsTheRouterPodsToTheModelServers(string chartCase)
     {
         var chart = await ChartCases.RenderAsync(chartCase);
         if (!chart.Values["networkPolicy"]!["enabled"]!.GetValue<bool>() || !chart.RouterRendered || chart.RouterMode != "gateway")

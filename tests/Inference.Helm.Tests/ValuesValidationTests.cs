@@ -55,7 +55,7 @@ public sealed class ValuesValidationTests
     [InlineData("3", 3.0)]
     [InlineData("\"25%\"", "25%")]
     [InlineData("\"100%\"", "100%")]
-    public async Task Disruption_budgets_that_let_a_pod_go_are_accepted(string yaml, object expected)
+    public async Task Values_DisruptionBudgetsThatLetAPodGo_AreAccepted(string yaml, object expected)
     {
         var chart = await ChartRenderer.RenderYamlAsync(Iris + $"modelServer: {{pdb: {{maxUnavailable: {yaml}}}}}\nrouter: {{pdb: {{maxUnavailable: {yaml}}}}}\n");
 
@@ -66,7 +66,7 @@ public sealed class ValuesValidationTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(Mistakes))]
-    public async Task Mistakes_in_values_fail_rendering_with_a_reason(string values, string reason)
+    public async Task Values_Mistakes_FailRenderingWithAReason(string values, string reason)
     {
         var error = await Assert.ThrowsAsync<RenderFailedException>(() => ChartRenderer.RenderYamlAsync(values));
 
@@ -74,7 +74,7 @@ public sealed class ValuesValidationTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task The_valid_base_of_those_mistakes_renders()
+    public async Task Values_ValidBaseOfTheMistakes_Renders()
     {
         var chart = await ChartRenderer.RenderYamlAsync(Iris);
 
@@ -82,7 +82,7 @@ public sealed class ValuesValidationTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Default_values_deploy_nothing_and_say_so()
+    public async Task Values_Defaults_DeployNothingAndSaySo()
     {
         var chart = await ChartRenderer.RenderAsync();
 
@@ -91,7 +91,7 @@ public sealed class ValuesValidationTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task A_null_in_an_override_file_retires_a_version()
+    public async Task Values_NullInAnOverrideFile_RetiresAVersion()
     {
         var chart = await ChartRenderer.RenderYamlAsync(
             """
@@ -110,7 +110,7 @@ public sealed class ValuesValidationTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task The_schema_and_the_ci_examples_the_chart_ships_exist()
+    public async Task Chart_SchemaAndCiExamples_Exist()
     {
         string[] expected = ["gateway-two-versions.yaml", "sidecar.yaml", "three-models.yaml"];
         Assert.All(expected, f => Assert.True(File.Exists(Path.Combine(RepoPaths.ChartCiFolder, f)), $"ci/{f} is missing"));

@@ -15,7 +15,7 @@ public sealed class BatchJobImageTests(BuiltImages images)
     private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(3);
 
     [ImageFact]
-    public async Task Scores_every_row_of_its_shards_in_the_model_image_as_10001()
+    public async Task BatchJob_Shards_ScoreEveryRowInTheModelImageAs10001()
     {
         ImagePeers.Require();
         using var output = new TempDirectory("batch-output");

@@ -11,7 +11,7 @@ public sealed class ImageContentTests(BuiltImages images, ITestOutputHelper outp
     private const long MiB = 1024 * 1024;
 
     [ImageFact]
-    public async Task Server_images_run_their_assembly_as_10001_on_the_ports_the_chart_uses()
+    public async Task ServerImages_Entrypoint_RunsTheAssemblyAs10001OnTheChartsPorts()
     {
         ImagePeers.Require();
         foreach (var (role, assembly, ports) in new[]
@@ -33,7 +33,7 @@ public sealed class ImageContentTests(BuiltImages images, ITestOutputHelper outp
     }
 
     [ImageFact]
-    public async Task Images_carry_the_product_version_in_tag_labels_and_assemblies()
+    public async Task Images_ProductVersion_IsInTagLabelsAndAssemblies()
     {
         ImagePeers.Require();
         var revision = (await ChildProcess.RunAsync("git", ["-C", RepoPaths.Root, "rev-parse", "HEAD"])).Stdout.Trim();
@@ -58,7 +58,7 @@ public sealed class ImageContentTests(BuiltImages images, ITestOutputHelper outp
     }
 
     [ImageFact]
-    public async Task Model_images_add_only_their_model_to_the_model_server_image()
+    public async Task ModelImages_Layers_AddOnlyTheModelToTheModelServerImage()
     {
         ImagePeers.Require();
         var server = await Buildah.InspectAsync(images.Image("modelserver"));
@@ -79,7 +79,7 @@ public sealed class ImageContentTests(BuiltImages images, ITestOutputHelper outp
     }
 
     [ImageFact]
-    public async Task Server_images_share_the_runtime_base_and_add_a_small_application_layer()
+    public async Task ServerImages_Layers_ShareTheRuntimeBaseAndAddASmallApplicationLayer()
     {
         ImagePeers.Require();
         var modelServer = await Buildah.InspectAsync(images.Image("modelserver"));

@@ -10,7 +10,7 @@ namespace Inference.Images.Tests;
 public sealed class ModelServerImageTests(BuiltImages images)
 {
     [ImageFact]
-    public async Task Answers_every_OIP_and_health_case_of_python3_grpcio()
+    public async Task ModelServerImage_Python3Grpcio_AnswersEveryOipAndHealthCase()
     {
         ImagePeers.Require();
         var server = await images.ModelServerAsync();
@@ -25,7 +25,7 @@ public sealed class ModelServerImageTests(BuiltImages images)
     }
 
     [ImageFact]
-    public async Task Answers_the_probes_and_metrics_on_its_HTTP_port()
+    public async Task ModelServerImage_HttpPort_AnswersTheProbesAndMetrics()
     {
         ImagePeers.Require();
         var server = await images.ModelServerAsync();
@@ -38,7 +38,7 @@ public sealed class ModelServerImageTests(BuiltImages images)
     }
 
     [ImageFact]
-    public async Task Runs_as_UID_10001_with_ONNX_Runtime_loaded_from_the_image()
+    public async Task ModelServerImage_Process_RunsAsUid10001WithOnnxRuntimeFromTheImage()
     {
         ImagePeers.Require();
         var server = await images.ModelServerAsync();

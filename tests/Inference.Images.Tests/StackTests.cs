@@ -21,7 +21,7 @@ public sealed partial class StackTests(BuiltImages images)
     private static partial Regex AnswerLine();
 
     [ImageFact]
-    public async Task Answers_the_calls_of_the_local_stack_tagged_with_the_contract_s_group_and_version()
+    public async Task Stack_LocalStackCalls_AreTaggedWithTheContractsGroupAndVersion()
     {
         ImagePeers.Require();
         var stack = await images.StackAsync();
@@ -37,7 +37,7 @@ public sealed partial class StackTests(BuiltImages images)
     }
 
     [ImageFact]
-    public async Task Router_image_passes_every_router_case_of_python3_grpcio()
+    public async Task RouterImage_Python3Grpcio_PassesEveryRouterCase()
     {
         ImagePeers.Require();
         var stack = await images.StackAsync();
@@ -50,7 +50,7 @@ public sealed partial class StackTests(BuiltImages images)
     }
 
     [ImageFact]
-    public async Task Rolls_back_through_the_admin_API_with_the_chart_s_token_and_keeps_it_in_the_image_s_state_folder()
+    public async Task Rollback_ChartsToken_AppliesAndIsKeptInTheImagesStateFolder()
     {
         ImagePeers.Require();
         var stack = await images.StackAsync();
@@ -77,7 +77,7 @@ public sealed partial class StackTests(BuiltImages images)
     }
 
     [ImageFact]
-    public async Task Every_process_of_the_stack_runs_as_UID_10001_in_its_own_image()
+    public async Task Stack_EveryProcess_RunsAsUid10001InItsOwnImage()
     {
         ImagePeers.Require();
         var stack = await images.StackAsync();

@@ -10,14 +10,14 @@ namespace Inference.Images.Tests;
 public sealed class VersionTests
 {
     [Fact]
-    public void The_chart_s_appVersion_is_the_product_version()
+    public void Chart_AppVersion_IsTheProductVersion()
     {
         Assert.Matches(@"^[0-9]+\.[0-9]+\.[0-9]+", ProductVersion.Value);
         Assert.Equal(ProductVersion.Value, ProductVersion.ChartAppVersion);
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task The_chart_deploys_by_default_the_images_build_sh_tags()
+    public async Task Chart_DefaultImages_AreTheTagsBuildShMakes()
     {
         Peers.Require(Peers.GoRenderer);
         foreach (var registry in new[] { "", "registry.example.com/ml" })

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Grpc.Net.Client;
 
 namespace Inference.Testing;
 
@@ -10,6 +11,9 @@ public sealed partial class ModelServerProcess : IAsyncDisposable
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
+    private readonly Lazy<GrpcChannel> _channel;
+    private readonly Lazy<OipTestClient> _client;
+
     private ModelServerProcess(ChildProcess process, string name, string version, Uri grpc, Uri http)
     {
         Process = process;
@@ -17,6 +21,9 @@ public sealed partial class ModelServerProcess : IAsyncDisposable
         Version = version;
         GrpcAddress = grpc;
         HttpAddress = http;
+        Http = new HttpClient { BaseAddress = http, Timeout = TimeSpan.FromSeconds(30) };
+        _channel = new(() => GrpcChannel.ForAddress(grpc));
+        _client = new(() => new OipTestClient(_channel.Value));
     }
 
     public ChildProcess Process { get; }
@@ -32,6 +39,18 @@ public sealed partial class ModelServerProcess : IAsyncDisposable
     /// <summary><c>host:port</c> of the gRPC port.</summary>
     public string Target => $"{GrpcAddress.Host}:{GrpcAddress.Port}";
 
+    /// <summary>The endpoint as the router's configuration names it: <c>http://127.0.0.1:port</c>.</summary>
+    public string Endpoint => GrpcAddress.GetLeftPart(UriPartial.Authority);
+
+    /// <summary>A client of the HTTP port (metrics, health).</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>A channel to the gRPC port, made on first use.</summary>
+    public GrpcChannel Channel => _channel.Value;
+
+    /// <summary>A client talking to this server directly (not through a router).</summary>
+    public OipTestClient Client => _client.Value;
+
     /// <summary>Starts <paramref name="model"/> as <paramref name="name"/> version <paramref name="version"/> and waits until it is warm.</summary>
     public static async Task<ModelServerProcess> StartAsync(string model, string name, string version, params string[] extraArguments)
     {
@@ -39,7 +58,8 @@ public sealed partial class ModelServerProcess : IAsyncDisposable
         [
             "--model", model, "--name", name, "--version", version,
             "--host", "127.0.0.1", "--port", "0", "--http-port", "0",
-            // One ONNX Runtime thread per Run and room for every caller: the test machine is small and shared.
+            // One ONNX Runtime thread per Run and room for every caller, so that a queue timeout does not turn a
+            // slow moment of the small, shared test machine into failures.
             "--intra-op-threads", "1", "--max-in-flight", "64", "--queue-timeout-ms", "30000",
             .. extraArguments,
         ];
@@ -57,14 +77,41 @@ public sealed partial class ModelServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The server's Prometheus exposition.</summary>
-    public async Task<PrometheusScrape> ScrapeAsync()
+    /// <summary>Runs the model server with exactly <paramref name="arguments"/> until it exits by itself (a usage or start-up failure).</summary>
+    public static Task<ProcessResult> RunToExitAsync(IReadOnlyDictionary<string, string?>? environment, params string[] arguments) =>
+        ChildProcess.RunAsync(ChildProcess.DotnetHost, [BuiltExecutables.ModelServer, .. arguments], environment, StartTimeout);
+
+    /// <summary>Waits for servers being started; on any failure stops those that started.</summary>
+    public static async Task<ModelServerProcess[]> AwaitAllAsync(params Task<ModelServerProcess>[] starts)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        return await PrometheusScrape.GetAsync(http, new Uri(HttpAddress, "/metrics"));
+        try
+        {
+            return await Task.WhenAll(starts);
+        }
+        catch
+        {
+            foreach (var start in starts.Where(s => s.IsCompletedSuccessfully))
+            {
+                await start.Result.DisposeAsync();
+            }
+
+            throw;
+        }
     }
 
-    public ValueTask DisposeAsync() => Process.DisposeAsync();
+    /// <summary>The server's Prometheus exposition.</summary>
+    public async Task<PrometheusScrape> ScrapeAsync() => new(await Http.GetStringAsync("/metrics"));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_channel.IsValueCreated)
+        {
+            _channel.Value.Dispose();
+        }
+
+        Http.Dispose();
+        await Process.DisposeAsync();
+    }
 
     [GeneratedRegex(@"Listening: grpc=(?<grpc>http://[0-9.]+:[0-9]+) http=(?<http>http://[0-9.]+:[0-9]+)")]
     private static partial Regex ListeningLine();

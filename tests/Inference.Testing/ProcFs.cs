@@ -45,6 +45,12 @@ public static class ProcFs
     /// <summary>The supplementary groups.</summary>
     public static IReadOnlyList<int> SupplementaryGroups(int pid) => StatusIds(pid, "Groups:");
 
+    /// <summary>A kB line of /proc/&lt;pid&gt;/status (VmRSS, VmHWM), or -1 once the process is gone or where there is no /proc.</summary>
+    public static long StatusKilobytes(int pid, string field) =>
+        (Read($"/proc/{pid}/status") ?? "").Split('\n').FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal)) is { } line
+            ? long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture)
+            : -1;
+
     /// <summary>The files mapped into the process (the path column of /proc/&lt;pid&gt;/maps), as the reader sees them.</summary>
     public static IReadOnlySet<string> MappedFiles(int pid) =>
         (Read($"/proc/{pid}/maps") ?? "").Split('\n')

@@ -27,9 +27,13 @@ public static class RepoPaths
 
     public static string Models => File("tests", "models");
 
-    public static string IrisModel(int version) => File("tests", "models", "iris", version.ToString(CultureInfo.InvariantCulture), "model.onnx");
+    public static string IrisModel(int version) => IrisModel(version.ToString(CultureInfo.InvariantCulture));
 
-    public static string IrisExpected(int version) => File("tests", "models", "iris", version.ToString(CultureInfo.InvariantCulture), "expected.json");
+    public static string IrisModel(string version) => File("tests", "models", "iris", version, "model.onnx");
+
+    public static string IrisExpected(int version) => IrisExpected(version.ToString(CultureInfo.InvariantCulture));
+
+    public static string IrisExpected(string version) => File("tests", "models", "iris", version, "expected.json");
 
     public static string Fixture(string file) => File("tests", "models", "fixtures", file);
 

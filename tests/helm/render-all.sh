@@ -4,7 +4,11 @@
 # and golang-gopkg-yaml.v3-dev (GOPATH mode, offline). Output goes to $OUT (default: a temp dir).
 #   bash tests/helm/render-all.sh            # render all, print where
 #   OUT=/tmp/rendered bash tests/helm/render-all.sh
+#   bash tests/helm/render-all.sh --help     # this text
 set -euo pipefail
+case "${1:-}" in
+  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+esac
 here="$(cd "$(dirname "$0")" && pwd)"
 chart="$here/../../helm/inference"
 out="${OUT:-$(mktemp -d)}"

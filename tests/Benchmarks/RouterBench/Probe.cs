@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using Inference.Testing;
 
 namespace RouterBench;
 
@@ -95,26 +96,14 @@ internal static class Probe
     public static async Task<int> CheckRouterMetricsAsync(string adminUrl)
     {
         using var client = new HttpClient();
-        var text = await client.GetStringAsync(adminUrl.TrimEnd('/') + "/metrics");
-        double ok = 0;
-        var failed = new List<string>();
-        foreach (var line in text.Split('\n'))
-        {
-            if (!line.StartsWith("router_requests_total{", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var value = double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-            if (line.Contains("grpc_code=\"OK\"", StringComparison.Ordinal))
-            {
-                ok += value;
-            }
-            else if (value > 0)
-            {
-                failed.Add(line);
-            }
-        }
+        var metrics = await PrometheusScrape.GetAsync(client, new Uri(adminUrl.TrimEnd('/') + "/metrics"));
+        var ok = metrics.Sum("router_requests_total", ("grpc_code", "OK"));
+        var failed = metrics.Series("router_requests_total")
+            .Where(labels => labels.GetValueOrDefault("grpc_code") != "OK")
+            .Select(labels => (Labels: labels, Value: metrics.Sum("router_requests_total", labels.Select(l => (l.Key, l.Value)).ToArray())))
+            .Where(series => series.Value > 0)
+            .Select(series => $"router_requests_total{{{string.Join(',', series.Labels.Select(l => $"{l.Key}=\"{l.Value}\""))}}} {series.Value}")
+            .ToList();
 
         if (failed.Count > 0 || ok == 0)
         {

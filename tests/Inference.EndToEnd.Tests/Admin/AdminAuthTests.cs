@@ -38,7 +38,7 @@ public sealed class AdminAuthTests(IrisStack stack)
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         }
 
-        using (var response = await SendAsync(anonymous, HttpMethod.Put, WeightsPath, "not-the-token", RouterProcess.WeightsBody(0, 100)))
+        using (var response = await SendAsync(anonymous, HttpMethod.Put, WeightsPath, "not-the-token", IrisRouter.WeightsBody(0, 100)))
         {
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         }

@@ -1,8 +1,6 @@
 using System.Net.Sockets;
 using Inference.Client;
 using Grpc.Net.Client;
-using CallFailedException = Inference.Testing.CallFailedException;
-using OipTestClient = Inference.Testing.OipTestClient;
 
 namespace Inference.EndToEnd.Tests.Infrastructure;
 

@@ -19,7 +19,7 @@ public sealed class IrisStack : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var servers = await ModelServerProcess.StartManyAsync("1", "2");
+        var servers = await IrisServer.StartManyAsync("1", "2");
         (V1, V2) = (servers[0], servers[1]);
         Router = await RouterProcess.StartAsync(RouterConfigFile.Iris([V1.Endpoint], [V2.Endpoint], Split.Control, Split.Treatment));
     }

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using Inference.Client;
 using Grpc.Core;
-using CallFailedException = Inference.Testing.CallFailedException;
-using OipTestClient = Inference.Testing.OipTestClient;
 
 namespace Inference.EndToEnd.Tests.Infrastructure;
 

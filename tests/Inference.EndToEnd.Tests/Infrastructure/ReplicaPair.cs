@@ -29,8 +29,8 @@ internal sealed class ReplicaPair : IAsyncDisposable
     public static async Task<ReplicaPair> StartAsync(IrisStack stack)
     {
         var replicas = await ModelServerProcess.AwaitAllAsync(
-            ModelServerProcess.StartAsync("2"),
-            ModelServerProcess.StartAsync("2"));
+            IrisServer.StartAsync("2"),
+            IrisServer.StartAsync("2"));
         try
         {
             var config = JsonNode.Parse(RouterConfigFile.Iris([stack.V1.Endpoint], [replicas[0].Endpoint, replicas[1].Endpoint], 50, 50))!.AsObject();

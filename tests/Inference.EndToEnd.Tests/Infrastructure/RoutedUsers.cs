@@ -1,6 +1,4 @@
 using Grpc.Core;
-using CallFailedException = Inference.Testing.CallFailedException;
-using OipTestClient = Inference.Testing.OipTestClient;
 
 namespace Inference.EndToEnd.Tests.Infrastructure;
 

@@ -1,8 +1,6 @@
 using Inference.Client;
 using Inference.EndToEnd.Tests.Infrastructure;
 using Grpc.Core;
-using CallFailedException = Inference.Testing.CallFailedException;
-using OipTestClient = Inference.Testing.OipTestClient;
 
 namespace Inference.EndToEnd.Tests.Interop;
 

@@ -14,16 +14,16 @@ public sealed class PythonThroughRouterTests(IrisStack stack)
         "not_found_model", "not_found_version",
     ];
 
-    [PeerFact(Peers.Python)]
+    [PeerFact(Peers.PythonGrpc)]
     public async Task GrpcioClient_PassesEveryCase()
     {
-        Peers.Require(Peers.Python);
+        Peers.Require(Peers.PythonGrpc);
         var models = Path.GetDirectoryName(Path.GetDirectoryName(RepoPaths.IrisModel("1")))!;
         await using var python = ChildProcess.Start(
             "router_client.py",
             Peers.PythonInterpreter,
             [
-                RepoPaths.InteropScript("router_client.py"), stack.Router.Target, RepoPaths.Protos, models, RouterConfigFile.Experiment,
+                RepoPaths.File("tests", "interop", "router", "router_client.py"), stack.Router.Target, RepoPaths.Protos, models, RouterConfigFile.Experiment,
                 IrisStack.Split.Control.ToString(CultureInfo.InvariantCulture), IrisStack.Split.Treatment.ToString(CultureInfo.InvariantCulture),
             ],
             new Dictionary<string, string?> { ["PYTHONPATH"] = null, ["PYTHONHOME"] = null });

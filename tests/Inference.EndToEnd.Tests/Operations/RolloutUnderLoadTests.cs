@@ -61,7 +61,7 @@ public sealed class RolloutUnderLoadTests(IrisStack stack, ITestOutputHelper out
         var metrics = await router.ScrapeAsync();
         Assert.Equal(100, metrics.Find("router_weight", ("model", "iris"), ("group", "control")));
         Assert.Equal(0, metrics.Find("router_weight", ("model", "iris"), ("group", "treatment")));
-        Assert.Equal(0, metrics.Find("router_version_mismatch_total") ?? 0);
+        Assert.Equal(0, metrics.Sum("router_version_mismatch_total"));
     }
 
     private static HashSet<string> AllowedGroups(CallRecord record)

@@ -57,7 +57,7 @@ public sealed class SplitTests(IrisStack stack)
 
         // The router compared every answer's x-model-version with the version it chose.
         var router = await stack.Router.ScrapeAsync();
-        Assert.Equal(0, router.Find("router_version_mismatch_total") ?? 0);
+        Assert.Equal(0, router.Sum("router_version_mismatch_total"));
     }
 
     [Fact]
@@ -73,13 +73,13 @@ public sealed class SplitTests(IrisStack stack)
         Assert.Equal(("2", "control"), (response.Tags.ModelVersion, response.Tags.ExperimentGroup));
         Assert.Equal("2", response.Message.ModelVersion);
         Assert.Equal("2", IrisCalls.VersionOfOutputs(response.Message, 0));
-        await Wait.CountAsync(1, async () => (await router.ScrapeAsync()).Find("router_version_mismatch_total", ("model", "iris"), ("expected", "1"), ("actual", "2")) ?? 0, "mismatches counted");
+        await Wait.CountAsync(1, async () => (await router.ScrapeAsync()).Sum("router_version_mismatch_total", ("model", "iris"), ("expected", "1"), ("actual", "2")), "mismatches counted");
     }
 
     private async Task<double> RouterDeltaAsync(PrometheusScrape before, string group, string version)
     {
         (string, string)[] labels = [("model", "iris"), ("experiment", RouterConfigFile.Experiment), ("group", group), ("version", version), ("grpc_code", "OK")];
         var after = await stack.Router.ScrapeAsync();
-        return (after.Find("router_requests_total", labels) ?? 0) - (before.Find("router_requests_total", labels) ?? 0);
+        return after.Sum("router_requests_total", labels) - before.Sum("router_requests_total", labels);
     }
 }

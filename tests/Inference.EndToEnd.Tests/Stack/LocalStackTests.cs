@@ -49,7 +49,7 @@ public sealed partial class LocalStackTests
         Assert.Contains(dotnetAnswers, answer => answer.Groups["group"].Value == "treatment");
         Assert.Contains(dotnetAnswers, answer => answer.Groups["group"].Value == "control");
 
-        if (Peers.Missing(Peers.Python) is null)
+        if (Peers.Missing(Peers.PythonGrpc) is null)
         {
             // The same users from python3-grpcio land where the .NET client's did.
             Assert.Equal(3, pythonAnswers.Count);

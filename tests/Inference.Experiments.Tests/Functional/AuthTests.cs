@@ -8,7 +8,7 @@ public sealed class AuthTests(RouterPair routers) : IDisposable
     private readonly string _tokenFile = Path.GetTempFileName();
 
     [Fact]
-    public async Task A_wrong_token_is_reported_as_403_on_each_instance_and_changes_nothing()
+    public async Task Token_Wrong_Reports403OnEachInstanceAndChangesNothing()
     {
         var before = await routers.Probe.GetAsync(routers.First, "auth");
         await File.WriteAllTextAsync(_tokenFile, "not-the-token\n");
@@ -26,7 +26,7 @@ public sealed class AuthTests(RouterPair routers) : IDisposable
     }
 
     [Fact]
-    public async Task No_token_is_reported_as_401_with_where_a_token_comes_from()
+    public async Task Token_None_Reports401AndWhereATokenComesFrom()
     {
         var result = await Tool.RunAsync(["status", "auth", "--admin", routers.BothAdmins], c => c with { Environment = _ => null });
 
@@ -37,9 +37,9 @@ public sealed class AuthTests(RouterPair routers) : IDisposable
     }
 
     [Fact]
-    public async Task A_token_file_wins_over_the_environment()
+    public async Task Token_FileAndEnvironment_FileWins()
     {
-        await File.WriteAllTextAsync(_tokenFile, RouterPair.Token + "\n");
+        await File.WriteAllTextAsync(_tokenFile, RouterProcess.AdminToken + "\n");
 
         var result = await Tool.RunAsync(["status", "auth", "--token-file", _tokenFile, "--admin", routers.BothAdmins], c => c with { Environment = _ => "not-the-token" });
 

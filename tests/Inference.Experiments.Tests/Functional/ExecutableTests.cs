@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Inference.Experiments.Tests.Infrastructure;
 
 namespace Inference.Experiments.Tests.Functional;
@@ -8,9 +7,9 @@ namespace Inference.Experiments.Tests.Functional;
 public sealed class ExecutableTests(RouterPair routers)
 {
     [Fact]
-    public async Task The_executable_reads_the_token_from_the_environment_and_changes_both_routers()
+    public async Task Executable_TokenFromTheEnvironment_ChangesBothRouters()
     {
-        var (exitCode, output) = await RunAsync(RouterPair.Token, "set", "exe", "control=20", "treatment=80", "--admin", routers.BothAdmins);
+        var (exitCode, output) = await RunAsync(RouterProcess.AdminToken, "set", "exe", "control=20", "treatment=80", "--admin", routers.BothAdmins);
 
         Assert.True(exitCode == 0, output);
         Assert.Equal(80m, (await routers.Probe.GetAsync(routers.First, "exe")).Treatment);
@@ -19,9 +18,9 @@ public sealed class ExecutableTests(RouterPair routers)
     }
 
     [Fact]
-    public async Task The_executable_exits_2_on_a_usage_error()
+    public async Task Executable_UsageError_Exits2()
     {
-        var (exitCode, output) = await RunAsync(RouterPair.Token, "promote", "exe", "--admin", routers.BothAdmins);
+        var (exitCode, output) = await RunAsync(RouterProcess.AdminToken, "promote", "exe", "--admin", routers.BothAdmins);
 
         Assert.True(exitCode == 2, output);
         Assert.Contains("error: unknown command 'promote'", output, StringComparison.Ordinal);
@@ -29,24 +28,9 @@ public sealed class ExecutableTests(RouterPair routers)
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string token, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "inference-exp.dll"));
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["ROUTER_ADMIN_TOKEN"] = token;
-        using var process = Process.Start(info)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, $"exit {process.ExitCode}\n{await stdout}\n{await stderr}");
+        var result = await ChildProcess.RunAsync(
+            ChildProcess.DotnetHost, [Path.Combine(AppContext.BaseDirectory, "inference-exp.dll"), .. args],
+            new Dictionary<string, string?> { ["ROUTER_ADMIN_TOKEN"] = token }, TimeSpan.FromSeconds(60));
+        return (result.ExitCode, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
     }
 }

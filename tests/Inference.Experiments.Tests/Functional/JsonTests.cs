@@ -7,7 +7,7 @@ namespace Inference.Experiments.Tests.Functional;
 public sealed class JsonTests(RouterPair routers)
 {
     [Fact]
-    public async Task Set_as_json_is_one_document_with_every_instance_result()
+    public async Task Set_Json_IsOneDocumentWithEveryInstanceResult()
     {
         var before = await routers.Probe.GetAsync(routers.First, "json");
 

@@ -11,7 +11,7 @@ public sealed class RollbackTests(RouterPair routers)
     private readonly string _second = RouterPair.Name(routers.Second);
 
     [Fact]
-    public async Task Rollback_sends_everything_to_control_on_every_instance_without_a_revision_check()
+    public async Task Rollback_EveryInstance_SendsEverythingToControlWithoutARevisionCheck()
     {
         await _probe.SetAsync(routers.First, "rollback", 50, 50);
         await _probe.SetAsync(routers.Second, "rollback", 40, 60);
@@ -32,7 +32,7 @@ public sealed class RollbackTests(RouterPair routers)
     }
 
     [Fact]
-    public async Task Rollback_retries_an_instance_that_is_down_and_still_rolls_back_the_others()
+    public async Task Rollback_InstanceDown_RetriesItAndRollsBackTheOthers()
     {
         await _probe.SetAsync(routers.First, "rollback-down", 50, 50);
         await _probe.SetAsync(routers.Second, "rollback-down", 50, 50);
@@ -60,7 +60,7 @@ public sealed class RollbackTests(RouterPair routers)
     }
 
     [Fact]
-    public async Task Rollback_of_an_unknown_model_fails_at_once_with_the_routers_reason()
+    public async Task Rollback_UnknownModel_FailsAtOnceWithTheRoutersReason()
     {
         var result = await Tool.RunAsync("rollback", "no-such-model", "--admin", _first);
 

@@ -11,7 +11,7 @@ public sealed class SetTests(RouterPair routers)
     private readonly string _second = RouterPair.Name(routers.Second);
 
     [Fact]
-    public async Task Set_changes_every_instance_and_says_before_after_revision_and_persistence_for_each()
+    public async Task Set_TwoInstances_ChangesEachAndReportsBeforeAfterRevisionAndPersistence()
     {
         var before = await _probe.GetAsync(routers.First, "set");
         var beforeSecond = await _probe.GetAsync(routers.Second, "set");
@@ -39,7 +39,7 @@ public sealed class SetTests(RouterPair routers)
     }
 
     [Fact]
-    public async Task A_dry_run_shows_what_would_change_and_changes_nothing()
+    public async Task Set_DryRun_ShowsWhatWouldChangeAndChangesNothing()
     {
         var before = await _probe.GetAsync(routers.First, "dry-run");
 
@@ -54,7 +54,7 @@ public sealed class SetTests(RouterPair routers)
     }
 
     [Fact]
-    public async Task An_instance_already_at_the_weights_is_left_alone_and_the_others_are_changed()
+    public async Task Set_InstanceAlreadyAtTheWeights_IsLeftAloneAndTheOthersAreChanged()
     {
         await _probe.SetAsync(routers.First, "unchanged", 70, 30);
         var first = await _probe.GetAsync(routers.First, "unchanged");
@@ -69,7 +69,7 @@ public sealed class SetTests(RouterPair routers)
     }
 
     [Fact]
-    public async Task A_change_made_between_read_and_write_is_not_overwritten_but_reported_as_a_conflict()
+    public async Task Set_ChangeBetweenReadAndWrite_IsReportedAsAConflictNotOverwritten()
     {
         var concurrent = new ConcurrentChange(routers.First, () => _probe.SetAsync(routers.First, "conflict", 70, 30), new SocketsHttpHandler { UseProxy = false });
 
@@ -88,7 +88,7 @@ public sealed class SetTests(RouterPair routers)
     }
 
     [Fact]
-    public async Task Force_applies_over_a_concurrent_change()
+    public async Task Set_ForceOverAConcurrentChange_Applies()
     {
         var concurrent = new ConcurrentChange(routers.First, () => _probe.SetAsync(routers.First, "force", 70, 30), new SocketsHttpHandler { UseProxy = false });
 
@@ -102,7 +102,7 @@ public sealed class SetTests(RouterPair routers)
     }
 
     [Fact]
-    public async Task An_instance_that_is_down_is_named_and_the_others_are_still_changed()
+    public async Task Set_InstanceDown_IsNamedAndTheOthersAreChanged()
     {
         var down = ClosedPort.Address();
 
@@ -119,7 +119,7 @@ public sealed class SetTests(RouterPair routers)
     }
 
     [Fact]
-    public async Task A_headless_service_name_reaches_every_address_it_resolves_to()
+    public async Task Set_HeadlessServiceName_ReachesEveryAddressItResolvesTo()
     {
         var names = new Dictionary<string, IPAddress[]> { ["routers.test"] = [IPAddress.Parse("127.0.0.2"), IPAddress.Parse("127.0.0.1")] };
 

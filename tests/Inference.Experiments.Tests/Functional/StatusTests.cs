@@ -11,7 +11,7 @@ public sealed class StatusTests(RouterPair routers)
     private readonly string _second = RouterPair.Name(routers.Second);
 
     [Fact]
-    public async Task Instances_that_disagree_are_marked_DIVERGED_with_exit_3_until_a_set_aligns_them()
+    public async Task Status_InstancesDisagree_MarksDivergedWithExit3UntilASetAlignsThem()
     {
         await _probe.SetAsync(routers.First, "diverge", 60, 40);
         var first = await _probe.GetAsync(routers.First, "diverge");
@@ -40,7 +40,7 @@ public sealed class StatusTests(RouterPair routers)
     }
 
     [Fact]
-    public async Task Status_as_json_carries_each_instance_and_the_divergence()
+    public async Task Status_Json_CarriesEachInstanceAndTheDivergence()
     {
         await _probe.SetAsync(routers.Second, "status-json", 80, 20);
         var first = await _probe.GetAsync(routers.First, "status-json");
@@ -67,7 +67,7 @@ public sealed class StatusTests(RouterPair routers)
     }
 
     [Fact]
-    public async Task An_instance_that_cannot_be_read_is_named_and_fails_the_status()
+    public async Task Status_InstanceCannotBeRead_IsNamedAndFailsTheStatus()
     {
         var down = ClosedPort.Address();
 
@@ -80,7 +80,7 @@ public sealed class StatusTests(RouterPair routers)
     }
 
     [Fact]
-    public async Task A_model_an_instance_does_not_have_fails_the_status()
+    public async Task Status_ModelAnInstanceLacks_FailsTheStatus()
     {
         var result = await Tool.RunAsync("status", "no-such-model", "--admin", _first);
 

@@ -39,7 +39,7 @@ public sealed class AdminProbe(string token) : IDisposable
 
     private HttpRequestMessage Request(HttpMethod method, RouterProcess router, string path)
     {
-        var request = new HttpRequestMessage(method, new Uri(router.Admin, path));
+        var request = new HttpRequestMessage(method, new Uri(router.AdminAddress, path));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return request;
     }

@@ -14,7 +14,7 @@ internal sealed class ConcurrentChange(RouterProcess router, Func<Task> change, 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken);
-        if (request.Method == HttpMethod.Get && request.RequestUri!.Authority == router.Admin.Authority
+        if (request.Method == HttpMethod.Get && request.RequestUri!.Authority == router.AdminAddress.Authority
             && request.RequestUri.AbsolutePath == "/admin/models" && Interlocked.Exchange(ref _done, 1) == 0)
         {
             await change();

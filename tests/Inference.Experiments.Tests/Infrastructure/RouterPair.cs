@@ -9,33 +9,28 @@ namespace Inference.Experiments.Tests.Infrastructure;
 /// </summary>
 public sealed class RouterPair : IAsyncLifetime
 {
-    public const string Token = "experiments-test-token";
-
     /// <summary>One model per test; each starts at control=90 treatment=10 from the configuration.</summary>
     public static readonly string[] Models =
         ["set", "dry-run", "unchanged", "diverge", "status-json", "conflict", "force", "rollback", "down", "rollback-down", "dns", "auth", "json", "exe"];
-
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "inference-exp-tests", Guid.NewGuid().ToString("N"));
 
     public RouterProcess First { get; private set; } = null!;
 
     public RouterProcess Second { get; private set; } = null!;
 
     /// <summary>The admin port both routers listen on.</summary>
-    public int AdminPort => First.Admin.Port;
+    public int AdminPort => First.AdminAddress.Port;
 
     /// <summary><c>--admin</c> for both routers.</summary>
     public string BothAdmins => $"{Name(First)},{Name(Second)}";
 
-    public AdminProbe Probe { get; } = new(Token);
+    public AdminProbe Probe { get; } = new(RouterProcess.AdminToken);
 
-    public static string Name(RouterProcess router) => router.Admin.GetLeftPart(UriPartial.Authority);
+    public static string Name(RouterProcess router) => router.AdminUrl;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_directory);
-        First = await RouterProcess.StartAsync(_directory, "first", Config(), "127.0.0.1", adminPort: 0, Token);
-        Second = await RouterProcess.StartAsync(_directory, "second", Config(), "127.0.0.2", First.Admin.Port, Token);
+        First = await RouterProcess.StartAsync(Config());
+        Second = await RouterProcess.StartAsync(Config(), RouterLaunch.Default with { Host = "127.0.0.2", AdminPort = AdminPort });
     }
 
     public async Task DisposeAsync()
@@ -49,15 +44,6 @@ public sealed class RouterPair : IAsyncLifetime
         if (First is not null)
         {
             await First.DisposeAsync();
-        }
-
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left to the temp folder's cleanup.
         }
     }
 

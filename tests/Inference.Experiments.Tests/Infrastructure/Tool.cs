@@ -17,7 +17,7 @@ internal static class Tool
         {
             Out = output,
             Error = error,
-            Environment = name => name == "ROUTER_ADMIN_TOKEN" ? RouterPair.Token : null,
+            Environment = name => name == "ROUTER_ADMIN_TOKEN" ? RouterProcess.AdminToken : null,
             Resolve = (host, _) => throw new InvalidOperationException($"the test did not expect a DNS lookup of {host}"),
             RetryDelay = TimeSpan.FromMilliseconds(10),
         };

@@ -9,7 +9,7 @@ public sealed class AdminAnswerTests
     private const string Change = """{"experiment":"e","before":{"control":50,"treatment":50},"after":{"control":100,"treatment":0},"revision":9}""";
 
     [Fact]
-    public async Task An_address_with_a_path_keeps_it_as_a_prefix_of_the_admin_paths()
+    public async Task AdminAddress_WithAPath_KeepsItAsAPrefixOfTheAdminPaths()
     {
         var handler = new ScriptedHandler((HttpStatusCode.OK, """{"revision":7,"ready":true,"models":{}}"""));
 
@@ -21,7 +21,7 @@ public sealed class AdminAnswerTests
     }
 
     [Fact]
-    public async Task Rollback_tries_again_after_a_gateway_error_and_reports_the_attempts()
+    public async Task Rollback_AfterAGatewayError_TriesAgainAndReportsTheAttempts()
     {
         var handler = new ScriptedHandler(
             (HttpStatusCode.ServiceUnavailable, "upstream connect error"),
@@ -37,7 +37,7 @@ public sealed class AdminAnswerTests
     }
 
     [Fact]
-    public async Task Rollback_gives_up_after_three_attempts_with_the_last_reason()
+    public async Task Rollback_ThreeFailedAttempts_GivesUpWithTheLastReason()
     {
         var handler = new ScriptedHandler((HttpStatusCode.GatewayTimeout, "upstream request timeout"));
 
@@ -49,7 +49,7 @@ public sealed class AdminAnswerTests
     }
 
     [Fact]
-    public async Task A_server_that_is_not_a_router_admin_port_is_named_as_such()
+    public async Task Call_ServerThatIsNotARouterAdminPort_IsNamedAsSuch()
     {
         var handler = new ScriptedHandler((HttpStatusCode.OK, "<html>hello</html>"));
 
@@ -60,7 +60,7 @@ public sealed class AdminAnswerTests
     }
 
     [Fact]
-    public async Task An_instance_that_never_answers_fails_after_the_timeout_and_the_others_are_still_reported()
+    public async Task Call_InstanceThatNeverAnswers_FailsAfterTheTimeoutAndTheOthersAreReported()
     {
         var handler = new SilentHandler(new Uri("http://10.0.0.2:8081/"), new ScriptedHandler((HttpStatusCode.OK, """{"revision":3,"ready":true,"models":{}}""")));
 

@@ -27,7 +27,7 @@ public sealed class UsageTests
     [InlineData("--timeout takes seconds", "status", "--timeout", "0", "--admin", "http://127.0.0.1:1")]
     [InlineData("unknown option '--weights'", "set", "iris", "--weights", "a=1", "--admin", "http://127.0.0.1:1")]
     [InlineData("cannot read --token-file", "status", "--token-file", "/nonexistent/token", "--admin", "http://127.0.0.1:1")]
-    public async Task A_wrong_command_line_exits_2_and_says_why(string reason, params string[] args)
+    public async Task Run_WrongCommandLine_Exits2AndSaysWhy(string reason, params string[] args)
     {
         var result = await Tool.RunAsync(args);
 
@@ -42,7 +42,7 @@ public sealed class UsageTests
     [InlineData("Usage: inference-exp set <model>", "set", "iris", "a=1", "--timeout", "soon", "--admin", "http://127.0.0.1:1")]
     [InlineData("Usage: inference-exp rollback <model>", "rollback", "iris", "--admin-dns", "router-admin")]
     [InlineData("Usage: inference-exp status [model]", "status", "--bogus")]
-    public async Task An_option_error_shows_the_usage_of_the_command_given(string usage, params string[] args)
+    public async Task Run_OptionError_ShowsTheUsageOfTheCommandGiven(string usage, params string[] args)
     {
         var result = await Tool.RunAsync(args);
 
@@ -51,7 +51,7 @@ public sealed class UsageTests
     }
 
     [Fact]
-    public async Task An_empty_token_file_is_a_usage_error()
+    public async Task Run_EmptyTokenFile_IsAUsageError()
     {
         var file = Path.GetTempFileName();
         try
@@ -75,7 +75,7 @@ public sealed class UsageTests
     [InlineData("Usage: inference-exp set <model>", "help", "set")]
     [InlineData("Usage: inference-exp rollback <model>", "rollback", "-h")]
     [InlineData("Usage: inference-exp status [model]", "status", "iris", "--help")]
-    public async Task Help_goes_to_stdout_with_exit_0_and_needs_no_instance(string expected, params string[] args)
+    public async Task Help_WithoutInstances_GoesToStdoutWithExit0(string expected, params string[] args)
     {
         var result = await Tool.RunAsync(args);
 

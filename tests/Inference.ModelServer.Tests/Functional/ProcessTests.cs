@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Grpc.Net.Client;
 using Inference.Client;
 using Inference.Contracts.Oip;
 
@@ -9,7 +8,7 @@ namespace Inference.ModelServer.Tests.Functional;
 /// <summary>The real executable: ports from its log line, and SIGTERM drains in-flight requests before exit 0.</summary>
 public sealed class ProcessTests
 {
-    private static readonly TimeSpan Timeout = ServerProcess.Timeout;
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
 
     [Fact]
     public async Task Sigterm_DrainsInFlightRequests_AndExitsZero()
@@ -19,17 +18,13 @@ public sealed class ProcessTests
         // proves it was computed in full.
         const long Trip = 2_000_000;
         var model = RepoPaths.Fixture("count_loop.onnx");
-        var server = await ServerProcess.StartAsync(
-            null,
-            "--model", model, "--name", "loop", "--version", "1", "--host", "127.0.0.1", "--port", "0", "--http-port", "0",
-            "--intra-op-threads", "1", "--drain-timeout-ms", "300000");
+        var server = await ModelServerProcess.StartAsync(model, "loop", "1", "--drain-timeout-ms", "300000");
         await using (server)
         {
-            using var httpClient = new HttpClient { BaseAddress = server.Http };
+            var httpClient = server.Http;
             await Wait.UntilAsync(async () => (await GetAsync(httpClient, "/readyz")).StatusCode == HttpStatusCode.OK, "/readyz to report ready");
 
-            using var channel = GrpcChannel.ForAddress(server.Grpc);
-            var client = new OipTestClient(channel);
+            var client = server.Client;
             var calls = Enumerable.Range(0, 3).Select(row => client.ModelInferAsync(
                 new ModelInferRequest { ModelName = "loop", Id = $"row{row}" }
                     .AddInput<long>("trip", [Trip], [1])
@@ -47,7 +42,7 @@ public sealed class ProcessTests
             }
 
             Assert.Equal(0, await server.Process.WaitForExitAsync(Timeout));
-            var output = server.Output();
+            var output = server.Process.Output;
             Assert.Contains("Draining:", output, StringComparison.Ordinal);
             Assert.Contains("sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(model))), output, StringComparison.Ordinal);
         }
@@ -56,7 +51,7 @@ public sealed class ProcessTests
     [Fact]
     public async Task MissingRequiredOption_ExitsTwoWithUsage()
     {
-        var (exitCode, _, stderr) = await ServerProcess.RunToExitAsync(null, "--name", "iris");
+        var (exitCode, _, stderr) = await ModelServerProcess.RunToExitAsync(null, "--name", "iris");
 
         Assert.Equal(2, exitCode);
         Assert.Contains("Missing required options: --model, --version", stderr, StringComparison.Ordinal);
@@ -65,7 +60,7 @@ public sealed class ProcessTests
     [Fact]
     public async Task UnreadableModel_ExitsOne()
     {
-        var (exitCode, _, stderr) = await ServerProcess.RunToExitAsync(
+        var (exitCode, _, stderr) = await ModelServerProcess.RunToExitAsync(
             null, "--model", Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".onnx"), "--name", "m", "--version", "1", "--port", "0", "--http-port", "0");
 
         Assert.Equal(1, exitCode);
@@ -75,7 +70,7 @@ public sealed class ProcessTests
     [Fact]
     public async Task UnavailableExecutionProvider_ExitsOne_NamingItAndTheAvailableOnes()
     {
-        var (exitCode, _, stderr) = await ServerProcess.RunToExitAsync(
+        var (exitCode, _, stderr) = await ModelServerProcess.RunToExitAsync(
             null, "--model", RepoPaths.IrisModel(1), "--name", "iris", "--version", "1", "--port", "0", "--http-port", "0",
             "--execution-provider", "nosuchprovider");
 
@@ -88,7 +83,7 @@ public sealed class ProcessTests
     [Fact]
     public async Task FailingWarmUp_ExitsOne_AfterLoggingWhy()
     {
-        var (exitCode, stdout, _) = await ServerProcess.RunToExitAsync(
+        var (exitCode, stdout, _) = await ModelServerProcess.RunToExitAsync(
             null, "--model", RepoPaths.Fixture("broken_reshape.onnx"), "--name", "broken", "--version", "1", "--host", "127.0.0.1",
             "--port", "0", "--http-port", "0");
 

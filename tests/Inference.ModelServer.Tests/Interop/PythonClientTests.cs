@@ -112,11 +112,9 @@ public sealed partial class PythonClientTests(IrisServerFixture fixture) : IClas
     public async Task GrpcioHealthWatch_SeesServingThenNotServing_WhenTheServerIsSentSigterm()
     {
         Peers.Require(Peers.PythonGrpc);
-        await using var server = await ServerProcess.StartAsync(
-            null, "--model", RepoPaths.IrisModel(1), "--name", "iris", "--version", "1", "--host", "127.0.0.1", "--port", "0", "--http-port", "0");
-        await server.Process.WaitForLineAsync(ReadyLine(), Timeout);
+        await using var server = await ModelServerProcess.StartAsync(RepoPaths.IrisModel(1), "iris", "1");
 
-        await using var python = StartPython(server.Grpc, "watch_until_not_serving");
+        await using var python = StartPython(server.GrpcAddress, "watch_until_not_serving");
         await python.WaitForLineAsync(WatchServingLine(), Timeout);
         server.Process.Signal(Signals.Term);
 
@@ -139,7 +137,4 @@ public sealed partial class PythonClientTests(IrisServerFixture fixture) : IClas
 
     [GeneratedRegex("^WATCH SERVING$")]
     private static partial Regex WatchServingLine();
-
-    [GeneratedRegex(@"Ready: model iris version 1")]
-    private static partial Regex ReadyLine();
 }

@@ -20,7 +20,7 @@ public sealed class ExecutableTests
         using var timeout = new CancellationTokenSource(Patience);
         using var admin = new HttpClient { BaseAddress = new Uri(router.AdminUrl) };
         Assert.Equal("ok", await admin.GetStringAsync("/healthz", timeout.Token));
-        admin.DefaultRequestHeaders.Authorization = new("Bearer", RouterProcess.Token);
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", RouterProcess.AdminToken);
         Assert.Contains("\"iris\"", await admin.GetStringAsync("/admin/models", timeout.Token), StringComparison.Ordinal);
 
         router.Process.Signal(Signals.Term);

@@ -70,7 +70,7 @@ public sealed class MemoryLimitTests(ITestOutputHelper output)
             if (!router.Process.HasExited)
             {
                 using var probe = new HttpClient { BaseAddress = new Uri(router.AdminUrl) };
-                probe.DefaultRequestHeaders.Authorization = new("Bearer", RouterProcess.Token);
+                probe.DefaultRequestHeaders.Authorization = new("Bearer", RouterProcess.AdminToken);
                 output.WriteLine(await probe.GetStringAsync("/admin/models"));
                 output.WriteLine(string.Join("\n", (await probe.GetStringAsync("/metrics")).Split('\n').Where(l => l.StartsWith("router_", StringComparison.Ordinal) || l.StartsWith("dotnet_gc", StringComparison.Ordinal))));
             }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Inference.Benchmarks.ModelServer.Support;
+using Inference.Testing;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Inference.Benchmarks.ModelServer.Commands;
@@ -39,7 +40,7 @@ internal static class FloorCommand
             using var outputs = session.Run(runOptions, [firstInput.Name], [first], session.OutputNames);
         }
 
-        Console.WriteLine($"floor-rss model={modelName} rss_kb={ProcessMemory.ReadKilobytes("VmRSS")}");
+        Console.WriteLine($"floor-rss model={modelName} rss_kb={ProcFs.StatusKilobytes(Environment.ProcessId, "VmRSS")}");
 
         foreach (var batch in batches)
         {

@@ -1,7 +1,7 @@
-namespace Inference.EndToEnd.Tests.Infrastructure;
+namespace Inference.Testing;
 
-/// <summary>Where a test router gets its admin bearer token from.</summary>
-internal enum AdminTokenSource
+/// <summary>Where a test router gets its admin bearer token (<see cref="RouterProcess.AdminToken"/>) from.</summary>
+public enum AdminTokenSource
 {
     /// <summary>Env ROUTER_ADMIN_TOKEN (what the chart does).</summary>
     Environment,
