@@ -26,12 +26,12 @@ public sealed class ModelServerMemoryTests
         { Iris + "modelServer: {memory: {heapPercent: 95}}\n", "modelServer.memory.heapPercent: must be <= 90" },
     };
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
     public async Task Heap_budget_and_message_size_fit_the_memory_limit(string chartCase) =>
         AssertMemoryAgrees(await ChartCases.RenderAsync(chartCase));
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task Defaults_give_half_of_the_limit_to_the_heap_and_a_quarter_of_the_heap_to_requests_in_flight()
     {
         var chart = await ChartRenderer.RenderYamlAsync(Iris);
@@ -42,7 +42,7 @@ public sealed class ModelServerMemoryTests
         AssertMemoryAgrees(chart);
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task A_version_overrides_the_memory_settings()
     {
         var chart = await ChartRenderer.RenderYamlAsync(Iris.Replace(
@@ -55,7 +55,7 @@ public sealed class ModelServerMemoryTests
         AssertMemoryAgrees(chart);
     }
 
-    [HelmTheory]
+    [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(Refused))]
     public async Task Memory_values_that_cannot_work_are_refused_with_a_reason(string values, string reason)
     {

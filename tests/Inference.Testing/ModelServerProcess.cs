@@ -52,7 +52,12 @@ public sealed partial class ModelServerProcess : IAsyncDisposable
     public OipTestClient Client => _client.Value;
 
     /// <summary>Starts <paramref name="model"/> as <paramref name="name"/> version <paramref name="version"/> and waits until it is warm.</summary>
-    public static async Task<ModelServerProcess> StartAsync(string model, string name, string version, params string[] extraArguments)
+    public static Task<ModelServerProcess> StartAsync(string model, string name, string version, params string[] extraArguments) =>
+        StartAsync(null, model, name, version, extraArguments);
+
+    /// <summary>As <see cref="StartAsync(string, string, string, string[])"/>, with <paramref name="environment"/> set for the process (a null value removes a variable).</summary>
+    public static async Task<ModelServerProcess> StartAsync(
+        IReadOnlyDictionary<string, string?>? environment, string model, string name, string version, params string[] extraArguments)
     {
         string[] arguments =
         [
@@ -63,7 +68,7 @@ public sealed partial class ModelServerProcess : IAsyncDisposable
             "--intra-op-threads", "1", "--max-in-flight", "64", "--queue-timeout-ms", "30000",
             .. extraArguments,
         ];
-        var process = ChildProcess.StartDotnet($"model server {name} v{version}", BuiltExecutables.ModelServer, arguments);
+        var process = ChildProcess.StartDotnet($"model server {name} v{version}", BuiltExecutables.ModelServer, arguments, environment);
         try
         {
             var listening = await process.WaitForLineAsync(ListeningLine(), StartTimeout);

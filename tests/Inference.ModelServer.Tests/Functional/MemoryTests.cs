@@ -23,7 +23,7 @@ public sealed partial class MemoryTests
     // The iris model's outputs: 3 probabilities (FP32) and a label (INT64) per row of 4 FP32 inputs.
     private const int ResponseSize = MessageSize / 16 * 20;
 
-    private static readonly TimeSpan Timeout = ServerProcess.Timeout;
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
 
     [Fact]
     public async Task ConcurrentMaximumSizeRequests_UnderAHeapLimit_AreAnsweredOrResourceExhausted()
@@ -31,7 +31,7 @@ public sealed partial class MemoryTests
         // 160 MiB of heap: the default budget (a quarter: 40 MiB) admits two 16 MiB requests at once. Without a
         // budget, four at once need more than the heap has.
         await using var server = await StartAsync(new Dictionary<string, string?> { ["DOTNET_GCHeapHardLimit"] = "0xA000000" });
-        using var channel = LargeMessageChannel(server.Grpc);
+        using var channel = LargeMessageChannel(server.GrpcAddress);
         var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
         var request = LargestRequest();
 
@@ -50,16 +50,16 @@ public sealed partial class MemoryTests
         // Still serving, and nothing went wrong inside.
         var small = await client.ModelInferAsync(IrisRows(1));
         Assert.Single(small.GetOutput<long>("label").Data);
-        Assert.DoesNotContain("OutOfMemory", server.Output(), StringComparison.Ordinal);
-        Assert.DoesNotContain("Out of memory", server.Output(), StringComparison.Ordinal);
-        Assert.DoesNotContain("fail:", server.Output(), StringComparison.Ordinal);
+        Assert.DoesNotContain("OutOfMemory", server.Process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Out of memory", server.Process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("fail:", server.Process.Output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task AfterABurstOfLargeRequests_TheProcessGivesItsMemoryBack()
     {
         await using var server = await StartAsync(null);
-        using var channel = LargeMessageChannel(server.Grpc);
+        using var channel = LargeMessageChannel(server.GrpcAddress);
         var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
         var request = LargestRequest();
         var idle = Memory(server).Resident;
@@ -89,25 +89,9 @@ public sealed partial class MemoryTests
             $"the resident memory to come back below half of the burst's {(peak - idle) / MiB} MiB over its {idle / MiB} MiB before the burst (now {Memory(server).Resident / MiB} MiB)");
     }
 
-    private static async Task<StartedServer> StartAsync(IReadOnlyDictionary<string, string?>? environment)
-    {
-        var server = await ServerProcess.StartAsync(
-            environment,
-            "--model", RepoPaths.IrisModel(1), "--name", "iris", "--version", "1", "--host", "127.0.0.1", "--port", "0", "--http-port", "0",
-            "--intra-op-threads", "1", "--max-receive-message-size", MessageSize.ToString(CultureInfo.InvariantCulture));
-        try
-        {
-            using var http = new HttpClient { BaseAddress = server.Http };
-            await Wait.UntilAsync(
-                async () => (await http.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, "/readyz to report ready", (int)Timeout.TotalSeconds);
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
-    }
+    private static Task<ModelServerProcess> StartAsync(IReadOnlyDictionary<string, string?>? environment) =>
+        ModelServerProcess.StartAsync(
+            environment, RepoPaths.IrisModel(1), "iris", "1", "--max-receive-message-size", MessageSize.ToString(CultureInfo.InvariantCulture));
 
     private static GrpcChannel LargeMessageChannel(Uri address) =>
         GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxSendMessageSize = null, MaxReceiveMessageSize = null });
@@ -153,7 +137,7 @@ public sealed partial class MemoryTests
     }
 
     /// <summary>The process's resident memory now and at its peak (VmRSS, VmHWM), in bytes.</summary>
-    private static (long Resident, long Peak) Memory(StartedServer server)
+    private static (long Resident, long Peak) Memory(ModelServerProcess server)
     {
         var status = File.ReadAllText($"/proc/{server.Process.Id}/status");
         return (Kilobytes(status, "VmRSS") * 1024, Kilobytes(status, "VmHWM") * 1024);
