@@ -114,7 +114,7 @@ internal sealed class RouterHost : IAsyncDisposable
         services.AddSingleton(provider => new UpstreamRegistry(options.Time, provider.GetRequiredService<ChangeSignal>(), provider.GetRequiredService<ILogger<UpstreamRegistry>>(), options.Resolve));
         services.AddSingleton(provider => new RouterState(
             provider.GetRequiredService<UpstreamRegistry>(),
-            options.StateFile is null ? null : new StateStore(options.StateFile),
+            options.StateFile is null ? null : new StateStore(options.StateFile, options.Limits.MaxStateBytes),
             provider.GetRequiredService<RouterMetrics>(),
             options.Time,
             provider.GetRequiredService<ChangeSignal>(),
@@ -122,12 +122,14 @@ internal sealed class RouterHost : IAsyncDisposable
         services.AddSingleton<RouterReadiness>();
         services.AddSingleton<RouterServerService>();
         services.AddSingleton<RouterHealthService>();
+        services.AddSingleton(options.Limits);
         services.AddSingleton<GrpcProxy>();
         var auth = new AdminAuth(options.AdminToken);
         services.AddSingleton(auth);
         services.AddSingleton<AdminApi>();
         services.AddSingleton(provider => new ConfigFileWatcher(
             options.ConfigPath,
+            options.Limits.MaxConfigBytes,
             provider.GetRequiredService<RouterState>(),
             provider.GetRequiredService<RouterMetrics>(),
             options.Time,

@@ -142,7 +142,8 @@ internal static class GrpcRequestPeeker
                     {
                         if (skip > WeightRules.MaxNameBytes)
                         {
-                            return Fail(ref fields, $"the model {(fieldNumber == 1 ? "name" : "version")} is longer than {WeightRules.MaxNameBytes} bytes");
+                            fields.Error = $"the model {(fieldNumber == 1 ? "name" : "version")} is longer than {WeightRules.MaxNameBytes} bytes";
+                            return PeekStatus.NotAName;
                         }
 
                         if (reader.Remaining < skip)

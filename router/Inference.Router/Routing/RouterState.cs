@@ -40,8 +40,9 @@ internal sealed class RouterState : IDisposable
             {
                 _overrides = store.Load();
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            catch (Exception ex)
             {
+                // Whatever is wrong with the file (unreadable, too large, corrupt), the router starts without it.
                 RoutingLog.StateLoadFailed(logger, store.Path, ex.Message);
             }
         }

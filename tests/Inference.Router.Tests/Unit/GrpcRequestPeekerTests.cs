@@ -161,10 +161,10 @@ public sealed class GrpcRequestPeekerTests
     }
 
     [Fact]
-    public void Peek_NameLongerThanLimit_IsInvalid()
+    public void Peek_NameLongerThanLimit_IsNotAName()
     {
         var result = Peek(GrpcTestClient.Frame(Fields((1, new string('n', 300)))));
-        Assert.Equal(PeekStatus.Invalid, result.Status);
+        Assert.Equal(PeekStatus.NotAName, result.Status);
         Assert.Contains("longer than 256", result.Error, StringComparison.Ordinal);
     }
 
