@@ -82,6 +82,10 @@ internal sealed class TestRouter : IAsyncDisposable
             {
                 logging.ClearProviders();
                 logging.AddProvider(logs);
+                if (logs.MinimumLevel < LogLevel.Information)
+                {
+                    logging.AddFilter("Inference", logs.MinimumLevel);
+                }
             },
         };
         var routerHost = await RouterHost.StartAsync(options, CancellationToken.None);
