@@ -235,6 +235,7 @@ internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadines
             }
 
             writer.WriteBoolean("allowOverride", experiment.AllowOverride);
+            writer.WriteBoolean("fallbackToControl", experiment.FallbackToControl);
             writer.WriteString("control", experiment.Control.Name);
             writer.WriteString("weightsSource", experiment.WeightsFromAdmin ? "admin" : "config");
             writer.WriteStartArray("groups");

@@ -185,6 +185,12 @@ internal sealed class GrpcProxy
             return;
         }
 
+        decision = decision.WithFallback();
+        if (decision.FallbackFrom is { } assigned)
+        {
+            _metrics.Fallback(decision.Model.Name, decision.Experiment, assigned);
+        }
+
         call.Decision = decision;
         if (Activity.Current is { } activity)
         {
@@ -377,6 +383,27 @@ internal sealed class GrpcProxy
                     UpstreamLog.PanicLeft(_logger, pool.Model, pool.Version);
                 }
 
+                if (endpoint is null
+                    && !context.Response.HasStarted
+                    && (!call.Body.AnyRead || call.Body.CanRewind)
+                    && call.Decision.WithFallback(exhausted: true) is { FallbackFrom: { } assigned } fallback)
+                {
+                    // Every endpoint of the assigned version failed this call before its health checks noticed: control
+                    // serves it, as it serves the group's calls once they have.
+                    _metrics.Fallback(fallback.Model.Name, fallback.Experiment, assigned);
+                    call.Decision = decision = fallback;
+                    pool = fallback.Pool;
+                    failed1 = failed2 = null;
+                    if (call.Body.AnyRead)
+                    {
+                        call.Body.Rewind();
+                    }
+
+                    context.Response.Clear();
+                    context.Features.Set<IForwarderErrorFeature>(null);
+                    continue;
+                }
+
                 if (endpoint is null)
                 {
                     var message = lastError is null
@@ -510,6 +537,11 @@ internal sealed class GrpcProxy
         headers[InferenceHeaders.ModelVersion] = call.Decision.Pool.Version;
         headers[InferenceHeaders.Experiment] = call.Decision.Experiment;
         headers[InferenceHeaders.ExperimentGroup] = call.Decision.Group;
+        if (call.Decision.FallbackFrom is { } assigned)
+        {
+            headers[InferenceHeaders.ExperimentFallback] = assigned;
+        }
+
         GrpcResponses.WriteError(context.Response, code, message);
         call.Status = code;
     }

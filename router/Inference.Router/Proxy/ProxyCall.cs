@@ -127,6 +127,10 @@ internal sealed class ProxyCall(TimeProvider time) : HttpTransformer
         headers[InferenceHeaders.ModelVersion] = version;
         headers[InferenceHeaders.Experiment] = Decision.Experiment;
         headers[InferenceHeaders.ExperimentGroup] = Decision.Group;
+        if (Decision.FallbackFrom is { } assigned)
+        {
+            headers[InferenceHeaders.ExperimentFallback] = assigned;
+        }
 
         // Trailers-only responses carry the status in the headers.
         var status = headers["grpc-status"];

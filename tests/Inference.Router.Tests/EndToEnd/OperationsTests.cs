@@ -171,7 +171,8 @@ public sealed class OperationsTests : IrisBackendTests
     public async Task NoHealthyEndpoint_IsUnavailableNamingModelAndVersion()
     {
         var closed = ClosedPort();
-        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [$"http://127.0.0.1:{closed}"], 0, 100, extra: """{"healthCheckIntervalSeconds": 0}"""));
+        // Without the fallback to control (TreatmentOutageTests), the assigned version's failure is the answer.
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [$"http://127.0.0.1:{closed}"], 0, 100, extra: """{"healthCheckIntervalSeconds": 0}""", fallbackToControl: false));
         var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());
         Assert.Equal(14, result.Status);
         Assert.Contains("model 'iris' version '2'", result.Message, StringComparison.Ordinal);
