@@ -179,7 +179,8 @@ internal sealed class RouterState : IDisposable
 
         AdminChangeResult Refuse(int status, string reason, long revision = 0)
         {
-            RoutingLog.AuditRefused(_logger, who, action, model, reason);
+            // The model (from the URL) and the reason (naming groups from the body) are the client's text.
+            RoutingLog.AuditRefused(_logger, who, action, Proxy.HeaderSafeText.Escape(model), Proxy.HeaderSafeText.Escape(reason, Proxy.HeaderSafeText.MaxReasonLength));
             _metrics.AdminChange(model, action, "refused");
             return AdminChangeResult.Refused(status, reason, revision);
         }
