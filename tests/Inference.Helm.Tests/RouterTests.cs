@@ -204,6 +204,39 @@ public sealed class RouterTests
     }
 
     [HelmFact]
+    public async Task Router_limits_set_in_values_become_its_flags_and_unset_ones_keep_its_defaults()
+    {
+        var chart = await ChartRenderer.RenderYamlAsync("""
+            router:
+              limits:
+                maxReceiveMessageSize: 16777216
+                firstMessageTimeoutSeconds: 2.5
+                maxAdminBodyBytes: 4096
+            """, Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml"));
+
+        var container = Assert.Single((await RouterPodAsync(chart)).LongRunningContainers, c => c["name"]!.GetValue<string>() == "router");
+        var args = container["args"]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
+        Assert.Equal("16777216", args[args.IndexOf("--max-receive-message-size") + 1]);
+        Assert.Equal("2500", args[args.IndexOf("--first-message-timeout-ms") + 1]);
+        Assert.Equal("4096", args[args.IndexOf("--max-admin-body-bytes") + 1]);
+        Assert.DoesNotContain("--max-connections", args);
+    }
+
+    [HelmFact]
+    public async Task Router_drain_delay_fits_inside_the_termination_grace_period()
+    {
+        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml"));
+        var container = Assert.Single((await RouterPodAsync(chart)).LongRunningContainers, c => c["name"]!.GetValue<string>() == "router");
+        var args = container["args"]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
+        var drain = TimeSpan.FromMilliseconds(int.Parse(args[args.IndexOf("--drain-delay-ms") + 1], System.Globalization.CultureInfo.InvariantCulture));
+        var grace = chart.OfKind("Deployment").Single(d => d.Name.EndsWith("-router", StringComparison.Ordinal)).Spec["template"]!["spec"]!["terminationGracePeriodSeconds"]!.GetValue<int>();
+
+        // The router's own default (CommandLineTests), kept by the chart: Kubernetes routes to a terminating pod for a few seconds.
+        Assert.Equal(TimeSpan.FromSeconds(5), drain);
+        Assert.True(grace >= drain.TotalSeconds + 25, $"terminationGracePeriodSeconds {grace} leaves no time to finish calls after the drain delay");
+    }
+
+    [HelmFact]
     public async Task Router_settings_reach_router_json()
     {
         var chart = await ChartRenderer.RenderAsync(Path.Combine(RepositoryPaths.ChartCiFolder, "three-models.yaml"));
