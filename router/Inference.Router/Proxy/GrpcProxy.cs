@@ -126,7 +126,10 @@ internal sealed class GrpcProxy
         {
             // The client went away (reset its stream or closed the connection): nothing to answer, nothing wrong here.
             ProxyLog.ClientAborted(_logger, context.Request.Path.Value ?? "", ex.GetType().Name);
-            Record("", "", "", "", StatusCode.Cancelled, started);
+            if (!call.Recorded)
+            {
+                Record("", "", "", "", StatusCode.Cancelled, started);
+            }
         }
         catch (Exception ex) when (!context.Response.HasStarted)
         {

@@ -1,8 +1,7 @@
-using System.Net;
-using System.Net.Sockets;
 using Inference.Contracts;
 using Inference.Contracts.Oip;
 using Inference.Router.Tests.Infrastructure;
+using Inference.Testing;
 
 namespace Inference.Router.Tests.EndToEnd;
 
@@ -43,7 +42,7 @@ public sealed class TreatmentOutageTests : IrisBackendTests
     public async Task TreatmentReplicaGone_BeforeHealthChecksNotice_TheCallIsServedByControl()
     {
         // No health checks: only the failed connection says the replica is gone.
-        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [$"http://127.0.0.1:{ClosedPort()}"], 0, 100, extra: """{"healthCheckIntervalSeconds": 0}"""));
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [$"http://127.0.0.1:{ClosedPort.Number()}"], 0, 100, extra: """{"healthCheckIntervalSeconds": 0}"""));
 
         var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());
 
@@ -76,12 +75,5 @@ public sealed class TreatmentOutageTests : IrisBackendTests
         var result = await Client.CallAsync(router.GrpcUrl, Infer, new ModelInferRequest { ModelName = "iris", ModelVersion = "2" });
 
         Assert.Equal((14, "pinned", ""), (result.Status, result.Header(InferenceHeaders.ExperimentGroup), result.Header(InferenceHeaders.ExperimentFallback)));
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

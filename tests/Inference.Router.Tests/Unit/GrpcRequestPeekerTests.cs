@@ -161,6 +161,16 @@ public sealed class GrpcRequestPeekerTests
     }
 
     [Fact]
+    public void Peek_FieldOneOfAnotherWireType_IsSkippedAsAnUnknownField()
+    {
+        // As Google.Protobuf reads it: a field 1 that is not length-delimited is unknown, so the request names no model.
+        var result = Peek(GrpcTestClient.Frame(Fields((1, 7L), (3, "id"), (2, "v2"))));
+        Assert.Equal(PeekStatus.Done, result.Status);
+        Assert.Null(result.Name);
+        Assert.Equal("v2", result.Version);
+    }
+
+    [Fact]
     public void Peek_NameLongerThanLimit_IsNotAName()
     {
         var result = Peek(GrpcTestClient.Frame(Fields((1, new string('n', 300)))));
