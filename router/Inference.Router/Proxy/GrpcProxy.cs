@@ -260,43 +260,42 @@ internal sealed class GrpcProxy
     /// <summary>One step of the peek over what is buffered now; null when more of the body is needed.</summary>
     private (PeekStatus, PeekedFields)? TryPeek(HttpContext context, ProxyCall call, PipeReader reader, ReadResult result)
     {
+        var buffer = result.Buffer;
+        var status = GrpcRequestPeeker.PeekFrame(buffer, result.IsCompleted, GrpcRequestPeeker.DefaultLimit, call.NameBytes, call.VersionBytes, out var fields, out var messageLength);
+        if (messageLength > _limits.MaxReceiveMessageSize)
         {
-            var buffer = result.Buffer;
-            var status = GrpcRequestPeeker.PeekFrame(buffer, result.IsCompleted, GrpcRequestPeeker.DefaultLimit, call.NameBytes, call.VersionBytes, out var fields, out var messageLength);
-            if (messageLength > _limits.MaxReceiveMessageSize)
-            {
-                // Refused as soon as the declared length is known, as the model server would, before anything is forwarded.
-                reader.AdvanceTo(buffer.Start);
-                fields.Error = $"Received message exceeds the maximum configured message size ({messageLength} > {_limits.MaxReceiveMessageSize} bytes).";
-                return (PeekStatus.TooLarge, fields);
-            }
-            if (status == PeekStatus.Compressed)
-            {
-                var compressedAvailable = buffer.Length - GrpcRequestPeeker.FrameHeaderLength;
-                var wanted = Math.Min(messageLength, GrpcRequestPeeker.DefaultLimit);
-                if (compressedAvailable < wanted && !result.IsCompleted)
-                {
-                    reader.AdvanceTo(buffer.Start, buffer.End);
-                    return null;
-                }
+            // Refused as soon as the declared length is known, as the model server would, before anything is forwarded.
+            reader.AdvanceTo(buffer.Start);
+            fields.Error = $"Received message exceeds the maximum configured message size ({messageLength} > {_limits.MaxReceiveMessageSize} bytes).";
+            return (PeekStatus.TooLarge, fields);
+        }
 
-                status = PeekCompressed(context.Request.Headers["grpc-encoding"].ToString(), buffer.Slice(GrpcRequestPeeker.FrameHeaderLength, Math.Min(compressedAvailable, wanted)), messageLength, call, ref fields);
-            }
-
-            // A small first message is awaited whole (a larger one up to the hold limit) before anything is forwarded,
-            // so a client that stalls mid-message holds no upstream stream and meets the first-message timeout here.
-            var awaitingMessage = status is PeekStatus.Done or PeekStatus.NeedMore
-                && buffer.Length < GrpcRequestPeeker.FrameHeaderLength + Math.Min(messageLength, HoldLimit);
-            if ((status == PeekStatus.NeedMore || awaitingMessage) && !result.IsCompleted)
+        if (status == PeekStatus.Compressed)
+        {
+            var compressedAvailable = buffer.Length - GrpcRequestPeeker.FrameHeaderLength;
+            var wanted = Math.Min(messageLength, GrpcRequestPeeker.DefaultLimit);
+            if (compressedAvailable < wanted && !result.IsCompleted)
             {
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 return null;
             }
 
-            // Nothing consumed or examined: the forwarder reads the body from its first byte.
-            reader.AdvanceTo(buffer.Start);
-            return (status == PeekStatus.NeedMore ? PeekStatus.Done : status, fields);
+            status = PeekCompressed(context.Request.Headers["grpc-encoding"].ToString(), buffer.Slice(GrpcRequestPeeker.FrameHeaderLength, Math.Min(compressedAvailable, wanted)), messageLength, call, ref fields);
         }
+
+        // A small first message is awaited whole (a larger one up to the hold limit) before anything is forwarded,
+        // so a client that stalls mid-message holds no upstream stream and meets the first-message timeout here.
+        var awaitingMessage = status is PeekStatus.Done or PeekStatus.NeedMore
+            && buffer.Length < GrpcRequestPeeker.FrameHeaderLength + Math.Min(messageLength, HoldLimit);
+        if ((status == PeekStatus.NeedMore || awaitingMessage) && !result.IsCompleted)
+        {
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            return null;
+        }
+
+        // Nothing consumed or examined: the forwarder reads the body from its first byte.
+        reader.AdvanceTo(buffer.Start);
+        return (status == PeekStatus.NeedMore ? PeekStatus.Done : status, fields);
     }
 
     // A compressed first message is decompressed into a scratch copy of at most the peek limit; the original
