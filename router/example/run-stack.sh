@@ -125,8 +125,9 @@ cat >"$stack/router.json" <<JSON
 JSON
 
 log="$stack/router.log"
+# A local stack has no load balancer to wait for (--drain-delay-ms): Ctrl-C stops it at once.
 "$(bin router/Inference.Router Inference.Router)" --config "$stack/router.json" \
-  --host 127.0.0.1 --port "$router_port" --admin-port "$admin_port" >"$log" 2>&1 &
+  --host 127.0.0.1 --port "$router_port" --admin-port "$admin_port" --drain-delay-ms 0 >"$log" 2>&1 &
 pids+=($!)
 listening=$(wait_for_line "$log" $! 'Now listening: grpc=')
 router_url=$(sed -E 's/.*grpc=([^ ]+).*/\1/' <<<"$listening")

@@ -204,6 +204,39 @@ public sealed class RouterTests
     }
 
     [PeerFact(Peers.GoRenderer)]
+    public async Task RouterLimits_SetInValues_BecomeItsFlagsAndUnsetOnesKeepItsDefaults()
+    {
+        var chart = await ChartRenderer.RenderYamlAsync("""
+            router:
+              limits:
+                maxReceiveMessageSize: 16777216
+                firstMessageTimeoutSeconds: 2.5
+                maxAdminBodyBytes: 4096
+            """, Path.Combine(RepoPaths.ChartCiFolder, "gateway-two-versions.yaml"));
+
+        var container = Assert.Single((await RouterPodAsync(chart)).LongRunningContainers, c => c["name"]!.GetValue<string>() == "router");
+        var args = container["args"]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
+        Assert.Equal("16777216", args[args.IndexOf("--max-receive-message-size") + 1]);
+        Assert.Equal("2500", args[args.IndexOf("--first-message-timeout-ms") + 1]);
+        Assert.Equal("4096", args[args.IndexOf("--max-admin-body-bytes") + 1]);
+        Assert.DoesNotContain("--max-connections", args);
+    }
+
+    [PeerFact(Peers.GoRenderer)]
+    public async Task RouterDrainDelay_Default_FitsInsideTheTerminationGracePeriod()
+    {
+        var chart = await ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, "gateway-two-versions.yaml"));
+        var container = Assert.Single((await RouterPodAsync(chart)).LongRunningContainers, c => c["name"]!.GetValue<string>() == "router");
+        var args = container["args"]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
+        var drain = TimeSpan.FromMilliseconds(int.Parse(args[args.IndexOf("--drain-delay-ms") + 1], System.Globalization.CultureInfo.InvariantCulture));
+        var grace = chart.OfKind("Deployment").Single(d => d.Name.EndsWith("-router", StringComparison.Ordinal)).Spec["template"]!["spec"]!["terminationGracePeriodSeconds"]!.GetValue<int>();
+
+        // The router's own default (CommandLineTests), kept by the chart: Kubernetes routes to a terminating pod for a few seconds.
+        Assert.Equal(TimeSpan.FromSeconds(5), drain);
+        Assert.True(grace >= drain.TotalSeconds + 25, $"terminationGracePeriodSeconds {grace} leaves no time to finish calls after the drain delay");
+    }
+
+    [PeerFact(Peers.GoRenderer)]
     public async Task Router_Settings_ReachRouterJson()
     {
         var chart = await ChartRenderer.RenderAsync(Path.Combine(RepoPaths.ChartCiFolder, "three-models.yaml"));

@@ -388,6 +388,17 @@ and the sidecar snippet. Context: the root.
     - /var/lib/inference-router/state.json
     - --drain-delay-ms
     - {{ mul ($r.drainDelaySeconds | int) 1000 | quote }}
+    {{- $limits := default dict $r.limits }}
+    {{- range $value, $flag := dict "maxReceiveMessageSize" "--max-receive-message-size" "maxConnections" "--max-connections" "maxConfigBytes" "--max-config-bytes" "maxStateBytes" "--max-state-bytes" "maxAdminBodyBytes" "--max-admin-body-bytes" }}
+    {{- if not (kindIs "invalid" (get $limits $value)) }}
+    - {{ $flag }}
+    - {{ get $limits $value | int64 | quote }}
+    {{- end }}
+    {{- end }}
+    {{- if not (kindIs "invalid" $limits.firstMessageTimeoutSeconds) }}
+    - --first-message-timeout-ms
+    - {{ mulf $limits.firstMessageTimeoutSeconds 1000 | int64 | quote }}
+    {{- end }}
     {{- range $r.extraArgs }}
     - {{ . | quote }}
     {{- end }}

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Inference.Router.Hosting;
 using Inference.Router.Metrics;
+using Inference.Router.Proxy;
 using Inference.Router.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -11,9 +12,11 @@ using Microsoft.Extensions.Logging;
 namespace Inference.Router.Admin;
 
 /// <summary>The admin HTTP/JSON API: inspect models, change weights, roll back.</summary>
-internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadiness readiness, RouterMetrics metrics, TimeProvider time, ILogger<AdminApi> logger)
+internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadiness readiness, RouterMetrics metrics, TimeProvider time, RouterLimits limits, ILogger<AdminApi> logger)
 {
     private const string SetWeightsAction = "set-weights";
+
+    private readonly DenialLogLimiter _denials = new(time);
 
     /// <summary>Maps the admin port's endpoints: the admin API, /metrics, /healthz and /readyz.</summary>
     public void Map(IEndpointRouteBuilder routes)
@@ -25,7 +28,12 @@ internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadines
             var (status, who) = auth.Check(context.HttpContext);
             if (status != 0)
             {
-                AdminLog.Denied(logger, who, context.HttpContext.Request.Method, context.HttpContext.Request.Path, status);
+                metrics.AdminDenied(status);
+                if (_denials.TryLog(out var held))
+                {
+                    AdminLog.Denied(logger, who, context.HttpContext.Request.Method, HeaderSafeText.Escape(context.HttpContext.Request.Path.Value), status, held);
+                }
+
                 if (status == StatusCodes.Status401Unauthorized)
                 {
                     context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
@@ -47,16 +55,32 @@ internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadines
 
     private async Task<IResult> SetWeightsAsync(HttpContext context, string model)
     {
+        var body = await ReadBodyAsync(context.Request, limits.MaxAdminBodyBytes, context.RequestAborted);
+        if (body is null)
+        {
+            var reason = $"the body is larger than the limit of {limits.MaxAdminBodyBytes} bytes (--max-admin-body-bytes)";
+            RoutingLog.AuditRefused(logger, Who(context), SetWeightsAction, HeaderSafeText.Escape(model), reason);
+            metrics.AdminChange(model, SetWeightsAction, "refused");
+            return Results.Json(new ErrorBody(reason), statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
+
         Dictionary<string, decimal>? weights;
         string? error;
-        try
+        if (!System.Text.Unicode.Utf8.IsValid(body))
         {
-            using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
-            (weights, error) = ReadWeights(document.RootElement);
+            (weights, error) = (null, "the body is not UTF-8 text");
         }
-        catch (JsonException ex)
+        else
         {
-            (weights, error) = (null, $"the body is not valid JSON: {ex.Message}");
+            try
+            {
+                using var document = JsonDocument.Parse(body);
+                (weights, error) = ReadWeights(document.RootElement);
+            }
+            catch (JsonException ex)
+            {
+                (weights, error) = (null, $"the body is not valid JSON: {ex.Message}");
+            }
         }
 
         if (weights is null)
@@ -145,7 +169,7 @@ internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadines
     // refusals (same audit event, result="refused"), so every refused change leaves a trace.
     private IResult Refuse(string model, string action, string who, string reason)
     {
-        RoutingLog.AuditRefused(logger, who, action, model, reason);
+        RoutingLog.AuditRefused(logger, who, action, HeaderSafeText.Escape(model), HeaderSafeText.Escape(reason, HeaderSafeText.MaxReasonLength));
         metrics.AdminChange(model, action, "refused");
         return Results.Json(new ErrorBody(reason), statusCode: StatusCodes.Status400BadRequest);
     }
@@ -154,6 +178,33 @@ internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadines
         TryReadIfMatch(context.Request, out var ifMatch, out var error)
             ? Result(context, await state.RollbackAsync(model, Who(context), ifMatch, context.RequestAborted))
             : Refuse(model, "rollback", Who(context), error);
+
+    /// <summary>The request body, or null when it is larger than <paramref name="limit"/> (read no further than that).</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        while (true)
+        {
+            var read = await request.Body.ReadAsync(chunk, cancellationToken);
+            if (read == 0)
+            {
+                return buffer.ToArray();
+            }
+
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+    }
 
     private static string Who(HttpContext context) => context.Items[nameof(AdminAuth)] as string ?? "unknown";
 
@@ -235,6 +286,7 @@ internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadines
             }
 
             writer.WriteBoolean("allowOverride", experiment.AllowOverride);
+            writer.WriteBoolean("fallbackToControl", experiment.FallbackToControl);
             writer.WriteString("control", experiment.Control.Name);
             writer.WriteString("weightsSource", experiment.WeightsFromAdmin ? "admin" : "config");
             writer.WriteStartArray("groups");

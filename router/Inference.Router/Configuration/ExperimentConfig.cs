@@ -12,6 +12,12 @@ public sealed record ExperimentConfig
     /// <summary>Whether <c>x-experiment-group</c> in a request may choose the group.</summary>
     public bool AllowOverride { get; init; }
 
+    /// <summary>
+    /// Whether a group whose version has no healthy endpoint is served by the control group's version (tagged as control,
+    /// with <c>x-experiment-fallback</c> naming the assigned group) rather than failing UNAVAILABLE.
+    /// </summary>
+    public bool FallbackToControl { get; init; } = true;
+
     /// <summary>The group that receives all traffic on rollback.</summary>
     public required string Control { get; init; }
 
@@ -24,6 +30,7 @@ public sealed record ExperimentConfig
         && Name == other.Name
         && StickyHeader == other.StickyHeader
         && AllowOverride == other.AllowOverride
+        && FallbackToControl == other.FallbackToControl
         && Control == other.Control
         && Groups.SequenceEqual(other.Groups);
 

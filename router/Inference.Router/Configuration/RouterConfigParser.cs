@@ -246,6 +246,7 @@ public static class RouterConfigParser
         string? stickyHeader = null;
         string? control = null;
         var allowOverride = false;
+        var fallbackToControl = true;
         List<ExperimentGroupConfig>? groups = null;
         foreach (var property in Properties(element, where))
         {
@@ -264,6 +265,14 @@ public static class RouterConfigParser
                         JsonValueKind.True => true,
                         JsonValueKind.False => false,
                         _ => throw new RouterConfigException($"{where}: 'allowOverride' must be true or false"),
+                    };
+                    break;
+                case "fallbackToControl":
+                    fallbackToControl = value.ValueKind switch
+                    {
+                        JsonValueKind.True => true,
+                        JsonValueKind.False => false,
+                        _ => throw new RouterConfigException($"{where}: 'fallbackToControl' must be true or false"),
                     };
                     break;
                 case "control":
@@ -321,6 +330,7 @@ public static class RouterConfigParser
             Name = name,
             StickyHeader = stickyHeader,
             AllowOverride = allowOverride,
+            FallbackToControl = fallbackToControl,
             Control = control,
             Groups = groups,
         };

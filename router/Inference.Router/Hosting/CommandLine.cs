@@ -8,7 +8,10 @@ internal static class CommandLine
 {
     public const string Usage = """
         Usage: Inference.Router --config <router.json> [--host 0.0.0.0] [--port 8080] [--admin-port 8081]
-                                [--admin-token-file <file>] [--state-file <file>] [--drain-delay-ms 0]
+                                [--admin-token-file <file>] [--state-file <file>] [--drain-delay-ms 5000]
+                                [--max-receive-message-size 67108864] [--first-message-timeout-ms 30000]
+                                [--max-connections 10000] [--max-config-bytes 4194304] [--max-state-bytes 1048576]
+                                [--max-admin-body-bytes 65536]
           --config            routing configuration (JSON); watched and reloaded on change
           --host              address to listen on (IP literal, or 'localhost'); default 0.0.0.0
           --port              gRPC port (HTTP/2 cleartext); 0 picks a free port; default 8080
@@ -17,7 +20,15 @@ internal static class CommandLine
                               ROUTER_ADMIN_TOKEN); without a token the admin port listens on 127.0.0.1 only
           --state-file        where admin weight changes are kept across restarts
           --drain-delay-ms    after SIGTERM, keep serving this long while /readyz reports 503, so load
-                              balancers stop sending first; default 0
+                              balancers stop sending first; default 5000
+          --max-receive-message-size  largest request message forwarded (bytes); larger ones get
+                              RESOURCE_EXHAUSTED as soon as their length is known; default 64 MiB
+          --first-message-timeout-ms  time for a request's first message to arrive far enough to read
+                              the model; then DEADLINE_EXCEEDED; default 30000
+          --max-connections   client connections open at once on the gRPC port; default 10000
+          --max-config-bytes  largest configuration file accepted; default 4 MiB
+          --max-state-bytes   largest state file read at start (a larger one is skipped); default 1 MiB
+          --max-admin-body-bytes  largest admin API request body; larger ones get 413; default 64 KiB
         Environment: ROUTER_ADMIN_TOKEN (the admin token without --admin-token-file); OTEL_EXPORTER_OTLP_ENDPOINT
         turns tracing on (OTLP export, with the other OTEL_* variables).
         """;
@@ -31,6 +42,7 @@ internal static class CommandLine
         int? port = null;
         int? adminPort = null;
         int? drainDelayMs = null;
+        var limits = new RouterLimits();
         for (var i = 0; i < args.Count; i++)
         {
             var flag = args[i];
@@ -88,6 +100,24 @@ internal static class CommandLine
                         ? ms
                         : throw new UsageException($"--drain-delay-ms must be milliseconds from 0 to 600000, not '{text}'");
                     break;
+                case "--max-receive-message-size":
+                    limits = limits with { MaxReceiveMessageSize = (int)ParseNumber(flag, Value(), 1, int.MaxValue) };
+                    break;
+                case "--first-message-timeout-ms":
+                    limits = limits with { FirstMessageTimeout = TimeSpan.FromMilliseconds(ParseNumber(flag, Value(), 1, 3_600_000)) };
+                    break;
+                case "--max-connections":
+                    limits = limits with { MaxConnections = ParseNumber(flag, Value(), 1, 1_000_000) };
+                    break;
+                case "--max-config-bytes":
+                    limits = limits with { MaxConfigBytes = ParseNumber(flag, Value(), 1, int.MaxValue) };
+                    break;
+                case "--max-state-bytes":
+                    limits = limits with { MaxStateBytes = ParseNumber(flag, Value(), 1, int.MaxValue) };
+                    break;
+                case "--max-admin-body-bytes":
+                    limits = limits with { MaxAdminBodyBytes = ParseNumber(flag, Value(), 1, int.MaxValue) };
+                    break;
                 default:
                     throw new UsageException($"unknown argument '{args[i]}'");
             }
@@ -98,7 +128,7 @@ internal static class CommandLine
             throw new UsageException("--config is required");
         }
 
-        var options = new RouterOptions { ConfigPath = config, StateFile = stateFile };
+        var options = new RouterOptions { ConfigPath = config, StateFile = stateFile, Limits = limits };
         options = options with
         {
             Host = host ?? options.Host,
@@ -131,4 +161,9 @@ internal static class CommandLine
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535
             ? port
             : throw new UsageException($"{flag} must be a port number (0-65535), not '{value}'");
+
+    private static long ParseNumber(string flag, string value, long min, long max) =>
+        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max
+            ? number
+            : throw new UsageException($"{flag} must be a whole number from {min} to {max}, not '{value}'");
 }

@@ -16,15 +16,19 @@ internal sealed class ConfigFileWatcher : IDisposable
     private readonly RouterState _state;
     private readonly RouterMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly long _maxBytes;
     private byte[] _lastSeen = [];
 
-    public ConfigFileWatcher(string path, RouterState state, RouterMetrics metrics, TimeProvider time, TimeSpan pollInterval, ILogger<ConfigFileWatcher> logger)
+    public ConfigFileWatcher(string path, long maxBytes, RouterState state, RouterMetrics metrics, TimeProvider time, TimeSpan pollInterval, ILogger<ConfigFileWatcher> logger)
     {
+        _maxBytes = maxBytes;
         _file = new WatchedFile(path, time, pollInterval, logger);
         _state = state;
         _metrics = metrics;
         _logger = logger;
     }
+
+    private const string MaxBytesFlag = "--max-config-bytes";
 
     private string FilePath => _file.Path;
 
@@ -45,7 +49,20 @@ internal sealed class ConfigFileWatcher : IDisposable
         byte[] bytes;
         try
         {
-            bytes = await File.ReadAllBytesAsync(FilePath, cancellationToken);
+            bytes = BoundedFile.Read(FilePath, _maxBytes, MaxBytesFlag);
+        }
+        catch (InvalidDataException ex)
+        {
+            // Too large to read: rejected like an invalid file, once per change of its size.
+            var marker = BitConverter.GetBytes(new FileInfo(FilePath).Length);
+            if (!marker.AsSpan().SequenceEqual(_lastSeen))
+            {
+                _lastSeen = marker;
+                ConfigLog.Rejected(_logger, FilePath, ex.Message);
+                _metrics.ConfigReload("rejected");
+            }
+
+            return;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -66,8 +83,9 @@ internal sealed class ConfigFileWatcher : IDisposable
         {
             config = RouterConfigParser.Parse(System.Text.Encoding.UTF8.GetString(bytes));
         }
-        catch (RouterConfigException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // Whatever the parser throws, a file it cannot take is rejected and the running configuration stays.
             ConfigLog.Rejected(_logger, FilePath, ex.Message);
             _metrics.ConfigReload("rejected");
             return;
@@ -82,7 +100,11 @@ internal sealed class ConfigFileWatcher : IDisposable
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(FilePath);
+            bytes = BoundedFile.Read(FilePath, _maxBytes, MaxBytesFlag);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new RouterConfigException(ex.Message, ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -80,7 +80,16 @@ internal sealed class RouterHost : IAsyncDisposable
             // cannot lift them itself.
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Limits.MinRequestBodyDataRate = null;
+            // Deliberate limits (router/README.md, "Limits and how to size them"): calls at once per connection,
+            // connections at once, header sizes, and keep-alive pings that find dead peers behind silent connections.
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            kestrel.Limits.MaxConcurrentConnections = options.Limits.MaxConnections;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            kestrel.Limits.Http2.MaxRequestHeaderFieldSize = 16 * 1024;
+            kestrel.Limits.Http2.HeaderTableSize = 4096;
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(60);
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(5);
             // Request bytes an upstream has not taken yet wait here, on the (capped) managed heap: the connection
             // window bounds them per client connection, the stream window per call. 4 MiB / 1 MiB let 32 connections
             // of stalled large uploads exhaust the heap; unary calls of any size still stream through, as the window
@@ -114,7 +123,7 @@ internal sealed class RouterHost : IAsyncDisposable
         services.AddSingleton(provider => new UpstreamRegistry(options.Time, provider.GetRequiredService<ChangeSignal>(), provider.GetRequiredService<ILogger<UpstreamRegistry>>(), options.Resolve));
         services.AddSingleton(provider => new RouterState(
             provider.GetRequiredService<UpstreamRegistry>(),
-            options.StateFile is null ? null : new StateStore(options.StateFile),
+            options.StateFile is null ? null : new StateStore(options.StateFile, options.Limits.MaxStateBytes),
             provider.GetRequiredService<RouterMetrics>(),
             options.Time,
             provider.GetRequiredService<ChangeSignal>(),
@@ -122,12 +131,14 @@ internal sealed class RouterHost : IAsyncDisposable
         services.AddSingleton<RouterReadiness>();
         services.AddSingleton<RouterServerService>();
         services.AddSingleton<RouterHealthService>();
+        services.AddSingleton(options.Limits);
         services.AddSingleton<GrpcProxy>();
         var auth = new AdminAuth(options.AdminToken);
         services.AddSingleton(auth);
         services.AddSingleton<AdminApi>();
         services.AddSingleton(provider => new ConfigFileWatcher(
             options.ConfigPath,
+            options.Limits.MaxConfigBytes,
             provider.GetRequiredService<RouterState>(),
             provider.GetRequiredService<RouterMetrics>(),
             options.Time,

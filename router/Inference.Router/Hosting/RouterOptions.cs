@@ -24,7 +24,10 @@ internal sealed record RouterOptions
     public string? StateFile { get; init; }
 
     /// <summary>After SIGTERM, how long to keep serving while /readyz says 503 (load balancers notice first).</summary>
-    public TimeSpan DrainDelay { get; init; } = TimeSpan.Zero;
+    public TimeSpan DrainDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Sizes and times that bound what one client can hold (see router/README.md, "Limits and how to size them").</summary>
+    public RouterLimits Limits { get; init; } = new();
 
     /// <summary>How often the configuration and admin token files are re-read even without a change notification.</summary>
     public TimeSpan ConfigPollInterval { get; init; } = TimeSpan.FromSeconds(2);

@@ -71,6 +71,11 @@ internal sealed class WatchedFile : IDisposable
             {
                 return;
             }
+            catch (Exception ex)
+            {
+                // Whatever one reload threw, the file stays watched: the next change must still be seen.
+                ConfigLog.CallbackFailed(_logger, Path, ex);
+            }
         }
     }
 

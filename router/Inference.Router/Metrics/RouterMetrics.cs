@@ -17,6 +17,8 @@ internal sealed class RouterMetrics
     private readonly Counter<long> _configReloads;
     private readonly Counter<long> _panicRouted;
     private readonly Counter<long> _stateSaveFailures;
+    private readonly Counter<long> _fallbacks;
+    private readonly Counter<long> _adminDenials;
     private Func<RoutingSnapshot?> _snapshot = static () => null;
     private TimeProvider _time = TimeProvider.System;
 
@@ -43,6 +45,10 @@ internal sealed class RouterMetrics
             description: "Attempts sent to a passively ejected endpoint because no endpoint of the version was available (panic mode).");
         _stateSaveFailures = meter.CreateCounter<long>("router_state_save_failures_total", unit: "{failure}",
             description: "Admin changes applied in memory whose state file could not be written (lost on restart).");
+        _fallbacks = meter.CreateCounter<long>("router_fallbacks_total", unit: "{request}",
+            description: "Calls served by the control group's version because the version of the group they were assigned to (label group) had no healthy endpoint.");
+        _adminDenials = meter.CreateCounter<long>("router_admin_denied_total", unit: "{request}",
+            description: "Admin API requests refused for missing (401) or wrong (403) credentials, by status.");
         meter.CreateObservableGauge("router_config_revision", () => _snapshot()?.Revision ?? 0, unit: "{revision}",
             description: "Revision of the routing state; every file reload and admin change increments it.");
         meter.CreateObservableGauge("router_weight", ObserveWeights, unit: "1",
@@ -114,6 +120,19 @@ internal sealed class RouterMetrics
     }
 
     public void StateSaveFailed() => _stateSaveFailures.Add(1);
+
+    public void Fallback(string model, string experiment, string assignedGroup)
+    {
+        if (_fallbacks.Enabled)
+        {
+            _fallbacks.Add(1,
+                new KeyValuePair<string, object?>("model", model),
+                new KeyValuePair<string, object?>("experiment", experiment),
+                new KeyValuePair<string, object?>("group", assignedGroup));
+        }
+    }
+
+    public void AdminDenied(int status) => _adminDenials.Add(1, new KeyValuePair<string, object?>("status", status));
 
     public void AdminChange(string model, string action, string result) =>
         _adminChanges.Add(1,

@@ -1,11 +1,13 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Compression;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Grpc.Core;
 using Inference.Contracts;
+using Inference.Router.Hosting;
 using Inference.Router.Metrics;
 using Inference.Router.Routing;
 using Inference.Router.Upstream;
@@ -27,8 +29,17 @@ internal sealed class GrpcProxy
 {
     private const int MaxAttempts = 3;
 
+    /// <summary>
+    /// How much of a first message the router waits for before forwarding: well inside Kestrel's stream window
+    /// (RouterHost), so the client is never stalled by the bytes the router holds unconsumed.
+    /// </summary>
+    private const long HoldLimit = 64 * 1024;
+
     /// <summary>The version label of an answer from a version the model does not configure.</summary>
     private const string OtherVersion = "other";
+
+    /// <summary>Grpc.AspNetCore's status message for a request message that does not deserialize (INTERNAL).</summary>
+    public const string UndecodableMessage = "Failed to deserialize the message.";
 
     private static readonly Func<IHeaderDictionary, string, StringValues> GetHeader = static (headers, name) => headers[name];
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -40,8 +51,9 @@ internal sealed class GrpcProxy
     private readonly IRandomSource _random;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly RouterLimits _limits;
     private readonly RequestUriCache _uris = new();
-    private readonly ObjectPool<ProxyCall> _calls = new DefaultObjectPool<ProxyCall>(new CallPolicy(), 1024);
+    private readonly ObjectPool<ProxyCall> _calls;
     private readonly Action<ProxyCall> _completed;
     private readonly ForwarderRequestConfig _requestConfig = new()
     {
@@ -58,8 +70,10 @@ internal sealed class GrpcProxy
         RouterMetrics metrics,
         IRandomSource random,
         TimeProvider time,
+        RouterLimits limits,
         ILogger<GrpcProxy> logger)
     {
+        _limits = limits;
         _forwarder = forwarder;
         _upstreams = upstreams;
         _state = state;
@@ -68,6 +82,7 @@ internal sealed class GrpcProxy
         _time = time;
         _logger = logger;
         _completed = Complete;
+        _calls = new DefaultObjectPool<ProxyCall>(new CallPolicy(time), 1024);
     }
 
     /// <summary>A request delegate forwarding <paramref name="method"/>.</summary>
@@ -107,6 +122,15 @@ internal sealed class GrpcProxy
         {
             await RouteAsync(context, call, started);
         }
+        catch (Exception ex) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away (reset its stream or closed the connection): nothing to answer, nothing wrong here.
+            ProxyLog.ClientAborted(_logger, context.Request.Path.Value ?? "", ex.GetType().Name);
+            if (!call.Recorded)
+            {
+                Record("", "", "", "", StatusCode.Cancelled, started);
+            }
+        }
         catch (Exception ex) when (!context.Response.HasStarted)
         {
             // Never let a request crash the pipeline; the client gets a status, not a reset.
@@ -128,9 +152,15 @@ internal sealed class GrpcProxy
         var (status, fields) = await PeekAsync(context, call);
         if (status != PeekStatus.Done)
         {
-            var (code, message) = status == PeekStatus.Compressed
-                ? (StatusCode.Unimplemented, fields.Error!)
-                : (StatusCode.InvalidArgument, $"malformed request message: {fields.Error}");
+            var (code, message) = status switch
+            {
+                PeekStatus.Compressed => (StatusCode.Unimplemented, fields.Error!),
+                PeekStatus.TooLarge => (StatusCode.ResourceExhausted, fields.Error!),
+                PeekStatus.TimedOut => (StatusCode.DeadlineExceeded, fields.Error!),
+                PeekStatus.NotAName => (StatusCode.InvalidArgument, fields.Error!),
+                // As the model server (Grpc.AspNetCore) answers a message it cannot decode, with the reason added.
+                _ => (StatusCode.Internal, $"{UndecodableMessage} ({fields.Error})"),
+            };
             Reject(context, code, message, started);
             return;
         }
@@ -158,6 +188,12 @@ internal sealed class GrpcProxy
             return;
         }
 
+        decision = decision.WithFallback();
+        if (decision.FallbackFrom is { } assigned)
+        {
+            _metrics.Fallback(decision.Model.Name, decision.Experiment, assigned);
+        }
+
         call.Decision = decision;
         if (Activity.Current is { } activity)
         {
@@ -178,34 +214,88 @@ internal sealed class GrpcProxy
     private async ValueTask<(PeekStatus, PeekedFields)> PeekAsync(HttpContext context, ProxyCall call)
     {
         var reader = context.Request.BodyReader;
-        while (true)
+        var timerArmed = false;
+        try
         {
-            var result = await reader.ReadAsync(context.RequestAborted);
-            var buffer = result.Buffer;
-            var status = GrpcRequestPeeker.PeekFrame(buffer, result.IsCompleted, GrpcRequestPeeker.DefaultLimit, call.NameBytes, call.VersionBytes, out var fields, out var messageLength);
-            if (status == PeekStatus.Compressed)
+            while (true)
             {
-                var compressedAvailable = buffer.Length - GrpcRequestPeeker.FrameHeaderLength;
-                var wanted = Math.Min(messageLength, GrpcRequestPeeker.DefaultLimit);
-                if (compressedAvailable < wanted && !result.IsCompleted)
+                ReadResult result;
+                if (!reader.TryRead(out result))
                 {
-                    reader.AdvanceTo(buffer.Start, buffer.End);
-                    continue;
+                    if (!timerArmed)
+                    {
+                        // Armed only when the first message is not already buffered: the usual call pays nothing.
+                        call.PeekTimeout.CancelAfter(_limits.FirstMessageTimeout);
+                        timerArmed = true;
+                    }
+
+                    try
+                    {
+                        result = await reader.ReadAsync(call.PeekTimeout.Token);
+                    }
+                    catch (OperationCanceledException) when (call.PeekTimeout.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+                    {
+                        var timedOut = PeekedFields.None;
+                        timedOut.Error = $"the request's first message did not arrive within {_limits.FirstMessageTimeout.TotalMilliseconds} ms";
+                        return (PeekStatus.TimedOut, timedOut);
+                    }
                 }
 
-                status = PeekCompressed(context.Request.Headers["grpc-encoding"].ToString(), buffer.Slice(GrpcRequestPeeker.FrameHeaderLength, Math.Min(compressedAvailable, wanted)), messageLength, call, ref fields);
+                if (TryPeek(context, call, reader, result) is { } peeked)
+                {
+                    return peeked;
+                }
             }
+        }
+        finally
+        {
+            if (timerArmed && !call.PeekTimeout.TryReset())
+            {
+                call.PeekTimeout.Dispose();
+                call.PeekTimeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+            }
+        }
+    }
 
-            if (status == PeekStatus.NeedMore && !result.IsCompleted)
+    /// <summary>One step of the peek over what is buffered now; null when more of the body is needed.</summary>
+    private (PeekStatus, PeekedFields)? TryPeek(HttpContext context, ProxyCall call, PipeReader reader, ReadResult result)
+    {
+        var buffer = result.Buffer;
+        var status = GrpcRequestPeeker.PeekFrame(buffer, result.IsCompleted, GrpcRequestPeeker.DefaultLimit, call.NameBytes, call.VersionBytes, out var fields, out var messageLength);
+        if (messageLength > _limits.MaxReceiveMessageSize)
+        {
+            // Refused as soon as the declared length is known, as the model server would, before anything is forwarded.
+            reader.AdvanceTo(buffer.Start);
+            fields.Error = $"Received message exceeds the maximum configured message size ({messageLength} > {_limits.MaxReceiveMessageSize} bytes).";
+            return (PeekStatus.TooLarge, fields);
+        }
+
+        if (status == PeekStatus.Compressed)
+        {
+            var compressedAvailable = buffer.Length - GrpcRequestPeeker.FrameHeaderLength;
+            var wanted = Math.Min(messageLength, GrpcRequestPeeker.DefaultLimit);
+            if (compressedAvailable < wanted && !result.IsCompleted)
             {
                 reader.AdvanceTo(buffer.Start, buffer.End);
-                continue;
+                return null;
             }
 
-            // Nothing consumed or examined: the forwarder reads the body from its first byte.
-            reader.AdvanceTo(buffer.Start);
-            return (status == PeekStatus.NeedMore ? PeekStatus.Done : status, fields);
+            status = PeekCompressed(context.Request.Headers["grpc-encoding"].ToString(), buffer.Slice(GrpcRequestPeeker.FrameHeaderLength, Math.Min(compressedAvailable, wanted)), messageLength, call, ref fields);
         }
+
+        // A small first message is awaited whole (a larger one up to the hold limit) before anything is forwarded,
+        // so a client that stalls mid-message holds no upstream stream and meets the first-message timeout here.
+        var awaitingMessage = status is PeekStatus.Done or PeekStatus.NeedMore
+            && buffer.Length < GrpcRequestPeeker.FrameHeaderLength + Math.Min(messageLength, HoldLimit);
+        if ((status == PeekStatus.NeedMore || awaitingMessage) && !result.IsCompleted)
+        {
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            return null;
+        }
+
+        // Nothing consumed or examined: the forwarder reads the body from its first byte.
+        reader.AdvanceTo(buffer.Start);
+        return (status == PeekStatus.NeedMore ? PeekStatus.Done : status, fields);
     }
 
     // A compressed first message is decompressed into a scratch copy of at most the peek limit; the original
@@ -293,6 +383,27 @@ internal sealed class GrpcProxy
                 else if (endpoint is not null && pool.Panicking && pool.LeavePanic())
                 {
                     UpstreamLog.PanicLeft(_logger, pool.Model, pool.Version);
+                }
+
+                if (endpoint is null
+                    && !context.Response.HasStarted
+                    && (!call.Body.AnyRead || call.Body.CanRewind)
+                    && call.Decision.WithFallback(exhausted: true) is { FallbackFrom: { } assigned } fallback)
+                {
+                    // Every endpoint of the assigned version failed this call before its health checks noticed: control
+                    // serves it, as it serves the group's calls once they have.
+                    _metrics.Fallback(fallback.Model.Name, fallback.Experiment, assigned);
+                    call.Decision = decision = fallback;
+                    pool = fallback.Pool;
+                    failed1 = failed2 = null;
+                    if (call.Body.AnyRead)
+                    {
+                        call.Body.Rewind();
+                    }
+
+                    context.Response.Clear();
+                    context.Features.Set<IForwarderErrorFeature>(null);
+                    continue;
                 }
 
                 if (endpoint is null)
@@ -428,6 +539,11 @@ internal sealed class GrpcProxy
         headers[InferenceHeaders.ModelVersion] = call.Decision.Pool.Version;
         headers[InferenceHeaders.Experiment] = call.Decision.Experiment;
         headers[InferenceHeaders.ExperimentGroup] = call.Decision.Group;
+        if (call.Decision.FallbackFrom is { } assigned)
+        {
+            headers[InferenceHeaders.ExperimentFallback] = assigned;
+        }
+
         GrpcResponses.WriteError(context.Response, code, message);
         call.Status = code;
     }
@@ -442,12 +558,15 @@ internal sealed class GrpcProxy
     private void RejectRoute(HttpContext context, RouteOutcome outcome, ReadOnlySpan<char> model, ReadOnlySpan<char> version, ModelRoute? route, long started)
     {
         var headers = context.Response.Headers;
+        // Client text goes into headers, grpc-message and the log escaped and cut (a raw é or CR is not a valid header).
+        var safeModel = HeaderSafeText.Escape(model);
+        var safeVersion = HeaderSafeText.Escape(version);
         var (code, message) = outcome switch
         {
             RouteOutcome.NoModelName => (StatusCode.InvalidArgument, "the request names no model (field 1 is empty)"),
-            RouteOutcome.UnknownModel => (StatusCode.NotFound, $"model '{model}' is not served by this router"),
-            RouteOutcome.UnknownVersion => (StatusCode.NotFound, $"model '{model}' has no version '{version}'"),
-            _ => (StatusCode.InvalidArgument, $"experiment '{route?.Experiment.Name}' of model '{model}' has no group '{context.Request.Headers[InferenceHeaders.ExperimentGroup]}'"),
+            RouteOutcome.UnknownModel => (StatusCode.NotFound, $"model '{safeModel}' is not served by this router"),
+            RouteOutcome.UnknownVersion => (StatusCode.NotFound, $"model '{safeModel}' has no version '{safeVersion}'"),
+            _ => (StatusCode.InvalidArgument, $"experiment '{route?.Experiment.Name}' of model '{safeModel}' has no group '{HeaderSafeText.Escape(context.Request.Headers[InferenceHeaders.ExperimentGroup].ToString())}'"),
         };
 
         if (route is not null)
@@ -456,13 +575,13 @@ internal sealed class GrpcProxy
             headers[InferenceHeaders.Experiment] = route.Experiment.Name;
             if (outcome == RouteOutcome.UnknownVersion)
             {
-                headers[InferenceHeaders.ModelVersion] = version.ToString();
+                headers[InferenceHeaders.ModelVersion] = safeVersion;
                 headers[InferenceHeaders.ExperimentGroup] = InferenceHeaders.PinnedGroup;
             }
         }
         else if (!model.IsEmpty)
         {
-            headers[InferenceHeaders.ModelName] = model.ToString();
+            headers[InferenceHeaders.ModelName] = safeModel;
         }
 
         ProxyLog.Rejected(_logger, StatusLabels.Of(code), message);
@@ -492,9 +611,9 @@ internal sealed class GrpcProxy
         }
     }
 
-    private sealed class CallPolicy : PooledObjectPolicy<ProxyCall>
+    private sealed class CallPolicy(TimeProvider time) : PooledObjectPolicy<ProxyCall>
     {
-        public override ProxyCall Create() => new();
+        public override ProxyCall Create() => new(time);
 
         public override bool Return(ProxyCall obj) => true;
     }

@@ -9,7 +9,8 @@ namespace Inference.Router.Proxy;
 /// without consuming anything: the caller re-parses the buffered prefix after each read until the
 /// answer is final. Both fields are strings (wire type 2) in ModelInferRequest, ModelMetadataRequest
 /// and ModelReadyRequest. Fields may come in any order; a repeated field keeps its last value, as
-/// protobuf parsers do. Only the first <c>limit</c> bytes of the message are examined, because the
+/// protobuf parsers do; a field 1 or 2 of another wire type is skipped as protobuf parsers skip it (an unknown
+/// field), so the request names no model, as the model server would read it. Only the first <c>limit</c> bytes of the message are examined, because the
 /// body cannot be consumed and HTTP/2 flow control would stall a client whose window is full.
 /// </summary>
 internal static class GrpcRequestPeeker
@@ -98,11 +99,6 @@ internal static class GrpcRequestPeeker
                 return Fail(ref fields, "invalid field number 0");
             }
 
-            if (fieldNumber is 1 or 2 && wireType != 2)
-            {
-                return Fail(ref fields, $"field {fieldNumber} ({(fieldNumber == 1 ? "model name" : "model version")}) is not a string");
-            }
-
             long skip;
             switch (wireType)
             {
@@ -142,7 +138,8 @@ internal static class GrpcRequestPeeker
                     {
                         if (skip > WeightRules.MaxNameBytes)
                         {
-                            return Fail(ref fields, $"the model {(fieldNumber == 1 ? "name" : "version")} is longer than {WeightRules.MaxNameBytes} bytes");
+                            fields.Error = $"the model {(fieldNumber == 1 ? "name" : "version")} is longer than {WeightRules.MaxNameBytes} bytes";
+                            return PeekStatus.NotAName;
                         }
 
                         if (reader.Remaining < skip)

@@ -13,4 +13,13 @@ internal enum PeekStatus
 
     /// <summary>The first message is compressed (flag 1); the caller decompresses a copy.</summary>
     Compressed,
+
+    /// <summary>The first message declares a length above the router's maximum message size.</summary>
+    TooLarge,
+
+    /// <summary>The first message did not arrive far enough within the first-message timeout.</summary>
+    TimedOut,
+
+    /// <summary>The model name or version field holds what cannot be one (longer than any configured name).</summary>
+    NotAName,
 }

@@ -15,13 +15,16 @@ namespace Inference.Router.Proxy;
 /// decision, the request body the forwarder reads, and the transforms that tag the response and read the upstream's
 /// status and version.
 /// </summary>
-internal sealed class ProxyCall : HttpTransformer
+internal sealed class ProxyCall(TimeProvider time) : HttpTransformer
 {
     public readonly byte[] NameBytes = new byte[WeightRules.MaxNameBytes];
     public readonly byte[] VersionBytes = new byte[WeightRules.MaxNameBytes];
     public readonly char[] NameChars = new char[WeightRules.MaxNameBytes];
     public readonly char[] VersionChars = new char[WeightRules.MaxNameBytes];
     public readonly ReplayableBody Body = new();
+
+    /// <summary>Cancels the wait for the first message (--first-message-timeout-ms); reset after every call that armed it.</summary>
+    public CancellationTokenSource PeekTimeout = new(Timeout.InfiniteTimeSpan, time);
 
     public GrpcMethod Method;
 
@@ -124,6 +127,10 @@ internal sealed class ProxyCall : HttpTransformer
         headers[InferenceHeaders.ModelVersion] = version;
         headers[InferenceHeaders.Experiment] = Decision.Experiment;
         headers[InferenceHeaders.ExperimentGroup] = Decision.Group;
+        if (Decision.FallbackFrom is { } assigned)
+        {
+            headers[InferenceHeaders.ExperimentFallback] = assigned;
+        }
 
         // Trailers-only responses carry the status in the headers.
         var status = headers["grpc-status"];

@@ -18,4 +18,7 @@ internal static partial class ProxyLog
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Debug, Message = "Model '{Model}' version '{Version}': {Endpoint} answered before reading the whole request and stopped reading it ({Error})")]
     public static partial void BodyLeftUnread(ILogger logger, string model, string version, string endpoint, string error);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Debug, Message = "The client aborted {Path} before it was routed ({Reason})")]
+    public static partial void ClientAborted(ILogger logger, string path, string reason);
 }

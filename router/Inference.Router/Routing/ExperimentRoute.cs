@@ -16,6 +16,7 @@ internal sealed class ExperimentRoute
         KeyPrefix = Encoding.UTF8.GetBytes(config.Name + ":");
         StickyHeader = config.StickyHeader;
         AllowOverride = config.AllowOverride;
+        FallbackToControl = config.FallbackToControl;
         WeightsFromAdmin = weightsFromAdmin;
         var ordered = config.Groups.Select(g => weights[g.Name]).ToArray();
         _upperBounds = BucketAssigner.UpperBounds(ordered);
@@ -43,6 +44,9 @@ internal sealed class ExperimentRoute
     public bool AllowOverride { get; }
 
     public bool WeightsFromAdmin { get; }
+
+    /// <summary>Whether calls of a group without a healthy endpoint go to the control group's version.</summary>
+    public bool FallbackToControl { get; }
 
     public IReadOnlyList<GroupRoute> Groups { get; }
 

@@ -40,8 +40,9 @@ internal sealed class RouterState : IDisposable
             {
                 _overrides = store.Load();
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            catch (Exception ex)
             {
+                // Whatever is wrong with the file (unreadable, too large, corrupt), the router starts without it.
                 RoutingLog.StateLoadFailed(logger, store.Path, ex.Message);
             }
         }
@@ -178,7 +179,8 @@ internal sealed class RouterState : IDisposable
 
         AdminChangeResult Refuse(int status, string reason, long revision = 0)
         {
-            RoutingLog.AuditRefused(_logger, who, action, model, reason);
+            // The model (from the URL) and the reason (naming groups from the body) are the client's text.
+            RoutingLog.AuditRefused(_logger, who, action, Proxy.HeaderSafeText.Escape(model), Proxy.HeaderSafeText.Escape(reason, Proxy.HeaderSafeText.MaxReasonLength));
             _metrics.AdminChange(model, action, "refused");
             return AdminChangeResult.Refused(status, reason, revision);
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Inference.Router.Hosting;
 
 namespace Inference.Router.Routing;
 
@@ -6,8 +7,11 @@ namespace Inference.Router.Routing;
 /// Persists admin weight changes so they survive a restart. Written atomically (temporary file in
 /// the same directory, then rename) so a crash never leaves a half-written file.
 /// </summary>
-internal sealed class StateStore(string path)
+internal sealed class StateStore(string path, long maxBytes = StateStore.DefaultMaxBytes)
 {
+    /// <summary>Default of --max-state-bytes: the file holds weights per model, a few hundred bytes each.</summary>
+    public const long DefaultMaxBytes = 1024 * 1024;
+
     public string Path { get; } = path;
 
     public Dictionary<string, WeightOverride> Load()
@@ -18,7 +22,7 @@ internal sealed class StateStore(string path)
             return result;
         }
 
-        using var document = JsonDocument.Parse(File.ReadAllBytes(Path));
+        using var document = JsonDocument.Parse(BoundedFile.Read(Path, maxBytes, "--max-state-bytes"));
         if (!document.RootElement.TryGetProperty("models", out var models) || models.ValueKind != JsonValueKind.Object)
         {
             throw new InvalidDataException("the state file has no 'models' object");

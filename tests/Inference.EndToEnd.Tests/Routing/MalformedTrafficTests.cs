@@ -195,7 +195,7 @@ public sealed class MalformedTrafficTests(IrisStack stack)
         return frame;
     }
 
-    private static async Task<Result> SendAsync(HttpClient http, Call call)
+    internal static async Task<Result> SendAsync(HttpClient http, Call call)
     {
         var content = new ByteArrayContent(call.Body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
@@ -225,7 +225,7 @@ public sealed class MalformedTrafficTests(IrisStack stack)
         return new Result(response.StatusCode, status, message, tags, payload);
     }
 
-    private sealed record Call(string Path, List<KeyValuePair<string, string>> Headers, byte[] Body);
+    internal sealed record Call(string Path, List<KeyValuePair<string, string>> Headers, byte[] Body);
 
-    private sealed record Result(HttpStatusCode Http, int Status, string Message, Dictionary<string, string> Tags, byte[] Payload);
+    internal sealed record Result(HttpStatusCode Http, int Status, string Message, Dictionary<string, string> Tags, byte[] Payload);
 }

@@ -57,6 +57,37 @@ public sealed class ExecutableTests
     }
 
     [Fact]
+    public async Task Sigterm_UnderLoad_WithADrainDelay_FailsNoCall_OfClientsThatStopOnceNotReady()
+    {
+        // As Kubernetes does: on SIGTERM the pod's readiness turns 503, and callers keep coming until the endpoint is
+        // removed. Every call made in that window must still be served.
+        await using var v1 = await FakeOipBackend.StartAsync("iris", "1");
+        await using var v2 = await FakeOipBackend.StartAsync("iris", "2");
+        using var scratch = new TempDirectory("router");
+        var config = scratch.File("router.json");
+        await File.WriteAllTextAsync(config, Configs.Iris([v1.Url], [v2.Url], 50, 50));
+        // Far longer than the test: the window below ends when the test says, whatever the machine's load.
+        await using var router = await RouterProcess.StartAsync(Patience, "--config", config, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--drain-delay-ms", "60000");
+        using var client = new GrpcTestClient();
+        long phase = 0;
+        await using var load = new ContinuousLoad(client, router.GrpcUrl, 4, () => Interlocked.Read(ref phase), (w, i) => $"user-{w}-{i}");
+        await load.UntilAsync(calls => calls.Count >= 20, "calls before SIGTERM", Patience);
+
+        router.Process.Signal(Signals.Term);
+        using (var admin = new HttpClient { BaseAddress = new Uri(router.AdminUrl) })
+        {
+            await Wait.UntilAsync(async () => (await admin.GetAsync("/readyz")).StatusCode == System.Net.HttpStatusCode.ServiceUnavailable, "/readyz to report 503", (int)Patience.TotalSeconds);
+        }
+
+        Interlocked.Exchange(ref phase, 1);
+        await load.UntilAsync(calls => calls.Count(c => c.StartPhase == 1) >= 40, "calls after /readyz reported 503", Patience);
+        var all = await load.StopAsync();
+
+        Assert.Empty(all.Where(c => c.Result.Status != 0).Select(c => $"{c.Result.Status} {c.Result.Message}"));
+        Assert.False(router.Process.HasExited);
+    }
+
+    [Fact]
     public async Task Run_InvalidConfig_ExitsWithTheReason()
     {
         using var scratch = new TempDirectory("router");

@@ -153,7 +153,7 @@ public sealed class OperationsTests : IrisBackendTests
     [Fact]
     public async Task RefusedEndpoint_IsRetriedOnTheSameVersionAndEjected()
     {
-        var closed = ClosedPort();
+        var closed = ClosedPort.Number();
         await using var router = await TestRouter.StartAsync(Configs.Iris([$"http://127.0.0.1:{closed}", V1.Url], [V2.Url], 100, 0, extra: """{"healthCheckIntervalSeconds": 0, "ejectionSeconds": 60}"""));
         for (var i = 0; i < 20; i++)
         {
@@ -170,8 +170,9 @@ public sealed class OperationsTests : IrisBackendTests
     [Fact]
     public async Task NoHealthyEndpoint_IsUnavailableNamingModelAndVersion()
     {
-        var closed = ClosedPort();
-        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [$"http://127.0.0.1:{closed}"], 0, 100, extra: """{"healthCheckIntervalSeconds": 0}"""));
+        var closed = ClosedPort.Number();
+        // Without the fallback to control (TreatmentOutageTests), the assigned version's failure is the answer.
+        await using var router = await TestRouter.StartAsync(Configs.Iris([V1.Url], [$"http://127.0.0.1:{closed}"], 0, 100, extra: """{"healthCheckIntervalSeconds": 0}""", fallbackToControl: false));
         var result = await Client.CallAsync(router.GrpcUrl, Infer, Request());
         Assert.Equal(14, result.Status);
         Assert.Contains("model 'iris' version '2'", result.Message, StringComparison.Ordinal);
@@ -193,7 +194,7 @@ public sealed class OperationsTests : IrisBackendTests
     {
         // The version's only replica refuses one connection (as during a restart) and is ejected for
         // ten minutes; once it listens again it serves at once instead of the version staying UNAVAILABLE.
-        var port = ClosedPort();
+        var port = ClosedPort.Number();
         await using var router = await TestRouter.StartAsync(Configs.Iris([$"http://127.0.0.1:{port}"], [V2.Url], 100, 0, extra: """{"healthCheckIntervalSeconds": 0, "ejectionSeconds": 600}"""));
         var refused = await Client.CallAsync(router.GrpcUrl, Infer, Request());
         Assert.Equal((14, "1"), (refused.Status, refused.Header(InferenceHeaders.ModelVersion)));
@@ -440,11 +441,4 @@ public sealed class OperationsTests : IrisBackendTests
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "rename", SetLastError = true)]
     private static extern int Rename(string oldPath, string newPath);
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

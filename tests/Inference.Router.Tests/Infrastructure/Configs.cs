@@ -13,7 +13,8 @@ internal static class Configs
         decimal treatment = 10,
         bool allowOverride = true,
         string experiment = "iris-v2-rollout",
-        string? extra = null)
+        string? extra = null,
+        bool? fallbackToControl = null)
     {
         var json = new JsonObject
         {
@@ -41,6 +42,11 @@ internal static class Configs
             ["healthCheckIntervalSeconds"] = 0.2,
             ["healthCheckTimeoutSeconds"] = 1,
         };
+        if (fallbackToControl is { } fallback)
+        {
+            json["models"]!["iris"]!["experiment"]!["fallbackToControl"] = fallback;
+        }
+
         if (extra is not null)
         {
             foreach (var (key, value) in JsonNode.Parse(extra)!.AsObject().ToList())

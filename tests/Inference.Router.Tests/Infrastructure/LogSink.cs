@@ -11,6 +11,9 @@ public sealed class LogSink : ILoggerProvider
 
     public IReadOnlyCollection<string> Lines => _lines;
 
+    /// <summary>The lowest level recorded; Information unless a test looks for debug lines.</summary>
+    public LogLevel MinimumLevel { get; set; } = LogLevel.Information;
+
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
     /// <summary>Waits until a line containing every fragment appears; fails after the timeout.</summary>
@@ -44,11 +47,16 @@ public sealed class LogSink : ILoggerProvider
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= sink.MinimumLevel;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            sink._lines.Enqueue($"{logLevel}: {category}[{eventId.Id}] {formatter(state, exception)}");
+            if (!IsEnabled(logLevel))
+            {
+                return;
+            }
+
+            sink._lines.Enqueue($"{logLevel}: {category}[{eventId.Id}] {formatter(state, exception)}{(exception is null ? "" : "\n" + exception)}");
             sink._added.Release();
         }
     }

@@ -49,7 +49,9 @@ internal sealed class TestRouter : IAsyncDisposable
         IRandomSource? random = null,
         string host = "127.0.0.1",
         string? tokenFile = null,
-        Func<string, CancellationToken, Task<System.Net.IPAddress[]>>? resolve = null)
+        Func<string, CancellationToken, Task<System.Net.IPAddress[]>>? resolve = null,
+        RouterLimits? limits = null,
+        Action<LogSink>? configureLogs = null)
     {
         var ownDirectory = directory is null ? new TempDirectory("router") : null;
         directory ??= ownDirectory!.Path;
@@ -60,6 +62,7 @@ internal sealed class TestRouter : IAsyncDisposable
         }
 
         var logs = new LogSink();
+        configureLogs?.Invoke(logs);
         var options = new RouterOptions
         {
             ConfigPath = configPath,
@@ -71,11 +74,18 @@ internal sealed class TestRouter : IAsyncDisposable
             StateFile = stateFile,
             Resolve = resolve,
             ConfigPollInterval = TimeSpan.FromMilliseconds(500),
+            // Tests that need the drain delay run the executable (ExecutableTests).
+            DrainDelay = TimeSpan.Zero,
+            Limits = limits ?? new RouterLimits(),
             Random = random ?? SharedRandomSource.Instance,
             ConfigureLogging = logging =>
             {
                 logging.ClearProviders();
                 logging.AddProvider(logs);
+                if (logs.MinimumLevel < LogLevel.Information)
+                {
+                    logging.AddFilter("Inference", logs.MinimumLevel);
+                }
             },
         };
         var routerHost = await RouterHost.StartAsync(options, CancellationToken.None);

@@ -22,8 +22,12 @@ public sealed class CommandLineTests
     {
         var options = CommandLine.Parse(["--config", "r.json"], name => name == "ROUTER_ADMIN_TOKEN" ? "env-token" : null);
         Assert.Equal(("0.0.0.0", 8080, 8081, "env-token"), (options.Host, options.Port, options.AdminPort, options.AdminToken));
-        Assert.Equal(TimeSpan.Zero, options.DrainDelay);
-        Assert.Equal(TimeSpan.FromSeconds(5), CommandLine.Parse(["--config", "r.json", "--drain-delay-ms", "5000"], _ => null).DrainDelay);
+        // The chart's preStop-free drain: Kubernetes keeps routing to a terminating pod for a few seconds.
+        Assert.Equal(TimeSpan.FromSeconds(5), options.DrainDelay);
+        Assert.Equal(TimeSpan.Zero, CommandLine.Parse(["--config", "r.json", "--drain-delay-ms", "0"], _ => null).DrainDelay);
+        Assert.Equal(
+            (64 * 1024 * 1024, TimeSpan.FromSeconds(30), 10_000L, 4L * 1024 * 1024, 1024L * 1024, 64L * 1024),
+            (options.Limits.MaxReceiveMessageSize, options.Limits.FirstMessageTimeout, options.Limits.MaxConnections, options.Limits.MaxConfigBytes, options.Limits.MaxStateBytes, options.Limits.MaxAdminBodyBytes));
         Assert.Null(CommandLine.Parse(["--config", "r.json"], _ => null).AdminToken);
         Assert.Null(options.AdminTokenFile);
     }
@@ -36,7 +40,21 @@ public sealed class CommandLineTests
         Assert.True(CommandLine.Parse(["--config", "r.json"], name => name == "OTEL_EXPORTER_OTLP_ENDPOINT" ? "http://collector:4317" : null).Tracing);
     }
 
+    [Fact]
+    public void Parse_Limits()
+    {
+        var limits = CommandLine.Parse(
+            ["--config", "r.json", "--max-receive-message-size", "1000", "--first-message-timeout-ms", "250", "--max-connections", "7",
+                "--max-config-bytes", "2000", "--max-state-bytes", "3000", "--max-admin-body-bytes=4000"],
+            _ => null).Limits;
+        Assert.Equal(
+            (1000, TimeSpan.FromMilliseconds(250), 7L, 2000L, 3000L, 4000L),
+            (limits.MaxReceiveMessageSize, limits.FirstMessageTimeout, limits.MaxConnections, limits.MaxConfigBytes, limits.MaxStateBytes, limits.MaxAdminBodyBytes));
+    }
+
     [Theory]
+    [InlineData(new[] { "--config", "a", "--max-receive-message-size", "0" }, "--max-receive-message-size must be a whole number from 1")]
+    [InlineData(new[] { "--config", "a", "--first-message-timeout-ms", "x" }, "--first-message-timeout-ms must be a whole number")]
     [InlineData(new[] { "--port", "1" }, "--config is required")]
     [InlineData(new[] { "--config", "a", "--port", "70000" }, "port number")]
     [InlineData(new[] { "--config", "a", "--bogus" }, "unknown argument")]

@@ -146,7 +146,6 @@ public sealed class GrpcRequestPeekerTests
     [InlineData(new byte[] { 0, 0, 0, 0, 11, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF }, "malformed")]
     [InlineData(new byte[] { 0, 0, 0, 0, 3, 0xFF, 0xFF, 0xFF }, "ends inside a field tag")]
     [InlineData(new byte[] { 0, 0, 0, 0, 2, 0x0A, 0x05 }, "longer than the message")]
-    [InlineData(new byte[] { 0, 0, 0, 0, 2, 0x08, 0x01 }, "not a string")]
     [InlineData(new byte[] { 0, 0, 0, 0, 1, 0x00 }, "field number 0")]
     [InlineData(new byte[] { 0, 0, 0, 0, 2, 0x1B, 0x00 }, "wire type 3")]
     [InlineData(new byte[] { 7, 0, 0, 0, 0 }, "flag 7")]
@@ -161,10 +160,20 @@ public sealed class GrpcRequestPeekerTests
     }
 
     [Fact]
-    public void Peek_NameLongerThanLimit_IsInvalid()
+    public void Peek_FieldOneOfAnotherWireType_IsSkippedAsAnUnknownField()
+    {
+        // As Google.Protobuf reads it: a field 1 that is not length-delimited is unknown, so the request names no model.
+        var result = Peek(GrpcTestClient.Frame(Fields((1, 7L), (3, "id"), (2, "v2"))));
+        Assert.Equal(PeekStatus.Done, result.Status);
+        Assert.Null(result.Name);
+        Assert.Equal("v2", result.Version);
+    }
+
+    [Fact]
+    public void Peek_NameLongerThanLimit_IsNotAName()
     {
         var result = Peek(GrpcTestClient.Frame(Fields((1, new string('n', 300)))));
-        Assert.Equal(PeekStatus.Invalid, result.Status);
+        Assert.Equal(PeekStatus.NotAName, result.Status);
         Assert.Contains("longer than 256", result.Error, StringComparison.Ordinal);
     }
 
