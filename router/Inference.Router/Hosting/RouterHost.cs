@@ -1,6 +1,7 @@
 using System.Net;
 using Inference.Router.Admin;
 using Inference.Router.Configuration;
+using Inference.Router.Guard;
 using Inference.Router.Metrics;
 using Inference.Router.Proxy;
 using Inference.Router.Routing;
@@ -122,6 +123,8 @@ internal sealed class RouterHost : IAsyncDisposable
         services.AddSingleton<RouterReadiness>();
         services.AddSingleton<RouterServerService>();
         services.AddSingleton<RouterHealthService>();
+        services.AddSingleton<GuardMetrics>();
+        services.AddSingleton<GuardMonitor>();
         services.AddSingleton<GrpcProxy>();
         var auth = new AdminAuth(options.AdminToken);
         services.AddSingleton(auth);

@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Text;
 using Grpc.Core;
 using Inference.Contracts;
+using Inference.Router.Guard;
 using Inference.Router.Metrics;
 using Inference.Router.Routing;
 using Inference.Router.Upstream;
@@ -40,6 +41,7 @@ internal sealed class GrpcProxy
     private readonly IRandomSource _random;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly GuardMonitor _guard;
     private readonly RequestUriCache _uris = new();
     private readonly ObjectPool<ProxyCall> _calls = new DefaultObjectPool<ProxyCall>(new CallPolicy(), 1024);
     private readonly Action<ProxyCall> _completed;
@@ -58,8 +60,10 @@ internal sealed class GrpcProxy
         RouterMetrics metrics,
         IRandomSource random,
         TimeProvider time,
-        ILogger<GrpcProxy> logger)
+        ILogger<GrpcProxy> logger,
+        GuardMonitor guard)
     {
+        _guard = guard;
         _forwarder = forwarder;
         _upstreams = upstreams;
         _state = state;
@@ -418,7 +422,10 @@ internal sealed class GrpcProxy
             ProxyLog.VersionMismatch(_logger, pool.Model, call.Endpoint?.DestinationPrefix ?? "", pool.Version, actual);
         }
 
-        Record(pool.Model, decision.Experiment, decision.Group, served, call.Status ?? StatusCode.Unknown, call.Started);
+        var code = call.Status ?? StatusCode.Unknown;
+        var seconds = _time.GetElapsedTime(call.Started).TotalSeconds;
+        _metrics.RequestCompleted(pool.Model, decision.Experiment, decision.Group, served, StatusLabels.Of(code), seconds);
+        _guard.Record(decision, code, seconds);
     }
 
     private static void TagAndFail(HttpContext context, ProxyCall call, StatusCode code, string message)

@@ -37,11 +37,20 @@ internal sealed class StateStore(string path)
                 model.Value.GetProperty("experimentFingerprint").GetString() ?? "",
                 weights,
                 model.Value.TryGetProperty("changedBy", out var by) ? by.GetString() ?? "" : "",
-                model.Value.TryGetProperty("changedAt", out var at) ? at.GetDateTimeOffset() : DateTimeOffset.MinValue);
+                model.Value.TryGetProperty("changedAt", out var at) ? at.GetDateTimeOffset() : DateTimeOffset.MinValue,
+                ReadRollback(model.Value));
         }
 
         return result;
     }
+
+    private static RollbackRecord? ReadRollback(JsonElement model) =>
+        model.TryGetProperty("rollback", out var rollback) && rollback.ValueKind == JsonValueKind.Object
+            ? new RollbackRecord(
+                rollback.GetProperty("by").GetString() ?? "",
+                rollback.GetProperty("reason").GetString() ?? "",
+                rollback.GetProperty("at").GetDateTimeOffset())
+            : null;
 
     public void Save(IReadOnlyDictionary<string, WeightOverride> overrides)
     {
@@ -66,6 +75,15 @@ internal sealed class StateStore(string path)
                 writer.WriteEndObject();
                 writer.WriteString("changedBy", entry.ChangedBy);
                 writer.WriteString("changedAt", entry.ChangedAt);
+                if (entry.Rollback is { } rollback)
+                {
+                    writer.WriteStartObject("rollback");
+                    writer.WriteString("by", rollback.By);
+                    writer.WriteString("reason", rollback.Reason);
+                    writer.WriteString("at", rollback.At);
+                    writer.WriteEndObject();
+                }
+
                 writer.WriteEndObject();
             }
 

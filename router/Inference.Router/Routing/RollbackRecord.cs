@@ -1,0 +1,11 @@
+namespace Inference.Router.Routing;
+
+/// <summary>Who rolled an experiment back (a person's admin identity, or <c>guard</c>), why, and when.</summary>
+internal sealed record RollbackRecord(string By, string Reason, DateTimeOffset At)
+{
+    /// <summary>The <see cref="By"/> of the router's automatic rollback.</summary>
+    public const string Guard = "guard";
+
+    /// <summary>The reason recorded for a rollback asked for through the admin API.</summary>
+    public const string AdminReason = "rollback requested through the admin API";
+}
