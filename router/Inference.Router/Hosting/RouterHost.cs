@@ -6,6 +6,7 @@ using Inference.Router.Metrics;
 using Inference.Router.Proxy;
 using Inference.Router.Routing;
 using Inference.Router.Services;
+using Inference.Router.Shadow;
 using Inference.Router.Upstream;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -125,6 +126,8 @@ internal sealed class RouterHost : IAsyncDisposable
         services.AddSingleton<RouterHealthService>();
         services.AddSingleton<GuardMetrics>();
         services.AddSingleton<GuardMonitor>();
+        services.AddSingleton<ShadowMetrics>();
+        services.AddSingleton<ShadowSender>();
         services.AddSingleton<GrpcProxy>();
         var auth = new AdminAuth(options.AdminToken);
         services.AddSingleton(auth);

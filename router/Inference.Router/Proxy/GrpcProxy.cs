@@ -9,6 +9,7 @@ using Inference.Contracts;
 using Inference.Router.Guard;
 using Inference.Router.Metrics;
 using Inference.Router.Routing;
+using Inference.Router.Shadow;
 using Inference.Router.Upstream;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -42,6 +43,7 @@ internal sealed class GrpcProxy
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly GuardMonitor _guard;
+    private readonly ShadowSender _shadow;
     private readonly RequestUriCache _uris = new();
     private readonly ObjectPool<ProxyCall> _calls = new DefaultObjectPool<ProxyCall>(new CallPolicy(), 1024);
     private readonly Action<ProxyCall> _completed;
@@ -61,9 +63,11 @@ internal sealed class GrpcProxy
         IRandomSource random,
         TimeProvider time,
         ILogger<GrpcProxy> logger,
-        GuardMonitor guard)
+        GuardMonitor guard,
+        ShadowSender shadow)
     {
         _guard = guard;
+        _shadow = shadow;
         _forwarder = forwarder;
         _upstreams = upstreams;
         _state = state;
@@ -274,7 +278,9 @@ internal sealed class GrpcProxy
         var pool = decision.Pool;
         var request = context.Request;
         var originalBody = request.Body;
-        call.Body.Attach(originalBody);
+        // Null unless this call is sampled for the experiment's shadow.
+        var shadow = _shadow.TryStart(context, decision, call.Method);
+        call.Body.Attach(shadow is null ? originalBody : ShadowSender.Capture(shadow, originalBody));
         request.Body = call.Body;
         context.Features.Set<IHttpMaxRequestBodySizeFeature>(UnlimitedBodySizeFeature.Instance);
         UpstreamEndpoint? failed1 = null;
@@ -398,6 +404,11 @@ internal sealed class GrpcProxy
         finally
         {
             request.Body = originalBody;
+            if (shadow is not null)
+            {
+                // The caller's answer is complete: the copy leaves from here, off the call's path.
+                _shadow.Finish(context, shadow, call.Status);
+            }
         }
 
         Complete(call);

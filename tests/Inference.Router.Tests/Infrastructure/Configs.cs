@@ -64,4 +64,12 @@ internal static class Configs
 
         return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
+
+    /// <summary>Adds version <paramref name="version"/> of iris, served at <paramref name="endpoint"/>, to <paramref name="config"/>.</summary>
+    public static string WithVersion(string config, string version, string endpoint)
+    {
+        var json = JsonNode.Parse(config)!;
+        json["models"]!["iris"]!["versions"]![version] = new JsonObject { ["endpoints"] = new JsonArray(endpoint) };
+        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
 }
