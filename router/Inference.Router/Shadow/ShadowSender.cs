@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using Google.Protobuf;
 using Grpc.Core;
 using Inference.Contracts;
 using Inference.Contracts.Oip;
@@ -257,7 +258,7 @@ internal sealed class ShadowSender(UpstreamRegistry upstreams, ShadowMetrics met
         if (!agreed && state.MayLog(time.GetTimestamp(), time.TimestampFrequency))
         {
             var differences = string.Join("; ", outputs.Where(o => !o.Agreed).Select(o => $"output '{o.Output}': {o.Difference}"));
-            ShadowLog.Disagreed(logger, copy.Model, copy.Shadow.Version, copy.PrimaryVersion, primary.Id, differences);
+            ShadowLog.Disagreed(logger, copy.Model, copy.Shadow.Version, copy.PrimaryVersion, RequestId(copy.Request.Memory.Span) ?? primary.Id, differences);
         }
     }
 
@@ -298,6 +299,36 @@ internal sealed class ShadowSender(UpstreamRegistry upstreams, ShadowMetrics met
 
         var length = BinaryPrimitives.ReadUInt32BigEndian(body[1..]);
         return length == (uint)(body.Length - FrameHeaderLength) ? body[FrameHeaderLength..].ToArray() : null;
+    }
+
+    // ModelInferRequest.id (field 3) of the copied request, read without parsing the tensors.
+    private static string? RequestId(ReadOnlySpan<byte> body)
+    {
+        if (Message(body) is not { } message)
+        {
+            return null;
+        }
+
+        try
+        {
+            var input = new CodedInputStream(message);
+            uint tag;
+            while ((tag = input.ReadTag()) != 0)
+            {
+                if (tag == 26)
+                {
+                    return input.ReadString();
+                }
+
+                input.SkipLastField();
+            }
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            // Not a valid message: the log says the response's id instead.
+        }
+
+        return null;
     }
 
     private sealed class ModelState

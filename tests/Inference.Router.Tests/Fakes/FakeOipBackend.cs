@@ -371,7 +371,12 @@ public sealed class FakeOipBackend : IAsyncDisposable
 
                 var result = new ModelInferResponse { ModelName = Model, ModelVersion = ReportedVersion, Id = Replica };
                 result.Outputs.Add(new ModelInferResponse.Types.InferOutputTensor { Name = "echo", Datatype = "BYTES", Shape = { 1 } });
-                result.RawOutputContents.Add(ByteString.CopyFromUtf8(infer.Id));
+                // BYTES raw contents: each element is its 4-byte little-endian length, then its bytes.
+                var id = System.Text.Encoding.UTF8.GetBytes(infer.Id);
+                var echo = new byte[4 + id.Length];
+                BinaryPrimitives.WriteInt32LittleEndian(echo, id.Length);
+                id.CopyTo(echo, 4);
+                result.RawOutputContents.Add(ByteString.CopyFrom(echo));
                 if (ExtraOutput is { } extra)
                 {
                     result.Outputs.Add(extra);
