@@ -65,6 +65,37 @@ public sealed partial class LocalStackTests
         await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(router.Groups["admin"].Value + "/healthz"));
     }
 
+    [Fact]
+    public async Task RunStackWithShadow_ComparesEveryCall_DisagreeingWithV1AndAgreeingWithV2()
+    {
+        using var stackDirectory = new TempDirectory("stack");
+        await using var script = ChildProcess.Start("run-stack", "bash",
+            [Path.Combine(RepoPaths.Root, "router", "example", "run-stack.sh"), "--once", "--shadow"],
+            new Dictionary<string, string?>
+            {
+                ["ROUTER_PORT"] = "0",
+                ["ADMIN_PORT"] = "0",
+                ["STACK_DIR"] = stackDirectory.Path,
+            },
+            workingDirectory: RepoPaths.Root);
+
+        var exitCode = await script.WaitForExitAsync(TimeSpan.FromMinutes(4));
+        Assert.True(exitCode == 0, $"run-stack.sh exited {exitCode}:\n{script.Output}");
+
+        var answers = script.Lines.Select(line => AnswerLine().Match(line)).Where(match => match.Success).ToList();
+        var shadow = script.Lines.Select(line => ShadowLine().Match(line)).Where(match => match.Success)
+            .ToDictionary(match => (match.Groups["primary"].Value, match.Groups["result"].Value), match => int.Parse(match.Groups["count"].Value, System.Globalization.CultureInfo.InvariantCulture));
+
+        // Version 3 serves the v2 model: every copy of a call v1 answered disagrees, every copy of a call v2 answered agrees.
+        var byVersion = answers.GroupBy(answer => answer.Groups["version"].Value).ToDictionary(g => g.Key, g => g.Count());
+        Assert.True(byVersion.GetValueOrDefault("1") > 0, script.Output);
+        Assert.Equal(byVersion.GetValueOrDefault("1"), shadow.GetValueOrDefault(("1", "disagreed")));
+        Assert.Equal(byVersion.GetValueOrDefault("2"), shadow.GetValueOrDefault(("2", "agreed")));
+        Assert.Equal(0, shadow.GetValueOrDefault(("1", "agreed")));
+        Assert.Equal(0, shadow.GetValueOrDefault(("2", "disagreed")));
+        Assert.DoesNotContain(shadow.Keys, key => key.Item2 is "failed" or "dropped");
+    }
+
     private static void AssertTagged(Match answer, Weights weights)
     {
         var user = answer.Groups["user"].Value;
@@ -77,6 +108,9 @@ public sealed partial class LocalStackTests
 
     [GeneratedRegex(@"^(?<user>user-\d+)  model=(?<model>\S+) version=(?<version>\S+) experiment=(?<experiment>\S+) group=(?<group>\S+)  -> (?<species>\w+)(?<p> \(p=[0-9.]+\))?$")]
     private static partial Regex AnswerLine();
+
+    [GeneratedRegex(@"^shadow v3 vs v(?<primary>\d+): (?<count>\d+) (?<result>\w+)$")]
+    private static partial Regex ShadowLine();
 
     [GeneratedRegex(@"router at (?<grpc>http://\S+), admin API at (?<admin>http://[^\s(]+)")]
     private static partial Regex RouterLine();
