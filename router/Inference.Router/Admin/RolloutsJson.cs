@@ -11,11 +11,7 @@ internal static class RolloutsJson
     {
         if (experiment.Rollback is { } rollback)
         {
-            writer.WriteStartObject("rollback");
-            writer.WriteString("by", rollback.By);
-            writer.WriteString("reason", rollback.Reason);
-            writer.WriteString("at", rollback.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
-            writer.WriteEndObject();
+            rollback.Write(writer);
         }
         else
         {

@@ -75,14 +75,7 @@ internal sealed class StateStore(string path)
                 writer.WriteEndObject();
                 writer.WriteString("changedBy", entry.ChangedBy);
                 writer.WriteString("changedAt", entry.ChangedAt);
-                if (entry.Rollback is { } rollback)
-                {
-                    writer.WriteStartObject("rollback");
-                    writer.WriteString("by", rollback.By);
-                    writer.WriteString("reason", rollback.Reason);
-                    writer.WriteString("at", rollback.At);
-                    writer.WriteEndObject();
-                }
+                entry.Rollback?.Write(writer);
 
                 writer.WriteEndObject();
             }

@@ -16,18 +16,7 @@ public sealed partial class LocalStackTests
     public async Task RunStackOnce_ShowsTaggedAnswers_ForEveryUser_AsTheExperimentAssignsThem()
     {
         using var stackDirectory = new TempDirectory("stack");
-        await using var script = ChildProcess.Start("run-stack", "bash",
-            [Path.Combine(RepoPaths.Root, "router", "example", "run-stack.sh"), "--once"],
-            new Dictionary<string, string?>
-            {
-                ["ROUTER_PORT"] = "0",
-                ["ADMIN_PORT"] = "0",
-                ["STACK_DIR"] = stackDirectory.Path,
-            },
-            workingDirectory: RepoPaths.Root);
-
-        var exitCode = await script.WaitForExitAsync(TimeSpan.FromMinutes(4));
-        Assert.True(exitCode == 0, $"run-stack.sh exited {exitCode}:\n{script.Output}");
+        await using var script = await RunStackAsync(stackDirectory, "--once");
 
         var lines = script.Lines.Select(line => AnswerLine().Match(line)).Where(match => match.Success).ToList();
         var dotnetAnswers = lines.Where(match => match.Groups["p"].Success).ToList();
@@ -69,18 +58,7 @@ public sealed partial class LocalStackTests
     public async Task RunStackWithShadow_ComparesEveryCall_DisagreeingWithV1AndAgreeingWithV2()
     {
         using var stackDirectory = new TempDirectory("stack");
-        await using var script = ChildProcess.Start("run-stack", "bash",
-            [Path.Combine(RepoPaths.Root, "router", "example", "run-stack.sh"), "--once", "--shadow"],
-            new Dictionary<string, string?>
-            {
-                ["ROUTER_PORT"] = "0",
-                ["ADMIN_PORT"] = "0",
-                ["STACK_DIR"] = stackDirectory.Path,
-            },
-            workingDirectory: RepoPaths.Root);
-
-        var exitCode = await script.WaitForExitAsync(TimeSpan.FromMinutes(4));
-        Assert.True(exitCode == 0, $"run-stack.sh exited {exitCode}:\n{script.Output}");
+        await using var script = await RunStackAsync(stackDirectory, "--once", "--shadow");
 
         var answers = script.Lines.Select(line => AnswerLine().Match(line)).Where(match => match.Success).ToList();
         var shadow = script.Lines.Select(line => ShadowLine().Match(line)).Where(match => match.Success)
@@ -94,6 +72,23 @@ public sealed partial class LocalStackTests
         Assert.Equal(0, shadow.GetValueOrDefault(("1", "agreed")));
         Assert.Equal(0, shadow.GetValueOrDefault(("2", "disagreed")));
         Assert.DoesNotContain(shadow.Keys, key => key.Item2 is "failed" or "dropped");
+    }
+
+    /// <summary>Runs the script with free ports and its files in <paramref name="directory"/>; it must exit 0.</summary>
+    private static async Task<ChildProcess> RunStackAsync(TempDirectory directory, params string[] arguments)
+    {
+        var script = ChildProcess.Start("run-stack", "bash",
+            [Path.Combine(RepoPaths.Root, "router", "example", "run-stack.sh"), .. arguments],
+            new Dictionary<string, string?>
+            {
+                ["ROUTER_PORT"] = "0",
+                ["ADMIN_PORT"] = "0",
+                ["STACK_DIR"] = directory.Path,
+            },
+            workingDirectory: RepoPaths.Root);
+        var exitCode = await script.WaitForExitAsync(TimeSpan.FromMinutes(4));
+        Assert.True(exitCode == 0, $"run-stack.sh exited {exitCode}:\n{script.Output}");
+        return script;
     }
 
     private static void AssertTagged(Match answer, Weights weights)
