@@ -436,7 +436,11 @@ internal sealed class GrpcProxy
         var code = call.Status ?? StatusCode.Unknown;
         var seconds = _time.GetElapsedTime(call.Started).TotalSeconds;
         _metrics.RequestCompleted(pool.Model, decision.Experiment, decision.Group, served, StatusLabels.Of(code), seconds);
-        _guard.Record(decision, code, seconds);
+        if (call.Method == GrpcMethod.ModelInfer)
+        {
+            // The guard judges inference: metadata and readiness calls would dilute both rates and latency.
+            _guard.Record(decision, code, seconds);
+        }
     }
 
     private static void TagAndFail(HttpContext context, ProxyCall call, StatusCode code, string message)
