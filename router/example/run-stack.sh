@@ -4,6 +4,8 @@
 #
 #   router/example/run-stack.sh          # keep the stack running until Ctrl-C
 #   router/example/run-stack.sh --once   # make the calls, then stop everything (used by the tests)
+#   router/example/run-stack.sh --shadow # also a shadow version 3 (the v2 model) that every call is copied to;
+#                                        # the router compares its answers and prints what agreed
 #   router/example/run-stack.sh --help   # this text
 #
 # Environment: ROUTER_PORT (8080) and ADMIN_PORT (8081), 0 for any free port; ROUTER_ADMIN_TOKEN
@@ -12,12 +14,15 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 once=0
-case "${1:-}" in
-  --once) once=1 ;;
-  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-  "") ;;
-  *) echo "usage: $0 [--once] (see --help)" >&2; exit 2 ;;
-esac
+shadow=0
+for argument in "$@"; do
+  case "$argument" in
+    --once) once=1 ;;
+    --shadow) shadow=1 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "usage: $0 [--once] [--shadow] (see --help)" >&2; exit 2 ;;
+  esac
+done
 
 router_port=${ROUTER_PORT:-8080}
 admin_port=${ADMIN_PORT:-8081}
@@ -89,10 +94,14 @@ done
 bin() { echo "$root/$1/bin/Release/net10.0/$2"; }
 
 declare -A grpc_url
-for version in 1 2; do
+# The shadow, version 3, serves the v2 model: it answers differently from v1 and like v2.
+declare -A model_of=([1]=1 [2]=2 [3]=2)
+versions=(1 2)
+if [[ $shadow == 1 ]]; then versions+=(3); fi
+for version in "${versions[@]}"; do
   log="$stack/iris-v$version.log"
   "$(bin services/Inference.ModelServer Inference.ModelServer)" \
-    --model "$root/tests/models/iris/$version/model.onnx" --name iris --version "$version" \
+    --model "$root/tests/models/iris/${model_of[$version]}/model.onnx" --name iris --version "$version" \
     --host 127.0.0.1 --port 0 --http-port 0 >"$log" 2>&1 &
   pids+=($!)
   listening=$(wait_for_line "$log" $! 'Listening: grpc=')
@@ -101,19 +110,28 @@ for version in 1 2; do
   echo "== model server iris v$version ready at ${grpc_url[$version]} (log: $log)"
 done
 
+shadow_version="" shadow_section=""
+if [[ $shadow == 1 ]]; then
+  shadow_version=",
+        \"3\": { \"endpoints\": [\"${grpc_url[3]}\"] }"
+  shadow_section="
+        \"shadow\": { \"version\": \"3\", \"percent\": 100, \"absoluteTolerance\": 1e-5, \"relativeTolerance\": 1e-4 },"
+fi
+
 cat >"$stack/router.json" <<JSON
 {
   "models": {
     "iris": {
       "versions": {
         "1": { "endpoints": ["${grpc_url[1]}"] },
-        "2": { "endpoints": ["${grpc_url[2]}"] }
+        "2": { "endpoints": ["${grpc_url[2]}"] }$shadow_version
       },
       "experiment": {
         "name": "iris-v2-rollout",
         "stickyHeader": "x-user-id",
         "allowOverride": true,
-        "control": "control",
+        "control": "control",$shadow_section
+        "guard": { "windowSeconds": 60, "minRequests": 200, "maxErrorRateIncrease": 0.02, "maxP99LatencyRatio": 2.0 },
         "groups": [
           { "name": "control",   "version": "1", "weight": 90 },
           { "name": "treatment", "version": "2", "weight": 10 }
@@ -155,6 +173,20 @@ else
   echo "== the Python example is skipped: it needs python3-grpcio and python3-grpc-tools (apt install python3-grpcio python3-grpc-tools)"
 fi
 
+if [[ $shadow == 1 ]]; then
+  echo
+  echo "== shadow version 3 (the v2 model): its copies compared with the answers the callers got"
+  # Copies leave after each answer: wait until every copy sent has a result.
+  for _ in $(seq 1 100); do
+    results=$(curl -s "$admin_url/metrics" | grep '^router_shadow_requests_total' || true)
+    if awk '/result="sent"/ {sent += $NF} /result="(agreed|disagreed|failed)"/ {done += $NF} END {exit !(sent > 0 && done >= sent)}' <<<"$results"; then
+      break
+    fi
+    sleep 0.1
+  done
+  sed -E 's/^router_shadow_requests_total\{.*primary="([^"]+)".*result="([^"]+)".*\} ([0-9.]+)$/shadow v3 vs v\1: \3 \2/' <<<"$results" | sort
+fi
+
 cat <<HINTS
 
 == try it (admin token: \$ROUTER_ADMIN_TOKEN = $ROUTER_ADMIN_TOKEN)
@@ -164,6 +196,7 @@ cat <<HINTS
   curl -s -X POST -H "Authorization: Bearer $ROUTER_ADMIN_TOKEN" $admin_url/admin/models/iris/experiment/rollback
   dotnet $(bin services/Inference.Client.Example Inference.Client.Example.dll) --address $router_url
   curl -s $admin_url/metrics | grep '^router_'
+  curl -s $admin_url/metrics | grep -E '^router_(shadow|guard)_'   # shadow comparisons, guard window
 HINTS
 
 if [[ $once == 1 ]]; then

@@ -17,6 +17,7 @@ public sealed partial class AlertRuleEvaluationTests
     private const string Weights = "InferenceRouterWeightsDiverge";
     private const string Mismatch = "InferenceRouterVersionMismatch";
     private const string Rejected = "InferenceRouterConfigRejected";
+    private const string GuardRollback = "InferenceRouterGuardRollback";
 
     [GeneratedRegex(@"^(?<n>\d+)(?<unit>[smh])$")]
     private static partial Regex Duration();
@@ -40,7 +41,7 @@ public sealed partial class AlertRuleEvaluationTests
 
             var result = await Promtool.CheckRulesAsync(chart.RuleGroups);
             Assert.True(result.ExitCode == 0, $"{chartCase}: promtool check rules failed:\n{result.Stdout}{result.Stderr}");
-            Assert.Contains("SUCCESS: 3 rules found", result.Stdout, StringComparison.Ordinal);
+            Assert.Contains("SUCCESS: 4 rules found", result.Stdout, StringComparison.Ordinal);
             checkedCases.Add(chartCase);
         }
 
@@ -117,6 +118,37 @@ public sealed partial class AlertRuleEvaluationTests
                 .Series("router_version_mismatch_total", $"namespace=other,job={chart.RouterJob},pod=router-c,{iris}", "_x4 1 2 3x30")
                 .Series("router_version_mismatch_total", $"namespace={chart.Namespace},job=other-routers,pod=router-d,{iris}", "_x4 1 2 3x30")
                 .Silent(Mismatch, 6, 8),
+        ];
+
+        await AssertPassesAsync(chart, cases);
+    }
+
+    [PeerTheory(Peers.Promtool, Peers.GoRenderer)]
+    [MemberData(nameof(RuleCases))]
+    public async Task GuardRollback_AfterAnAutomaticRollback_FiresAtOnceForItsWindow(string chartCase)
+    {
+        var (chart, router) = await RenderAsync(chartCase);
+        const string iris = "model=iris,experiment=iris-rollout";
+        const string churn = "model=churn,experiment=churn-rollout";
+
+        AlertTestCase[] cases =
+        [
+            new AlertTestCase("one rollback on one pod (the series appears with it)")
+                .Series("router_guard_rollbacks_total", $"{router},pod=router-a,{iris}", "_x4 1x60")
+                .Silent(GuardRollback, 3)
+                .Fires(GuardRollback, 6, (iris, null))
+                .Fires(GuardRollback, 30, (iris, null))
+                .Silent(GuardRollback, 40, 60),
+            new AlertTestCase("rollbacks on two pods and two models, one much later")
+                .Series("router_guard_rollbacks_total", $"{router},pod=router-a,{iris}", "_x4 1x80")
+                .Series("router_guard_rollbacks_total", $"{router},pod=router-b,{churn}", "1x49 2x30")
+                .Fires(GuardRollback, 6, (iris, null), (churn, null))
+                .Silent(GuardRollback, 45)
+                .Fires(GuardRollback, 52, (churn, null)),
+            new AlertTestCase("other namespaces and jobs")
+                .Series("router_guard_rollbacks_total", $"namespace=other,job={chart.RouterJob},pod=router-c,{iris}", "_x4 1x30")
+                .Series("router_guard_rollbacks_total", $"namespace={chart.Namespace},job=other-routers,pod=router-d,{iris}", "_x4 1x30")
+                .Silent(GuardRollback, 6, 8),
         ];
 
         await AssertPassesAsync(chart, cases);

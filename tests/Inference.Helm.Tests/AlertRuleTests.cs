@@ -31,7 +31,7 @@ public sealed partial class AlertRuleTests
 
         var job = chart.RouterJob;
         var expressions = Rules(rule).Select(r => r["expr"]!.GetValue<string>()).ToList();
-        Assert.Equal(3, expressions.Count);
+        Assert.Equal(4, expressions.Count);
         foreach (var expression in expressions)
         {
             var series = RouterSeries().Matches(expression);
@@ -51,7 +51,7 @@ public sealed partial class AlertRuleTests
             "prometheusRule: {weightDivergenceFor: 7m}\n", Path.Combine(RepoPaths.ChartCiFolder, "three-models.yaml"));
 
         var rules = Rules(Assert.Single(chart.OfKind("PrometheusRule"))).ToDictionary(r => r["alert"]!.GetValue<string>());
-        Assert.Equal(["InferenceRouterConfigRejected", "InferenceRouterVersionMismatch", "InferenceRouterWeightsDiverge"], rules.Keys.Order());
+        Assert.Equal(["InferenceRouterConfigRejected", "InferenceRouterGuardRollback", "InferenceRouterVersionMismatch", "InferenceRouterWeightsDiverge"], rules.Keys.Order());
 
         // Pods disagree when the highest and the lowest weight of one group differ, for a while.
         var diverge = rules["InferenceRouterWeightsDiverge"];
@@ -72,6 +72,17 @@ public sealed partial class AlertRuleTests
             Assert.Equal("router_config_reloads_total", r.Groups["metric"].Value);
             Assert.EndsWith(",result=\"rejected\"", r.Groups["matchers"].Value, StringComparison.Ordinal);
         });
+
+        // An automatic rollback fires at once, from the first one (the series appears with it), for the configured window.
+        var guard = rules["InferenceRouterGuardRollback"];
+        var guardExpression = guard["expr"]!.GetValue<string>();
+        Assert.Contains("increase(router_guard_rollbacks_total{", guardExpression, StringComparison.Ordinal);
+        Assert.Contains("}[30m]) > 0", guardExpression, StringComparison.Ordinal);
+        Assert.Contains("offset 30m", guardExpression, StringComparison.Ordinal);
+        Assert.Contains("sum by (model, experiment)", guardExpression, StringComparison.Ordinal);
+        Assert.Null(guard["for"]);
+        Assert.Equal("critical", guard["labels"]!["severity"]!.GetValue<string>());
+        Assert.Contains("{{ $labels.experiment }}", guard["annotations"]!["summary"]!.GetValue<string>(), StringComparison.Ordinal);
 
         // Prometheus' own templates reach Prometheus: Helm must not have expanded them.
         Assert.Contains("{{ $labels.model }}", diverge["annotations"]!["summary"]!.GetValue<string>(), StringComparison.Ordinal);

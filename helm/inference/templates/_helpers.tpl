@@ -323,6 +323,15 @@ reject at load time.
 {{- if hasKey $e "allowOverride" }}
 {{- $_ := set $experiment "allowOverride" $e.allowOverride }}
 {{- end }}
+{{- with $e.shadow }}
+{{- if not (hasKey $versions (toString .version)) }}
+{{- fail (printf "models.%s.experiment.shadow.version: %q is not in models.%s.versions (%s)" $modelName (toString .version) $modelName (keys $versions | sortAlpha | join ", ")) }}
+{{- end }}
+{{- $_ := set $experiment "shadow" . }}
+{{- end }}
+{{- with $e.guard }}
+{{- $_ := set $experiment "guard" . }}
+{{- end }}
 {{- $_ := set $models $modelName (dict "versions" $versions "experiment" $experiment) }}
 {{- end }}
 {{- $config := dict "models" $models }}

@@ -11,4 +11,7 @@ internal sealed record ExperimentView
     public string WeightsSource { get; init; } = "";
 
     public required Dictionary<string, decimal> Weights { get; init; }
+
+    /// <summary>The rollback in force (until weights are set again); null when none, or from a router that does not report it.</summary>
+    public RollbackView? Rollback { get; init; }
 }

@@ -69,5 +69,6 @@ internal sealed class StatusCommand(AdminClient client)
         model.Versions.ToDictionary(
             v => v.Key,
             v => new StatusVersion(v.Value.Endpoints.Count, v.Value.Endpoints.Count(e => e.Healthy), v.Value.Endpoints.Count(e => e.Available), v.Value.Panic),
-            StringComparer.Ordinal));
+            StringComparer.Ordinal),
+        model.Experiment.Rollback);
 }

@@ -30,6 +30,10 @@ internal static class StatusText
             {
                 await output.WriteLineAsync(
                     $"  {model.PadRight(modelWidth)}  experiment {status.Experiment}  {WeightsText.Format(status.Weights)}  (weights from {status.WeightsSource})  endpoints {Endpoints(status.Versions)}");
+                if (status.Rollback is { } rollback)
+                {
+                    await output.WriteLineAsync($"  {"".PadRight(modelWidth)}  ROLLED BACK by {rollback.By} at {rollback.At}: {rollback.Reason}");
+                }
             }
         }
 

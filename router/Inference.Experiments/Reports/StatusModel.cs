@@ -6,4 +6,5 @@ internal sealed record StatusModel(
     string Control,
     IReadOnlyDictionary<string, decimal> Weights,
     string WeightsSource,
-    IReadOnlyDictionary<string, StatusVersion> Versions);
+    IReadOnlyDictionary<string, StatusVersion> Versions,
+    Admin.RollbackView? Rollback = null);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Inference.Router.Guard;
 using Inference.Router.Hosting;
 using Inference.Router.Metrics;
 using Inference.Router.Proxy;
@@ -312,6 +313,7 @@ internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadines
             }
 
             writer.WriteEndObject();
+            RolloutsJson.Write(writer, experiment, GuardMonitor.Seconds(time));
             writer.WriteEndObject();
             writer.WriteEndObject();
         }

@@ -24,6 +24,12 @@ public sealed record ExperimentConfig
     /// <summary>Groups in configuration order; they own contiguous bucket ranges in this order.</summary>
     public required IReadOnlyList<ExperimentGroupConfig> Groups { get; init; }
 
+    /// <summary>The version that receives copies of calls for comparison; null: none.</summary>
+    public ShadowConfig? Shadow { get; init; }
+
+    /// <summary>Automatic rollback on a group's faults or latency; null: none.</summary>
+    public GuardConfig? Guard { get; init; }
+
     /// <summary>Structural equality, so a reloaded file can be compared with the running one.</summary>
     public bool Equals(ExperimentConfig? other) =>
         other is not null
@@ -32,7 +38,9 @@ public sealed record ExperimentConfig
         && AllowOverride == other.AllowOverride
         && FallbackToControl == other.FallbackToControl
         && Control == other.Control
-        && Groups.SequenceEqual(other.Groups);
+        && Groups.SequenceEqual(other.Groups)
+        && Equals(Shadow, other.Shadow)
+        && Equals(Guard, other.Guard);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Name, StickyHeader, AllowOverride, Control, Groups.Count);

@@ -4,7 +4,7 @@ using Inference.Contracts;
 namespace Inference.Router.Configuration;
 
 /// <summary>Parses and validates the router's JSON configuration.</summary>
-public static class RouterConfigParser
+public static partial class RouterConfigParser
 {
     private static readonly JsonDocumentOptions DocumentOptions = new()
     {
@@ -152,6 +152,11 @@ public static class RouterConfigParser
             }
         }
 
+        if (experiment.Shadow is { } shadow && !versions.ContainsKey(shadow.Version))
+        {
+            throw new RouterConfigException($"{where}: the shadow names unknown version '{shadow.Version}' (versions: {string.Join(", ", versions.Keys)})");
+        }
+
         return new ModelConfig { Name = model, Versions = versions, Experiment = experiment, ExperimentImplied = implied };
     }
 
@@ -248,6 +253,8 @@ public static class RouterConfigParser
         var allowOverride = false;
         var fallbackToControl = true;
         List<ExperimentGroupConfig>? groups = null;
+        ShadowConfig? shadow = null;
+        GuardConfig? guard = null;
         foreach (var property in Properties(element, where))
         {
             var value = property.Value;
@@ -280,6 +287,12 @@ public static class RouterConfigParser
                     break;
                 case "groups":
                     groups = ParseGroups(where, value);
+                    break;
+                case "shadow":
+                    shadow = value.ValueKind == JsonValueKind.Null ? null : ParseShadow(where, value);
+                    break;
+                case "guard":
+                    guard = value.ValueKind == JsonValueKind.Null ? null : ParseGuard(where, value);
                     break;
                 default:
                     throw Unknown(property.Name, where);
@@ -333,6 +346,8 @@ public static class RouterConfigParser
             FallbackToControl = fallbackToControl,
             Control = control,
             Groups = groups,
+            Shadow = shadow,
+            Guard = guard,
         };
     }
 

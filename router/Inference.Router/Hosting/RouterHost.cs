@@ -1,10 +1,12 @@
 using System.Net;
 using Inference.Router.Admin;
 using Inference.Router.Configuration;
+using Inference.Router.Guard;
 using Inference.Router.Metrics;
 using Inference.Router.Proxy;
 using Inference.Router.Routing;
 using Inference.Router.Services;
+using Inference.Router.Shadow;
 using Inference.Router.Upstream;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -132,6 +134,10 @@ internal sealed class RouterHost : IAsyncDisposable
         services.AddSingleton<RouterServerService>();
         services.AddSingleton<RouterHealthService>();
         services.AddSingleton(options.Limits);
+        services.AddSingleton<GuardMetrics>();
+        services.AddSingleton<GuardMonitor>();
+        services.AddSingleton<ShadowMetrics>();
+        services.AddSingleton<ShadowSender>();
         services.AddSingleton<GrpcProxy>();
         var auth = new AdminAuth(options.AdminToken);
         services.AddSingleton(auth);

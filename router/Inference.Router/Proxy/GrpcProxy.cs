@@ -8,8 +8,10 @@ using System.Text;
 using Grpc.Core;
 using Inference.Contracts;
 using Inference.Router.Hosting;
+using Inference.Router.Guard;
 using Inference.Router.Metrics;
 using Inference.Router.Routing;
+using Inference.Router.Shadow;
 using Inference.Router.Upstream;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -52,6 +54,8 @@ internal sealed class GrpcProxy
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly RouterLimits _limits;
+    private readonly GuardMonitor _guard;
+    private readonly ShadowSender _shadow;
     private readonly RequestUriCache _uris = new();
     private readonly ObjectPool<ProxyCall> _calls;
     private readonly Action<ProxyCall> _completed;
@@ -71,9 +75,13 @@ internal sealed class GrpcProxy
         IRandomSource random,
         TimeProvider time,
         RouterLimits limits,
-        ILogger<GrpcProxy> logger)
+        ILogger<GrpcProxy> logger,
+        GuardMonitor guard,
+        ShadowSender shadow)
     {
         _limits = limits;
+        _guard = guard;
+        _shadow = shadow;
         _forwarder = forwarder;
         _upstreams = upstreams;
         _state = state;
@@ -360,7 +368,9 @@ internal sealed class GrpcProxy
         var pool = decision.Pool;
         var request = context.Request;
         var originalBody = request.Body;
-        call.Body.Attach(originalBody);
+        // Null unless this call is sampled for the experiment's shadow.
+        var shadow = _shadow.TryStart(context, decision, call.Method);
+        call.Body.Attach(shadow is null ? originalBody : ShadowSender.Capture(shadow, originalBody));
         request.Body = call.Body;
         context.Features.Set<IHttpMaxRequestBodySizeFeature>(UnlimitedBodySizeFeature.Instance);
         UpstreamEndpoint? failed1 = null;
@@ -505,6 +515,11 @@ internal sealed class GrpcProxy
         finally
         {
             request.Body = originalBody;
+            if (shadow is not null)
+            {
+                // The caller's answer is complete: the copy leaves from here, off the call's path.
+                _shadow.Finish(context, shadow, call.Status);
+            }
         }
 
         Complete(call);
@@ -529,7 +544,22 @@ internal sealed class GrpcProxy
             ProxyLog.VersionMismatch(_logger, pool.Model, call.Endpoint?.DestinationPrefix ?? "", pool.Version, actual);
         }
 
-        Record(pool.Model, decision.Experiment, decision.Group, served, call.Status ?? StatusCode.Unknown, call.Started);
+        var code = call.Status ?? StatusCode.Unknown;
+        var seconds = _time.GetElapsedTime(call.Started).TotalSeconds;
+        _metrics.RequestCompleted(pool.Model, decision.Experiment, decision.Group, served, StatusLabels.Of(code), seconds);
+        if (call.Method == GrpcMethod.ModelInfer)
+        {
+            // The guard judges inference: metadata and readiness calls would dilute both rates and latency. A call that
+            // fell back to control is an outage of the group it was assigned to, and no evidence about control.
+            if (decision.FallbackFrom is { } assigned)
+            {
+                _guard.Record(decision with { Group = assigned }, StatusCode.Unavailable, seconds);
+            }
+            else
+            {
+                _guard.Record(decision, code, seconds);
+            }
+        }
     }
 
     private static void TagAndFail(HttpContext context, ProxyCall call, StatusCode code, string message)

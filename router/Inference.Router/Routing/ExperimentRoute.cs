@@ -1,5 +1,6 @@
 using System.Text;
 using Inference.Router.Configuration;
+using Inference.Router.Guard;
 using Inference.Router.Upstream;
 
 namespace Inference.Router.Routing;
@@ -9,8 +10,9 @@ internal sealed class ExperimentRoute
 {
     private readonly int[] _upperBounds;
 
-    public ExperimentRoute(ExperimentConfig config, IReadOnlyDictionary<string, decimal> weights, IReadOnlyDictionary<string, VersionPool> pools, bool weightsFromAdmin)
+    public ExperimentRoute(ExperimentConfig config, IReadOnlyDictionary<string, decimal> weights, IReadOnlyDictionary<string, VersionPool> pools, bool weightsFromAdmin, RollbackRecord? rollback = null)
     {
+        Rollback = rollback;
         Config = config;
         Name = config.Name;
         KeyPrefix = Encoding.UTF8.GetBytes(config.Name + ":");
@@ -29,6 +31,32 @@ internal sealed class ExperimentRoute
 
         Groups = groups;
         Control = groups.Single(g => g.Name == config.Control);
+        // Each snapshot judges afresh: a weight change or a reload starts a new window.
+        Guard = config.Guard is { } guard ? new GuardWindow(guard, config.Groups.Select(g => g.Name).ToArray(), Array.IndexOf(groups, Control)) : null;
+        Shadow = config.Shadow is { } shadow ? pools[shadow.Version] : null;
+    }
+
+    /// <summary>The last rollback (who, why, when) while its weights are in force; null otherwise.</summary>
+    public RollbackRecord? Rollback { get; }
+
+    /// <summary>The guard's window for this snapshot of the experiment; null without a guard.</summary>
+    public GuardWindow? Guard { get; }
+
+    /// <summary>The shadow version's endpoints; null without a shadow.</summary>
+    public VersionPool? Shadow { get; }
+
+    /// <summary>The index of the group named <paramref name="name"/>, or -1.</summary>
+    public int IndexOf(string name)
+    {
+        for (var i = 0; i < Groups.Count; i++)
+        {
+            if (string.Equals(Groups[i].Name, name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>The experiment section as configured (with the file's weights).</summary>

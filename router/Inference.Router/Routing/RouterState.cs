@@ -129,10 +129,15 @@ internal sealed class RouterState : IDisposable
             return merged.Values.Sum() == 0 ? (null, "all weights would be zero") : (merged, null);
         }, cancellationToken);
 
-    /// <summary>Sends all traffic to the control group.</summary>
-    public Task<AdminChangeResult> RollbackAsync(string model, string who, IReadOnlyCollection<long>? ifMatch, CancellationToken cancellationToken) =>
+    /// <summary>Sends all traffic to the control group, and records who did it and why until weights are set again.</summary>
+    /// <param name="reason">Why; null for a rollback asked for through the admin API.</param>
+    /// <param name="experimentName">When set, the rollback applies only while the model's experiment still has this name (the guard judged that one).</param>
+    public Task<AdminChangeResult> RollbackAsync(string model, string who, IReadOnlyCollection<long>? ifMatch, CancellationToken cancellationToken, string? reason = null, string? experimentName = null) =>
         ChangeAsync(model, "rollback", who, ifMatch, experiment =>
-            (experiment.Groups.ToDictionary(g => g.Name, g => g == experiment.Control ? 100m : 0m), null), cancellationToken);
+            experimentName is not null && experiment.Name != experimentName
+                ? (null, $"the experiment is now '{experiment.Name}', not '{experimentName}'")
+                : (experiment.Groups.ToDictionary(g => g.Name, g => g == experiment.Control ? 100m : 0m), null),
+            cancellationToken, new RollbackRecord(who, reason ?? RollbackRecord.AdminReason, default));
 
     private async Task<AdminChangeResult> ChangeAsync(
         string model,
@@ -140,7 +145,8 @@ internal sealed class RouterState : IDisposable
         string who,
         IReadOnlyCollection<long>? ifMatch,
         Func<ExperimentRoute, (Dictionary<string, decimal>? Weights, string? Error)> change,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        RollbackRecord? rollback = null)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -165,10 +171,17 @@ internal sealed class RouterState : IDisposable
             }
 
             var before = experiment.Weights();
-            _overrides[model] = new WeightOverride(model, ExperimentFingerprint.Compute(experiment.Config), weights, who, _time.GetUtcNow());
+            var now = _time.GetUtcNow();
+            rollback = rollback is null ? null : rollback with { At = now };
+            _overrides[model] = new WeightOverride(model, ExperimentFingerprint.Compute(experiment.Config), weights, who, now, rollback);
             var persisted = Save();
             var published = Publish(snapshot.Config, $"{action} on model '{model}' by {who}");
             RoutingLog.Audit(_logger, who, action, model, experiment.Name, Format(before), Format(weights), published.Revision);
+            if (rollback is not null)
+            {
+                RoutingLog.AuditRollbackReason(_logger, who, model, experiment.Name, rollback.Reason, published.Revision);
+            }
+
             _metrics.AdminChange(model, action, "applied");
             return new AdminChangeResult(200, null, experiment.Name, before, weights, published.Revision, persisted);
         }
@@ -201,7 +214,7 @@ internal sealed class RouterState : IDisposable
             IReadOnlyDictionary<string, decimal> weights = fromAdmin
                 ? entry!.Weights
                 : model.Experiment.Groups.ToDictionary(g => g.Name, g => g.Weight);
-            var experiment = new ExperimentRoute(model.Experiment, weights, versions, fromAdmin);
+            var experiment = new ExperimentRoute(model.Experiment, weights, versions, fromAdmin, fromAdmin ? entry!.Rollback : null);
             models.Add(model.Name, new ModelRoute(model, versions, experiment));
         }
 

@@ -24,4 +24,7 @@ internal static partial class RoutingLog
 
     [LoggerMessage(EventId = 206, Level = LogLevel.Error, Message = "Could not read the state file {Path}; starting without saved admin changes: {Reason}")]
     public static partial void StateLoadFailed(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Warning, Message = "audit: who={Who} action=rollback model={Model} experiment={Experiment} reason={Reason} revision={Revision}")]
+    public static partial void AuditRollbackReason(ILogger logger, string who, string model, string experiment, string reason, long revision);
 }

@@ -41,11 +41,20 @@ internal sealed class StateStore(string path, long maxBytes = StateStore.Default
                 model.Value.GetProperty("experimentFingerprint").GetString() ?? "",
                 weights,
                 model.Value.TryGetProperty("changedBy", out var by) ? by.GetString() ?? "" : "",
-                model.Value.TryGetProperty("changedAt", out var at) ? at.GetDateTimeOffset() : DateTimeOffset.MinValue);
+                model.Value.TryGetProperty("changedAt", out var at) ? at.GetDateTimeOffset() : DateTimeOffset.MinValue,
+                ReadRollback(model.Value));
         }
 
         return result;
     }
+
+    private static RollbackRecord? ReadRollback(JsonElement model) =>
+        model.TryGetProperty("rollback", out var rollback) && rollback.ValueKind == JsonValueKind.Object
+            ? new RollbackRecord(
+                rollback.GetProperty("by").GetString() ?? "",
+                rollback.GetProperty("reason").GetString() ?? "",
+                rollback.GetProperty("at").GetDateTimeOffset())
+            : null;
 
     public void Save(IReadOnlyDictionary<string, WeightOverride> overrides)
     {
@@ -70,6 +79,8 @@ internal sealed class StateStore(string path, long maxBytes = StateStore.Default
                 writer.WriteEndObject();
                 writer.WriteString("changedBy", entry.ChangedBy);
                 writer.WriteString("changedAt", entry.ChangedAt);
+                entry.Rollback?.Write(writer);
+
                 writer.WriteEndObject();
             }
 

@@ -7,7 +7,7 @@
 #
 #   tests/Benchmarks/RouterBench/router-bench.sh [--previous <Inference.Router.dll>] [--backends "fake iris mlp"]
 #                                                [--rounds 2] [--seconds 4] [--tracing] [--variant NAME=VALUE]…
-#                                                [--server-flags "<model server flags>"]
+#                                                [--server-flags "<model server flags>"] [--shadow]
 #
 # --previous   a router build to compare with (its Inference.Router.dll), e.g. one built from an earlier commit:
 #                git archive <commit> | tar -x -C /tmp/router-previous
@@ -21,6 +21,8 @@
 # --variant    also a router started with this environment variable (repeatable: all go to one "variant" target),
 #              e.g. --variant DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0, to try a runtime setting side by side
 # --server-flags  extra flags for the real model servers, e.g. "--intra-op-threads 1"
+# --shadow     also a router whose experiment copies 100 % of calls to a shadow version served by the version 2 backend
+#              (each call costs one more upstream call and a comparison), against the same router without
 #
 # The router runs an experiment (versions 1 and 2, 90/10, sticky on x-user-id), and every load call carries a user key
 # of the control group, so the measured path includes the SHA-256 assignment; version 2 is a second backend. h2load
@@ -42,6 +44,7 @@ seconds=4
 tracing=0
 variant=()
 server_flags=""
+shadow=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --previous) previous_dll="$(realpath "$2")"; shift 2 ;;
@@ -51,6 +54,7 @@ while [[ $# -gt 0 ]]; do
     --tracing) tracing=1; shift ;;
     --variant) variant+=("$2"); shift 2 ;;
     --server-flags) server_flags="$2"; shift 2 ;;
+    --shadow) shadow=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "router-bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -162,7 +166,7 @@ start_backend() { # kind model version
 # Starts a router build ($2) as target $1 with the current router.json; sets <name>_url, <name>_admin, <name>_pid.
 start_router() { # name dll [env assignments...]
   local name="$1" dll="$2"; shift 2
-  env "$@" dotnet "$dll" --config "$work/router.json" --host 127.0.0.1 --port 0 --admin-port 0 > "$work/$name.log" 2>&1 &
+  env "$@" dotnet "$dll" --config "${router_config:-$work/router.json}" --host 127.0.0.1 --port 0 --admin-port 0 > "$work/$name.log" 2>&1 &
   local pid=$!
   pids+=("$pid")
   local line
@@ -313,6 +317,20 @@ JSON
   start_router router "$router_dll"
   if [[ -n $previous_dll ]]; then start_router previous "$previous_dll"; targets+=" previous"; fi
   if [[ ${#variant[@]} -gt 0 ]]; then start_router variant "$router_dll" "${variant[@]}"; targets+=" variant"; fi
+  if [[ $shadow == 1 ]]; then
+    # Version 3 is the shadow of every call, served by the version 2 backend.
+    /usr/bin/python3 - "$work/router.json" "$work/router-shadow.json" "$model" "$v2_url" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1]))
+model = config["models"][sys.argv[3]]
+model["versions"]["3"] = {"endpoints": [sys.argv[4]]}
+# Room for every copy of 64 streams in flight: the run measures copying all of them, not dropping.
+model["experiment"]["shadow"] = {"version": "3", "percent": 100, "maxConcurrent": 256}
+json.dump(config, open(sys.argv[2], "w"), indent=2)
+PY
+    router_config="$work/router-shadow.json" start_router shadowed "$router_dll"
+    targets+=" shadowed"
+  fi
   if [[ $tracing == 1 ]]; then
     start_router traced "$router_dll" OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
     targets+=" traced"
@@ -365,6 +383,10 @@ JSON
   [[ -z $previous_dll ]] || echo "router/previous req/s at 64 streams:   $(range $(ratios router previous))"
   [[ $tracing == 0 ]] || echo "traced/router req/s at 64 streams:     $(range $(ratios traced router))"
   [[ ${#variant[@]} == 0 ]] || echo "variant/router req/s at 64 streams:    $(range $(ratios variant router)) (${variant[*]})"
+  if [[ $shadow == 1 ]]; then
+    echo "shadowed/router req/s at 64 streams:   $(range $(ratios shadowed router)) (100 % of calls copied to a shadow version)"
+    echo "shadow copies of the shadowed router: $(curl -s "$shadowed_admin/metrics" | awk '/^router_shadow_requests_total/ { match($0, /result="[a-z]+"/); r = substr($0, RSTART + 8, RLENGTH - 9); n[r] += $NF } END { for (r in n) printf "%s=%d ", r, n[r] }')"
+  fi
   line="added latency at 1 stream (µs):        router $(range $(added router)), nginx $(range $(added nginx))"
   [[ -z $previous_dll ]] || line+=", previous $(range $(added previous))"
   [[ $tracing == 0 ]] || line+=", traced $(range $(added traced))"

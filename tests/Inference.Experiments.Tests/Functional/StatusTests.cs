@@ -87,4 +87,31 @@ public sealed class StatusTests(RouterPair routers)
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.Contains("model 'no-such-model' is not configured on this instance", result.Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_rollback_is_shown_with_who_why_and_when_until_weights_are_set_again()
+    {
+        var rollback = await Tool.RunAsync("rollback", "rolled-back", "--admin", _first);
+        Assert.True(rollback.ExitCode == 0, rollback.ToString());
+
+        var text = await Tool.RunAsync("status", "rolled-back", "--admin", _first);
+        var json = await Tool.RunAsync("status", "rolled-back", "--json", "--admin", _first);
+
+        Assert.True(text.ExitCode == 0, text.ToString());
+        Assert.Matches(@"\n\s+ROLLED BACK by token:[0-9a-f]{8}@127\.0\.0\.1 at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z: rollback requested through the admin API", text.Out);
+        using (var document = JsonDocument.Parse(json.Out))
+        {
+            var model = document.RootElement.GetProperty("instances")[0].GetProperty("models").GetProperty("rolled-back");
+            var record = model.GetProperty("rollback");
+            Assert.StartsWith("token:", record.GetProperty("by").GetString(), StringComparison.Ordinal);
+            Assert.Equal("rollback requested through the admin API", record.GetProperty("reason").GetString());
+            Assert.True(DateTimeOffset.UtcNow - DateTimeOffset.Parse(record.GetProperty("at").GetString()!, System.Globalization.CultureInfo.InvariantCulture) < TimeSpan.FromMinutes(5));
+        }
+
+        var set = await Tool.RunAsync("set", "rolled-back", "control=90", "treatment=10", "--admin", _first);
+        var after = await Tool.RunAsync("status", "rolled-back", "--admin", _first);
+
+        Assert.True(set.ExitCode == 0, set.ToString());
+        Assert.DoesNotContain("ROLLED BACK", after.Out, StringComparison.Ordinal);
+    }
 }

@@ -11,7 +11,7 @@ public sealed class RouterPair : IAsyncLifetime
 {
     /// <summary>One model per test; each starts at control=90 treatment=10 from the configuration.</summary>
     public static readonly string[] Models =
-        ["set", "dry-run", "unchanged", "diverge", "status-json", "conflict", "force", "rollback", "down", "rollback-down", "dns", "auth", "json", "exe"];
+        ["set", "dry-run", "unchanged", "diverge", "status-json", "conflict", "force", "rollback", "down", "rollback-down", "dns", "auth", "json", "exe", "rolled-back"];
 
     public RouterProcess First { get; private set; } = null!;
 

@@ -171,6 +171,15 @@ public sealed class FakeOipBackend : IAsyncDisposable
     /// <summary>When set, ModelInfer answers with this gRPC status instead of a result.</summary>
     public int? FailWith { get; set; }
 
+    /// <summary>When above zero, ModelInfer waits this long before answering (a slow version).</summary>
+    public TimeSpan ResponseDelay { get; set; }
+
+    /// <summary>When set, ModelInfer answers carry this output (after "echo") instead of none: what a model computed.</summary>
+    public ModelInferResponse.Types.InferOutputTensor? ExtraOutput { get; set; }
+
+    /// <summary>The raw contents of <see cref="ExtraOutput"/>.</summary>
+    public byte[] ExtraOutputContents { get; set; } = [];
+
     public int Port { get; private set; }
 
     public IPAddress Address { get; private set; } = IPAddress.Loopback;
@@ -349,6 +358,11 @@ public sealed class FakeOipBackend : IAsyncDisposable
                     }
                 }
 
+                if (ResponseDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(ResponseDelay, context.RequestAborted);
+                }
+
                 if (FailWith is { } code)
                 {
                     Fail(response, code, $"{Replica} fails on purpose");
@@ -357,7 +371,18 @@ public sealed class FakeOipBackend : IAsyncDisposable
 
                 var result = new ModelInferResponse { ModelName = Model, ModelVersion = ReportedVersion, Id = Replica };
                 result.Outputs.Add(new ModelInferResponse.Types.InferOutputTensor { Name = "echo", Datatype = "BYTES", Shape = { 1 } });
-                result.RawOutputContents.Add(ByteString.CopyFromUtf8(infer.Id));
+                // BYTES raw contents: each element is its 4-byte little-endian length, then its bytes.
+                var id = System.Text.Encoding.UTF8.GetBytes(infer.Id);
+                var echo = new byte[4 + id.Length];
+                BinaryPrimitives.WriteInt32LittleEndian(echo, id.Length);
+                id.CopyTo(echo, 4);
+                result.RawOutputContents.Add(ByteString.CopyFrom(echo));
+                if (ExtraOutput is { } extra)
+                {
+                    result.Outputs.Add(extra);
+                    result.RawOutputContents.Add(ByteString.CopyFrom(ExtraOutputContents));
+                }
+
                 if (ResponsePaddingBytes > 0)
                 {
                     result.Outputs.Add(new ModelInferResponse.Types.InferOutputTensor { Name = "padding", Datatype = "UINT8", Shape = { ResponsePaddingBytes } });

@@ -57,4 +57,25 @@ internal static class Configs
 
         return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
+
+    /// <summary>Adds <paramref name="sections"/> (a JSON object, e.g. <c>{"guard": {…}}</c>) to iris's experiment in <paramref name="config"/>.</summary>
+    public static string WithExperiment(string config, string sections)
+    {
+        var json = JsonNode.Parse(config)!;
+        var experiment = json["models"]!["iris"]!["experiment"]!.AsObject();
+        foreach (var (key, value) in JsonNode.Parse(sections)!.AsObject().ToList())
+        {
+            experiment[key] = value?.DeepClone();
+        }
+
+        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>Adds version <paramref name="version"/> of iris, served at <paramref name="endpoint"/>, to <paramref name="config"/>.</summary>
+    public static string WithVersion(string config, string version, string endpoint)
+    {
+        var json = JsonNode.Parse(config)!;
+        json["models"]!["iris"]!["versions"]![version] = new JsonObject { ["endpoints"] = new JsonArray(endpoint) };
+        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
 }

@@ -19,7 +19,7 @@ public abstract class IrisBackendTests : IAsyncLifetime
         V2 = await FakeOipBackend.StartAsync("iris", "2");
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Client.Dispose();
         await V1.DisposeAsync();
