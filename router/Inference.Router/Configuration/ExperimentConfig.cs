@@ -18,6 +18,9 @@ public sealed record ExperimentConfig
     /// <summary>Groups in configuration order; they own contiguous bucket ranges in this order.</summary>
     public required IReadOnlyList<ExperimentGroupConfig> Groups { get; init; }
 
+    /// <summary>Outcome metrics callers may report for this experiment's answers; empty: none.</summary>
+    public IReadOnlyList<OutcomeMetricConfig> Metrics { get; init; } = [];
+
     /// <summary>Structural equality, so a reloaded file can be compared with the running one.</summary>
     public bool Equals(ExperimentConfig? other) =>
         other is not null
@@ -25,7 +28,8 @@ public sealed record ExperimentConfig
         && StickyHeader == other.StickyHeader
         && AllowOverride == other.AllowOverride
         && Control == other.Control
-        && Groups.SequenceEqual(other.Groups);
+        && Groups.SequenceEqual(other.Groups)
+        && Metrics.SequenceEqual(other.Metrics);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Name, StickyHeader, AllowOverride, Control, Groups.Count);

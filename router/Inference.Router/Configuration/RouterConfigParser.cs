@@ -247,6 +247,7 @@ public static class RouterConfigParser
         string? control = null;
         var allowOverride = false;
         List<ExperimentGroupConfig>? groups = null;
+        List<OutcomeMetricConfig> metrics = [];
         foreach (var property in Properties(element, where))
         {
             var value = property.Value;
@@ -271,6 +272,9 @@ public static class RouterConfigParser
                     break;
                 case "groups":
                     groups = ParseGroups(where, value);
+                    break;
+                case "metrics":
+                    metrics = OutcomeMetricsParser.Parse(where, value);
                     break;
                 default:
                     throw Unknown(property.Name, where);
@@ -323,6 +327,7 @@ public static class RouterConfigParser
             AllowOverride = allowOverride,
             Control = control,
             Groups = groups,
+            Metrics = metrics,
         };
     }
 

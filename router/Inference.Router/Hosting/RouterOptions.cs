@@ -23,6 +23,9 @@ internal sealed record RouterOptions
 
     public string? StateFile { get; init; }
 
+    /// <summary>How often the experiment statistics are written beside the state file (also at shutdown).</summary>
+    public TimeSpan ResultsSaveInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>After SIGTERM, how long to keep serving while /readyz says 503 (load balancers notice first).</summary>
     public TimeSpan DrainDelay { get; init; } = TimeSpan.Zero;
 

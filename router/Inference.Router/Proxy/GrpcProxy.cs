@@ -7,6 +7,7 @@ using System.Text;
 using Grpc.Core;
 using Inference.Contracts;
 using Inference.Router.Metrics;
+using Inference.Router.Statistics;
 using Inference.Router.Routing;
 using Inference.Router.Upstream;
 using Microsoft.AspNetCore.Http;
@@ -36,6 +37,7 @@ internal sealed class GrpcProxy
     private readonly IHttpForwarder _forwarder;
     private readonly UpstreamRegistry _upstreams;
     private readonly RouterState _state;
+    private readonly ExperimentResults _results;
     private readonly RouterMetrics _metrics;
     private readonly IRandomSource _random;
     private readonly TimeProvider _time;
@@ -55,6 +57,7 @@ internal sealed class GrpcProxy
         IHttpForwarder forwarder,
         UpstreamRegistry upstreams,
         RouterState state,
+        ExperimentResults results,
         RouterMetrics metrics,
         IRandomSource random,
         TimeProvider time,
@@ -63,6 +66,7 @@ internal sealed class GrpcProxy
         _forwarder = forwarder;
         _upstreams = upstreams;
         _state = state;
+        _results = results;
         _metrics = metrics;
         _random = random;
         _time = time;
@@ -159,6 +163,11 @@ internal sealed class GrpcProxy
         }
 
         call.Decision = decision;
+        if (decision.ByWeight)
+        {
+            _results.CountAssigned(snapshot, decision);
+        }
+
         if (Activity.Current is { } activity)
         {
             // Only when tracing is on: the span says where the call went.
