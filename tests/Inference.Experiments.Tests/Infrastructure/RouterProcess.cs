@@ -13,11 +13,15 @@ public sealed partial class RouterProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private RouterProcess(Process process, Uri admin)
+    private RouterProcess(Process process, Uri admin, Uri grpc)
     {
         _process = process;
         Admin = admin;
+        Grpc = grpc;
     }
+
+    /// <summary>The gRPC port's address, e.g. <c>http://127.0.0.1:41235</c>.</summary>
+    public Uri Grpc { get; }
 
     /// <summary>The admin base address, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri Admin { get; }
@@ -53,7 +57,7 @@ public sealed partial class RouterProcess : IAsyncDisposable
                 output.AppendLine(line);
                 if (ListeningLine().Match(line) is { Success: true } match)
                 {
-                    var router = new RouterProcess(process, new Uri(match.Groups["admin"].Value + "/"));
+                    var router = new RouterProcess(process, new Uri(match.Groups["admin"].Value + "/"), new Uri(match.Groups["grpc"].Value));
                     router._output.Append(output);
                     // Keep reading both pipes so the router never blocks on a full one.
                     _ = router.CollectAsync(process.StandardOutput);
@@ -105,6 +109,6 @@ public sealed partial class RouterProcess : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"Now listening: grpc=http://[0-9.]+:[0-9]+ admin=(?<admin>http://[0-9.]+:[0-9]+)")]
+    [GeneratedRegex(@"Now listening: grpc=(?<grpc>http://[0-9.]+:[0-9]+) admin=(?<admin>http://[0-9.]+:[0-9]+)")]
     private static partial Regex ListeningLine();
 }
