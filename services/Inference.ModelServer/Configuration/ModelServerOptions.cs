@@ -1,4 +1,5 @@
 using Inference.Engine.Execution;
+using Inference.PredictionLog;
 using Inference.Engine.Model;
 using Microsoft.ML.OnnxRuntime;
 
@@ -100,4 +101,10 @@ internal sealed record ModelServerOptions
         MaxBatchSize = MaxBatchSize,
         MaxBatchDelay = MaxBatchDelay,
     };
+
+    /// <summary>The prediction log (--prediction-log); null: off.</summary>
+    public PredictionLogOptions? PredictionLog { get; init; }
+
+    /// <summary>The prediction log's sampling draw, uniform in [0, 1) (tests inject a known sequence).</summary>
+    public Func<double> PredictionLogRandom { get; init; } = Random.Shared.NextDouble;
 }

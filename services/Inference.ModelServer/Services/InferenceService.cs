@@ -7,6 +7,8 @@ using Inference.Engine.Execution;
 using Inference.Engine.Model;
 using Inference.ModelServer.Diagnostics;
 using Inference.ModelServer.Hosting;
+using Inference.ModelServer.PredictionLog;
+using Inference.PredictionLog;
 using Microsoft.Extensions.Logging;
 
 namespace Inference.ModelServer.Services;
@@ -15,7 +17,7 @@ namespace Inference.ModelServer.Services;
 /// The six RPCs of <c>inference.GRPCInferenceService</c> for the one model this process serves. The engine's
 /// failures become <see cref="RpcException"/>s with the matching status and the engine's message.
 /// </summary>
-internal sealed class InferenceService(InferenceEngine engine, ServerState state, ILogger<InferenceService> logger)
+internal sealed class InferenceService(InferenceEngine engine, ServerState state, ModelServerPredictionLog predictions, TimeProvider time, ILogger<InferenceService> logger)
     : GRPCInferenceService.GRPCInferenceServiceBase
 {
     public const string ServerName = "inference-modelserver";
@@ -72,7 +74,40 @@ internal sealed class InferenceService(InferenceEngine engine, ServerState state
         return _metadata;
     }
 
-    public override Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
+    public override Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context) =>
+        predictions.Writer is { } log && log.ShouldSample() ? LoggedInferAsync(request, context, log) : InferAsync(request, context);
+
+    /// <summary>A sampled call: its record is queued for the prediction log after the answer (or the failure) is known.</summary>
+    private async Task<ModelInferResponse> LoggedInferAsync(ModelInferRequest request, ServerCallContext context, PredictionLogWriter log)
+    {
+        var started = time.GetTimestamp();
+        ModelInferResponse? response = null;
+        var status = StatusCode.OK;
+        try
+        {
+            response = await InferAsync(request, context).ConfigureAwait(false);
+            return response;
+        }
+        catch (RpcException ex)
+        {
+            status = ex.StatusCode;
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            status = StatusCode.Cancelled;
+            throw;
+        }
+        finally
+        {
+            var headers = context.RequestHeaders;
+            log.TryEnqueue(new InferRecord(
+                time.GetUtcNow(), _model.Name, _model.Version, headers.GetValue(InferenceHeaders.Experiment), headers.GetValue(InferenceHeaders.ExperimentGroup),
+                request, response, status, time.GetElapsedTime(started).TotalSeconds));
+        }
+    }
+
+    private Task<ModelInferResponse> InferAsync(ModelInferRequest request, ServerCallContext context)
     {
         ValueTask<ModelInferResponse> pending;
         try
