@@ -107,4 +107,7 @@ internal sealed record ModelServerOptions
 
     /// <summary>The prediction log's sampling draw, uniform in [0, 1) (tests inject a known sequence).</summary>
     public Func<double> PredictionLogRandom { get; init; } = Random.Shared.NextDouble;
+
+    /// <summary>Where the prediction log writes instead of its target (tests: a disk that hangs or is full); null: the target.</summary>
+    public Func<ILineSink>? PredictionLogSink { get; init; }
 }

@@ -58,9 +58,6 @@ internal sealed class ModelServerHost : IAsyncDisposable
     /// <summary>Awaited before the warm-up starts (tests hold the server in its warming state with it).</summary>
     internal Func<Task>? BeforeWarmUp { get; set; }
 
-    /// <summary>Test seam: where the prediction log writes instead of its files (a stream the test controls).</summary>
-    internal Func<Inference.PredictionLog.ILineSink>? PredictionLogSink { get; set; }
-
     public WebApplication App { get; private set; } = null!;
 
     public InferenceModel Model { get; private set; } = null!;
@@ -181,7 +178,7 @@ internal sealed class ModelServerHost : IAsyncDisposable
         services.AddSingleton<ServerState>();
         services.AddSingleton(provider => new InferenceEngine(
             Model, Options.ToEngineOptions(), provider.GetRequiredService<IMeterFactory>(), _time, provider.GetRequiredService<ILogger<InferenceEngine>>()));
-        services.AddSingleton(provider => new ModelServerPredictionLog(Options, provider.GetRequiredService<IMeterFactory>(), _time, PredictionLogSink));
+        services.AddSingleton(provider => new ModelServerPredictionLog(Options, provider.GetRequiredService<IMeterFactory>(), _time, Options.PredictionLogSink));
         services.AddSingleton<InferenceService>();
         services.AddSingleton<InferenceEndpoint>();
         services.AddSingleton<IServiceMethodProvider<InferenceEndpoint>, InferenceMethodProvider>();
