@@ -9,13 +9,19 @@ internal static class CommandLine
     public const string Usage = """
         Usage: Inference.Router --config <router.json> [--host 0.0.0.0] [--port 8080] [--admin-port 8081]
                                 [--admin-token-file <file>] [--state-file <file>] [--drain-delay-ms 0]
+                                [--prediction-log <dir|->] [--prediction-log-sample 0.01]
           --config            routing configuration (JSON); watched and reloaded on change
           --host              address to listen on (IP literal, or 'localhost'); default 0.0.0.0
           --port              gRPC port (HTTP/2 cleartext); 0 picks a free port; default 8080
           --admin-port        admin API, /metrics, /healthz, /readyz (HTTP/1.1); default 8081
           --admin-token-file  file holding the admin bearer token, re-read when it changes (else env
                               ROUTER_ADMIN_TOKEN); without a token the admin port listens on 127.0.0.1 only
-          --state-file        where admin weight changes are kept across restarts
+          --state-file        where admin weight changes are kept across restarts (experiment statistics
+                              are kept beside it, in <name>.results.json)
+          --prediction-log    record sampled calls as JSON Lines: rotating files in a directory, or - for stdout
+          --prediction-log-sample      share of calls recorded, 0 to 1; default 0.01
+          --prediction-log-max-bytes   start a new file past this size; default 67108864
+          --prediction-log-max-files   files kept, the oldest deleted; default 10
           --drain-delay-ms    after SIGTERM, keep serving this long while /readyz reports 503, so load
                               balancers stop sending first; default 0
         Environment: ROUTER_ADMIN_TOKEN (the admin token without --admin-token-file); OTEL_EXPORTER_OTLP_ENDPOINT
@@ -28,6 +34,10 @@ internal static class CommandLine
         string? host = null;
         string? tokenFile = null;
         string? stateFile = null;
+        string? predictionLog = null;
+        var predictionSample = Inference.PredictionLog.PredictionLogOptions.DefaultSampleRate;
+        var predictionMaxBytes = 64L * 1024 * 1024;
+        var predictionMaxFiles = 10;
         int? port = null;
         int? adminPort = null;
         int? drainDelayMs = null;
@@ -88,6 +98,33 @@ internal static class CommandLine
                         ? ms
                         : throw new UsageException($"--drain-delay-ms must be milliseconds from 0 to 600000, not '{text}'");
                     break;
+                case "--prediction-log":
+                    predictionLog = Value();
+                    break;
+                case "--prediction-log-sample":
+                    var rate = Value();
+                    try
+                    {
+                        predictionSample = Inference.PredictionLog.PredictionLogOptions.ParseSampleRate(rate);
+                    }
+                    catch (FormatException ex)
+                    {
+                        throw new UsageException(ex.Message);
+                    }
+
+                    break;
+                case "--prediction-log-max-bytes":
+                    var bytes = Value();
+                    predictionMaxBytes = long.TryParse(bytes, NumberStyles.None, CultureInfo.InvariantCulture, out var b) && b >= 1024
+                        ? b
+                        : throw new UsageException($"--prediction-log-max-bytes must be a size in bytes of at least 1024, not '{bytes}'");
+                    break;
+                case "--prediction-log-max-files":
+                    var files = Value();
+                    predictionMaxFiles = int.TryParse(files, NumberStyles.None, CultureInfo.InvariantCulture, out var f) && f >= 1
+                        ? f
+                        : throw new UsageException($"--prediction-log-max-files must be a count of at least 1, not '{files}'");
+                    break;
                 default:
                     throw new UsageException($"unknown argument '{args[i]}'");
             }
@@ -106,6 +143,13 @@ internal static class CommandLine
             AdminPort = adminPort ?? options.AdminPort,
             DrainDelay = drainDelayMs is { } delay ? TimeSpan.FromMilliseconds(delay) : options.DrainDelay,
             Tracing = !string.IsNullOrEmpty(environment(RouterTelemetry.OtlpEndpointVariable)),
+            PredictionLog = predictionLog is null ? null : new Inference.PredictionLog.PredictionLogOptions
+            {
+                Target = predictionLog,
+                SampleRate = predictionSample,
+                MaxFileBytes = predictionMaxBytes,
+                MaxFiles = predictionMaxFiles,
+            },
         };
 
         if (options.Port != 0 && options.Port == options.AdminPort)

@@ -2,6 +2,7 @@ using System.Net;
 using Inference.Router.Admin;
 using Inference.Router.Configuration;
 using Inference.Router.Metrics;
+using Inference.Router.Predictions;
 using Inference.Router.Proxy;
 using Inference.Router.Statistics;
 using Inference.Router.Routing;
@@ -127,6 +128,7 @@ internal sealed class RouterHost : IAsyncDisposable
             options.Time,
             provider.GetRequiredService<ILogger<ExperimentResults>>()));
         services.AddSingleton<OutcomesService>();
+        services.AddSingleton(provider => new RouterPredictionLog(options, provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<RouterReadiness>();
         services.AddSingleton<RouterServerService>();
         services.AddSingleton<RouterHealthService>();

@@ -7,6 +7,7 @@ using System.Text;
 using Grpc.Core;
 using Inference.Contracts;
 using Inference.Router.Metrics;
+using Inference.Router.Predictions;
 using Inference.Router.Statistics;
 using Inference.Router.Routing;
 using Inference.Router.Upstream;
@@ -38,6 +39,7 @@ internal sealed class GrpcProxy
     private readonly UpstreamRegistry _upstreams;
     private readonly RouterState _state;
     private readonly ExperimentResults _results;
+    private readonly RouterPredictionLog _predictions;
     private readonly RouterMetrics _metrics;
     private readonly IRandomSource _random;
     private readonly TimeProvider _time;
@@ -58,6 +60,7 @@ internal sealed class GrpcProxy
         UpstreamRegistry upstreams,
         RouterState state,
         ExperimentResults results,
+        RouterPredictionLog predictions,
         RouterMetrics metrics,
         IRandomSource random,
         TimeProvider time,
@@ -67,6 +70,7 @@ internal sealed class GrpcProxy
         _upstreams = upstreams;
         _state = state;
         _results = results;
+        _predictions = predictions;
         _metrics = metrics;
         _random = random;
         _time = time;
@@ -166,6 +170,12 @@ internal sealed class GrpcProxy
         if (decision.ByWeight)
         {
             _results.CountAssigned(snapshot, decision);
+        }
+
+        if (_predictions.Writer is { } log && log.ShouldSample())
+        {
+            call.Sampled = true;
+            call.StickyKey = decision.Model.Experiment.StickyHeader is { } sticky && context.Request.Headers[sticky] is { Count: > 0 } key ? key[0] : null;
         }
 
         if (Activity.Current is { } activity)
@@ -428,6 +438,11 @@ internal sealed class GrpcProxy
         }
 
         Record(pool.Model, decision.Experiment, decision.Group, served, call.Status ?? StatusCode.Unknown, call.Started);
+        if (call.Sampled)
+        {
+            _predictions.Writer!.TryEnqueue(new RouteRecord(
+                _time.GetUtcNow(), pool.Model, served, decision.Experiment, decision.Group, call.StickyKey, call.Status ?? StatusCode.Unknown, _time.GetElapsedTime(call.Started).TotalSeconds));
+        }
     }
 
     private static void TagAndFail(HttpContext context, ProxyCall call, StatusCode code, string message)

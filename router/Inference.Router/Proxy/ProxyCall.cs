@@ -46,6 +46,12 @@ internal sealed class ProxyCall : HttpTransformer
     /// <summary>The upstream's x-model-version when it differs from the chosen version.</summary>
     public string? MismatchedVersion;
 
+    /// <summary>Whether the prediction log records this call.</summary>
+    public bool Sampled;
+
+    /// <summary>The sticky key of a sampled call (hashed when its record is written).</summary>
+    public string? StickyKey;
+
     public void Reset()
     {
         Decision = default;
@@ -54,6 +60,8 @@ internal sealed class ProxyCall : HttpTransformer
         Endpoint = null;
         Status = null;
         MismatchedVersion = null;
+        Sampled = false;
+        StickyKey = null;
         Method = GrpcMethod.ModelInfer;
         Body.Detach();
     }

@@ -49,7 +49,8 @@ internal sealed class TestRouter : IAsyncDisposable
         IRandomSource? random = null,
         string host = "127.0.0.1",
         string? tokenFile = null,
-        Func<string, CancellationToken, Task<System.Net.IPAddress[]>>? resolve = null)
+        Func<string, CancellationToken, Task<System.Net.IPAddress[]>>? resolve = null,
+        Func<RouterOptions, RouterOptions>? configure = null)
     {
         var ownDirectory = directory is null ? new TempDirectory("router") : null;
         directory ??= ownDirectory!.Path;
@@ -78,6 +79,7 @@ internal sealed class TestRouter : IAsyncDisposable
                 logging.AddProvider(logs);
             },
         };
+        options = configure?.Invoke(options) ?? options;
         var routerHost = await RouterHost.StartAsync(options, CancellationToken.None);
         return new TestRouter(routerHost, logs, directory, ownDirectory, configPath, options.AdminToken);
     }
