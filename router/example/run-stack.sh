@@ -54,7 +54,8 @@ wait_for_line() {
 echo "== building (Release)"
 for project in services/Inference.ModelServer/Inference.ModelServer.csproj \
                router/Inference.Router/Inference.Router.csproj \
-               services/Inference.Client.Example/Inference.Client.Example.csproj; do
+               services/Inference.Client.Example/Inference.Client.Example.csproj \
+               router/Inference.Experiments/Inference.Experiments.csproj; do
   if ! output=$(dotnet build "$root/$project" -c Release -nologo -v q 2>&1); then
     printf '%s\n' "$output" >&2
     exit 1
@@ -91,7 +92,8 @@ cat >"$stack/router.json" <<JSON
         "groups": [
           { "name": "control",   "version": "1", "weight": 90 },
           { "name": "treatment", "version": "2", "weight": 10 }
-        ]
+        ],
+        "metrics": [ { "name": "clicked", "kind": "boolean" } ]
       }
     }
   }
@@ -109,7 +111,8 @@ echo "== router at $router_url, admin API at $admin_url (config: $stack/router.j
 
 echo
 echo "== a dozen users call iris through the router (sticky on x-user-id, 90/10 split)"
-dotnet "$(bin services/Inference.Client.Example Inference.Client.Example.dll)" --address "$router_url" --users 12
+echo "   (each answer's outcome 'clicked' is reported back to the router)"
+dotnet "$(bin services/Inference.Client.Example Inference.Client.Example.dll)" --address "$router_url" --users 12 --outcome clicked
 
 # The same through Python's reference gRPC implementation, when it is installed.
 for python in /usr/bin/python3 python3; do
@@ -117,10 +120,14 @@ for python in /usr/bin/python3 python3; do
     echo
     echo "== the same users from python3-grpcio"
     "$python" "$root/router/example/call_router.py" --address "${router_url#http://}" --users 3 \
-      --stubs "$stack/python"
+      --stubs "$stack/python" --outcome clicked
     break
   fi
 done
+
+echo
+echo "== the experiment's results so far: assigned per group, the sample-ratio check, the click rate per group"
+dotnet "$(bin router/Inference.Experiments inference-exp.dll)" results iris --admin "$admin_url" || true
 
 cat <<HINTS
 
@@ -131,6 +138,7 @@ cat <<HINTS
   curl -s -X POST -H "Authorization: Bearer $ROUTER_ADMIN_TOKEN" $admin_url/admin/models/iris/experiment/rollback
   dotnet $(bin services/Inference.Client.Example Inference.Client.Example.dll) --address $router_url
   curl -s $admin_url/metrics | grep '^router_'
+  dotnet $(bin router/Inference.Experiments inference-exp.dll) results iris --admin $admin_url
 HINTS
 
 if [[ $once == 1 ]]; then

@@ -14,6 +14,7 @@ public sealed partial class DashboardTests
         "inference_in_flight", "inference_output_value",
         "router_requests_total", "router_request_duration_seconds", "router_upstream_failures_total",
         "router_version_mismatch_total", "router_config_revision", "router_weight",
+        "router_experiment_assigned_total", "router_outcomes_total", "router_outcome_successes_total", "router_outcome_value_sum",
     ];
 
     // What Grafana puts in place of its built-in variables, as promtool reads them.

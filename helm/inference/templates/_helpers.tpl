@@ -343,6 +343,13 @@ and the sidecar snippet. Context: the root.
     - /var/lib/inference-router/state.json
     - --drain-delay-ms
     - {{ mul ($r.drainDelaySeconds | int) 1000 | quote }}
+    {{- if $r.predictionLog.enabled }}
+    # Sampled calls as JSON Lines on stdout, next to the logs, for the cluster's log shipper.
+    - --prediction-log
+    - "-"
+    - --prediction-log-sample
+    - {{ $r.predictionLog.sample | toString | quote }}
+    {{- end }}
     {{- range $r.extraArgs }}
     - {{ . | quote }}
     {{- end }}
