@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Inference.Router.Routing;
 
 namespace Inference.Router.Statistics;
 
@@ -29,13 +30,8 @@ internal sealed class ResultsStore(string path)
         return result;
     }
 
-    public void Save(IEnumerable<ExperimentTally> tallies)
-    {
-        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!;
-        Directory.CreateDirectory(directory);
-        var temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(Path)}.{Environment.ProcessId}.tmp");
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+    public void Save(IEnumerable<ExperimentTally> tallies) =>
+        AtomicJsonFile.Write(Path, writer =>
         {
             writer.WriteStartObject();
             writer.WriteStartObject("models");
@@ -47,10 +43,5 @@ internal sealed class ResultsStore(string path)
 
             writer.WriteEndObject();
             writer.WriteEndObject();
-            writer.Flush();
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, Path, overwrite: true);
-    }
+        });
 }
