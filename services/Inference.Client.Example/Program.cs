@@ -57,8 +57,8 @@ for (var i = 1; i <= options.Users; i++)
             $"-> {species[label]} (p={probabilities[label]:0.000})"));
         if (options.Outcome is { } metric && tags.Experiment is not null && tags.ExperimentGroup is not (null or InferenceHeaders.PinnedGroup))
         {
-            // A stand-in for what the caller later learns (a click, a purchase): here, a confident answer.
-            var success = probabilities[label] >= 0.9f;
+            // A stand-in for what the caller later learns (a click, a purchase): here, any species but setosa.
+            var success = label != 0;
             await outcomes.RecordAsync(tags.ToOutcome(metric, success, requestId: user));
             Console.WriteLine($"{user}  outcome {metric}={(success ? "true" : "false")} reported");
         }
