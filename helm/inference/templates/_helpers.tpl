@@ -278,6 +278,9 @@ reject at load time.
 {{- if hasKey $e "allowOverride" }}
 {{- $_ := set $experiment "allowOverride" $e.allowOverride }}
 {{- end }}
+{{- if hasKey $e "metrics" }}
+{{- $_ := set $experiment "metrics" $e.metrics }}
+{{- end }}
 {{- $_ := set $models $modelName (dict "versions" $versions "experiment" $experiment) }}
 {{- end }}
 {{- $config := dict "models" $models }}

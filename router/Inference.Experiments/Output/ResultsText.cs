@@ -52,8 +52,8 @@ internal static class ResultsText
                 var versus = group.VersusControl;
                 var difference = versus is null ? "" : $"{S(versus.Difference)} [{S(versus.DifferenceLow)}, {S(versus.DifferenceHigh)}]";
                 var lift = versus is null ? "" : $"{Percent(versus.Lift)} [{Percent(versus.LiftLow)}, {Percent(versus.LiftHigh)}]";
-                await output.WriteLineAsync(
-                    $"  {group.Group.PadRight(width)}  {group.N,9}  {F(group.Value, "0.####"),10}  {$"[{F(group.Low, "0.####")}, {F(group.High, "0.####")}]",-23}  {difference,-36}  {lift,-27}  {(versus is null ? "" : P(versus.PValue))}");
+                var row = $"  {group.Group.PadRight(width)}  {group.N,9}  {F(group.Value, "0.####"),10}  {$"[{F(group.Low, "0.####")}, {F(group.High, "0.####")}]",-23}  {difference,-36}  {lift,-27}  {(versus is null ? "" : P(versus.PValue))}";
+                await output.WriteLineAsync(row.TrimEnd());
                 if (group.Warning is not null)
                 {
                     await output.WriteLineAsync($"  {"".PadRight(width)}  warning: {group.Warning}");
