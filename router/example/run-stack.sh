@@ -88,7 +88,8 @@ build() {
 echo "== building (Release; the first build restores packages and takes a few minutes)"
 for project in services/Inference.ModelServer/Inference.ModelServer.csproj \
                router/Inference.Router/Inference.Router.csproj \
-               services/Inference.Client.Example/Inference.Client.Example.csproj; do
+               services/Inference.Client.Example/Inference.Client.Example.csproj \
+               router/Inference.Experiments/Inference.Experiments.csproj; do
   build "$project"
 done
 bin() { echo "$root/$1/bin/Release/net10.0/$2"; }
@@ -135,7 +136,8 @@ cat >"$stack/router.json" <<JSON
         "groups": [
           { "name": "control",   "version": "1", "weight": 90 },
           { "name": "treatment", "version": "2", "weight": 10 }
-        ]
+        ],
+        "metrics": [ { "name": "clicked", "kind": "boolean" } ]
       }
     }
   }
@@ -154,7 +156,8 @@ echo "== router at $router_url, admin API at $admin_url (config: $stack/router.j
 
 echo
 echo "== a dozen users call iris through the router (sticky on x-user-id, 90/10 split)"
-dotnet "$(bin services/Inference.Client.Example Inference.Client.Example.dll)" --address "$router_url" --users 12
+echo "   (each answer's outcome 'clicked' is reported back to the router)"
+dotnet "$(bin services/Inference.Client.Example Inference.Client.Example.dll)" --address "$router_url" --users 12 --outcome clicked
 
 # The same through Python's reference gRPC implementation, when it is installed.
 python=""
@@ -168,7 +171,7 @@ echo
 if [[ -n $python ]]; then
   echo "== the same users from python3-grpcio"
   "$python" "$root/router/example/call_router.py" --address "${router_url#http://}" --users 3 \
-    --stubs "$stack/python"
+    --stubs "$stack/python" --outcome clicked
 else
   echo "== the Python example is skipped: it needs python3-grpcio and python3-grpc-tools (apt install python3-grpcio python3-grpc-tools)"
 fi
@@ -187,6 +190,10 @@ if [[ $shadow == 1 ]]; then
   sed -E 's/^router_shadow_requests_total\{.*primary="([^"]+)".*result="([^"]+)".*\} ([0-9.]+)$/shadow v3 vs v\1: \3 \2/' <<<"$results" | sort
 fi
 
+echo
+echo "== the experiment's results so far: assigned per group, the sample-ratio check, the click rate per group"
+dotnet "$(bin router/Inference.Experiments inference-exp.dll)" results iris --admin "$admin_url" || true
+
 cat <<HINTS
 
 == try it (admin token: \$ROUTER_ADMIN_TOKEN = $ROUTER_ADMIN_TOKEN)
@@ -197,6 +204,7 @@ cat <<HINTS
   dotnet $(bin services/Inference.Client.Example Inference.Client.Example.dll) --address $router_url
   curl -s $admin_url/metrics | grep '^router_'
   curl -s $admin_url/metrics | grep -E '^router_(shadow|guard)_'   # shadow comparisons, guard window
+  dotnet $(bin router/Inference.Experiments inference-exp.dll) results iris --admin $admin_url
 HINTS
 
 if [[ $once == 1 ]]; then

@@ -2,11 +2,12 @@ using System.Globalization;
 
 namespace Inference.Client.Example;
 
-internal sealed record ExampleOptions(Uri Address, string Model, int Users, string UserPrefix, string? Version, string? Group)
+internal sealed record ExampleOptions(Uri Address, string Model, int Users, string UserPrefix, string? Version, string? Group, string? Outcome = null)
 {
     public const string Usage =
         "Usage: Inference.Client.Example [--address http://127.0.0.1:8080] [--model iris] [--users 12]\n" +
-        "                                [--user-prefix user-] [--version <pin>] [--group <override>]";
+        "                                [--user-prefix user-] [--version <pin>] [--group <override>]\n" +
+        "                                [--outcome <boolean metric>]  (reports one outcome per answer to the router)";
 
     public static ExampleOptions? Parse(string[] args)
     {
@@ -35,6 +36,9 @@ internal sealed record ExampleOptions(Uri Address, string Model, int Users, stri
                     break;
                 case "--version":
                     result = result with { Version = value };
+                    break;
+                case "--outcome":
+                    result = result with { Outcome = value };
                     break;
                 case "--group":
                     result = result with { Group = value };

@@ -4,10 +4,12 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Inference.Client;
 using Inference.Contracts;
+using Inference.Contracts.Experiments;
 using Inference.Contracts.Oip;
 
 // Usage: Inference.Client.Example [--address http://127.0.0.1:8080] [--model iris] [--users 12]
 //                                 [--user-prefix user-] [--version <pin>] [--group <override>]
+//                                 [--outcome <boolean metric>]
 if (args is ["--help"] or ["-h"])
 {
     Console.WriteLine(ExampleOptions.Usage);
@@ -23,6 +25,7 @@ if (options is null)
 
 using var channel = GrpcChannel.ForAddress(options.Address);
 var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+var outcomes = new Outcomes.OutcomesClient(channel);
 string[] species = ["setosa", "versicolor", "virginica"];
 
 // One flower per user, cycling through three typical ones, so each line is easy to check by eye.
@@ -52,6 +55,13 @@ for (var i = 1; i <= options.Users; i++)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{user}  model={tags.ModelName} version={tags.ModelVersion} experiment={tags.Experiment ?? "-"} group={tags.ExperimentGroup ?? "-"}  " +
             $"-> {species[label]} (p={probabilities[label]:0.000})"));
+        if (options.Outcome is { } metric && tags.Experiment is not null && tags.ExperimentGroup is not (null or InferenceHeaders.PinnedGroup))
+        {
+            // A stand-in for what the caller later learns (a click, a purchase): here, any species but setosa.
+            var success = label != 0;
+            await outcomes.RecordAsync(tags.ToOutcome(metric, success, requestId: user));
+            Console.WriteLine($"{user}  outcome {metric}={(success ? "true" : "false")} reported");
+        }
     }
     catch (RpcException ex)
     {

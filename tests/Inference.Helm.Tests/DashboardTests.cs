@@ -15,6 +15,7 @@ public sealed partial class DashboardTests
         "router_requests_total", "router_request_duration_seconds", "router_upstream_failures_total",
         "router_version_mismatch_total", "router_config_revision", "router_weight",
         "router_shadow_requests_total", "router_shadow_max_abs_difference", "router_guard_rollbacks_total",
+        "router_experiment_assigned_total", "router_outcomes_total", "router_outcome_successes_total", "router_outcome_value_sum",
     ];
 
     // What Grafana puts in place of its built-in variables, as promtool reads them.

@@ -28,11 +28,11 @@ public sealed class ModelServerMemoryTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(ChartCases.All), MemberType = typeof(ChartCases))]
-    public async Task Heap_budget_and_message_size_fit_the_memory_limit(string chartCase) =>
+    public async Task MemorySettings_EveryChartCase_FitTheMemoryLimit(string chartCase) =>
         AssertMemoryAgrees(await ChartCases.RenderAsync(chartCase));
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task Defaults_give_half_of_the_limit_to_the_heap_and_a_quarter_of_the_heap_to_requests_in_flight()
+    public async Task MemorySettings_Defaults_GiveHalfTheLimitToTheHeapAndAQuarterOfItToRequests()
     {
         var chart = await ChartRenderer.RenderYamlAsync(Iris);
 
@@ -43,7 +43,7 @@ public sealed class ModelServerMemoryTests
     }
 
     [PeerFact(Peers.GoRenderer)]
-    public async Task A_version_overrides_the_memory_settings()
+    public async Task MemorySettings_OfAVersion_OverrideTheModelServers()
     {
         var chart = await ChartRenderer.RenderYamlAsync(Iris.Replace(
             "\"1\": {artifact:",
@@ -57,7 +57,7 @@ public sealed class ModelServerMemoryTests
 
     [PeerTheory(Peers.GoRenderer)]
     [MemberData(nameof(Refused))]
-    public async Task Memory_values_that_cannot_work_are_refused_with_a_reason(string values, string reason)
+    public async Task MemorySettings_ThatCannotWork_AreRefusedWithAReason(string values, string reason)
     {
         var error = await Assert.ThrowsAsync<RenderFailedException>(() => ChartRenderer.RenderYamlAsync(values));
 

@@ -332,6 +332,9 @@ reject at load time.
 {{- with $e.guard }}
 {{- $_ := set $experiment "guard" . }}
 {{- end }}
+{{- if hasKey $e "metrics" }}
+{{- $_ := set $experiment "metrics" $e.metrics }}
+{{- end }}
 {{- $_ := set $models $modelName (dict "versions" $versions "experiment" $experiment) }}
 {{- end }}
 {{- $config := dict "models" $models }}
@@ -407,6 +410,13 @@ and the sidecar snippet. Context: the root.
     {{- if not (kindIs "invalid" $limits.firstMessageTimeoutSeconds) }}
     - --first-message-timeout-ms
     - {{ mulf $limits.firstMessageTimeoutSeconds 1000 | int64 | quote }}
+    {{- end }}
+    {{- if $r.predictionLog.enabled }}
+    # Sampled calls as JSON Lines on stdout, next to the logs, for the cluster's log shipper.
+    - --prediction-log
+    - "-"
+    - --prediction-log-sample
+    - {{ $r.predictionLog.sample | toString | quote }}
     {{- end }}
     {{- range $r.extraArgs }}
     - {{ . | quote }}

@@ -16,6 +16,10 @@ internal sealed class AdminClient(HttpClient http, string? token)
     public Task<AdminResult<ModelsView>> GetModelsAsync(Uri instance, CancellationToken cancellationToken) =>
         SendAsync(instance, HttpMethod.Get, "admin/models", content: null, ifMatch: null, AdminJsonContext.Default.ModelsView, cancellationToken);
 
+    /// <summary><c>GET …/results</c>: the instance's experiment statistics of <paramref name="model"/>.</summary>
+    public Task<AdminResult<ResultsView>> GetResultsAsync(Uri instance, string model, CancellationToken cancellationToken) =>
+        SendAsync(instance, HttpMethod.Get, ExperimentPath(model, "results"), content: null, ifMatch: null, AdminJsonContext.Default.ResultsView, cancellationToken);
+
     /// <summary><c>PUT …/weights</c>; with <paramref name="ifMatch"/> (an ETag of GET /admin/models) it applies only at that revision.</summary>
     public Task<AdminResult<ChangeView>> SetWeightsAsync(Uri instance, string model, IReadOnlyDictionary<string, decimal> weights, string? ifMatch, CancellationToken cancellationToken)
     {

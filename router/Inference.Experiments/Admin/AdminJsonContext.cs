@@ -7,6 +7,7 @@ namespace Inference.Experiments.Admin;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(ModelsView))]
 [JsonSerializable(typeof(ChangeView))]
+[JsonSerializable(typeof(ResultsView))]
 [JsonSerializable(typeof(ErrorView))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, decimal>))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

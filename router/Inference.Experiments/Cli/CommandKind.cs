@@ -5,4 +5,5 @@ internal enum CommandKind
     Status,
     Set,
     Rollback,
+    Results,
 }

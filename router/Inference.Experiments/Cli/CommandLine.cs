@@ -110,6 +110,8 @@ internal static class CommandLine
             CommandKind.Status => throw new UsageException($"status takes at most one model, not '{string.Join(' ', positional)}'"),
             CommandKind.Rollback when positional.Count == 1 => request with { Model = positional[0] },
             CommandKind.Rollback => throw new UsageException(positional.Count == 0 ? "rollback needs a model" : $"rollback takes one model, not '{string.Join(' ', positional)}'"),
+            CommandKind.Results when positional.Count == 1 => request with { Model = positional[0] },
+            CommandKind.Results => throw new UsageException(positional.Count == 0 ? "results needs a model" : $"results takes one model, not '{string.Join(' ', positional)}'"),
             _ when positional.Count >= 2 => request with { Model = positional[0], Weights = ParseWeights(positional.Skip(1)) },
             _ => throw new UsageException(positional.Count == 0 ? "set needs a model and at least one <group>=<weight>" : "set needs at least one <group>=<weight> after the model"),
         };
@@ -127,7 +129,8 @@ internal static class CommandLine
         "status" => CommandKind.Status,
         "set" => CommandKind.Set,
         "rollback" => CommandKind.Rollback,
-        _ => throw new UsageException($"unknown command '{text}' (commands: status, set, rollback)"),
+        "results" => CommandKind.Results,
+        _ => throw new UsageException($"unknown command '{text}' (commands: status, set, rollback, results)"),
     };
 
     private static IEnumerable<string> List(string value) =>

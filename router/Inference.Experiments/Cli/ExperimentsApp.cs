@@ -51,6 +51,7 @@ internal static class ExperimentsApp
             return request.Command switch
             {
                 CommandKind.Status => await WriteAsync(await new StatusCommand(client).RunAsync(targets, request.Model, cancellationToken), request, context),
+                CommandKind.Results => await WriteAsync(await new ResultsCommand(client).RunAsync(targets, request.Model!, cancellationToken), request, context),
                 CommandKind.Set => await WriteAsync(await new SetCommand(client).RunAsync(targets, request.Model!, request.Weights, request.DryRun, request.Force, cancellationToken), request, context),
                 _ => await WriteAsync(await new RollbackCommand(client, context.Time, context.RetryDelay).RunAsync(targets, request.Model!, cancellationToken), request, context),
             };
@@ -100,6 +101,9 @@ internal static class ExperimentsApp
 
     private static Task<int> WriteAsync(StatusReport report, CliRequest request, CliContext context) =>
         WriteAsync(report, report.ExitCode, ReportJsonContext.Default.StatusReport, StatusText.WriteAsync, request, context);
+
+    private static Task<int> WriteAsync(ResultsReport report, CliRequest request, CliContext context) =>
+        WriteAsync(report, report.ExitCode, ReportJsonContext.Default.ResultsReport, ResultsText.WriteAsync, request, context);
 
     private static Task<int> WriteAsync(ChangeReport report, CliRequest request, CliContext context) =>
         WriteAsync(report, report.ExitCode, ReportJsonContext.Default.ChangeReport, ChangeText.WriteAsync, request, context);

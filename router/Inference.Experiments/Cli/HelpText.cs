@@ -26,6 +26,7 @@ internal static class HelpText
           status [model]                    revision, readiness, experiment, weights and endpoint health per instance
           set <model> <group>=<weight>…     change weights everywhere (checked against each instance's revision)
           rollback <model>                  send all traffic to the control group everywhere
+          results <model>                   the experiment's statistics over every instance: which group wins, is the split healthy
 
         Run `inference-exp <command> --help` for a command's details.
 
@@ -69,8 +70,25 @@ internal static class HelpText
         {Targets}
         """;
 
+    public const string Results = $"""
+        Usage: inference-exp results <model> (--admin <url> | --admin-dns <name>:<port>)… [options]
+
+        Reads the experiment statistics of <model> from every instance and adds them up: requests
+        assigned per group, and per declared outcome metric and group n, the mean (numbers) or rate
+        (booleans) with a 95% confidence interval, the difference and relative lift against control
+        with 95% intervals, and the p-value (Welch's t-test for numbers, a two-proportion z-test for
+        booleans). Warns when a group has too few outcomes for the test to be trusted (numbers: n < 30;
+        booleans: fewer than 10 successes or 10 failures).
+        Sample-ratio check: a chi-square test of the assigned requests against the current weights;
+        p < 0.001 is a MISMATCH. When the weights changed during the experiment, the counts mix
+        splits and the check is not judged (start a new experiment name to check again).
+
+        {Targets}
+        """;
+
     public static string For(CommandKind? command) => command switch
     {
+        CommandKind.Results => Results,
         CommandKind.Status => Status,
         CommandKind.Set => Set,
         CommandKind.Rollback => Rollback,

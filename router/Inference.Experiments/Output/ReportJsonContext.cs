@@ -7,4 +7,5 @@ namespace Inference.Experiments.Output;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(StatusReport))]
 [JsonSerializable(typeof(ChangeReport))]
+[JsonSerializable(typeof(ResultsReport))]
 internal sealed partial class ReportJsonContext : JsonSerializerContext;

@@ -49,6 +49,7 @@ internal sealed class AdminApi(RouterState state, AdminAuth auth, RouterReadines
         admin.MapGet("/models", WriteModelsAsync);
         admin.MapPut("/models/{model}/experiment/weights", SetWeightsAsync);
         admin.MapPost("/models/{model}/experiment/rollback", RollbackAsync);
+        admin.MapGet("/models/{model}/experiment/results", Statistics.ResultsEndpoint.GetAsync);
         endpoints.MapGet("/healthz", () => Results.Text("ok"));
         endpoints.MapGet("/readyz", () => readiness.IsReady ? Results.Text("ready") : Results.Text("not ready", statusCode: 503));
         endpoints.MapPrometheusScrapingEndpoint("/metrics");

@@ -30,6 +30,9 @@ public sealed record ExperimentConfig
     /// <summary>Automatic rollback on a group's faults or latency; null: none.</summary>
     public GuardConfig? Guard { get; init; }
 
+    /// <summary>Outcome metrics callers may report for this experiment's answers; empty: none.</summary>
+    public IReadOnlyList<OutcomeMetricConfig> Metrics { get; init; } = [];
+
     /// <summary>Structural equality, so a reloaded file can be compared with the running one.</summary>
     public bool Equals(ExperimentConfig? other) =>
         other is not null
@@ -40,7 +43,8 @@ public sealed record ExperimentConfig
         && Control == other.Control
         && Groups.SequenceEqual(other.Groups)
         && Equals(Shadow, other.Shadow)
-        && Equals(Guard, other.Guard);
+        && Equals(Guard, other.Guard)
+        && Metrics.SequenceEqual(other.Metrics);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Name, StickyHeader, AllowOverride, Control, Groups.Count);

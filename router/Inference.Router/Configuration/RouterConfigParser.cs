@@ -255,6 +255,7 @@ public static partial class RouterConfigParser
         List<ExperimentGroupConfig>? groups = null;
         ShadowConfig? shadow = null;
         GuardConfig? guard = null;
+        List<OutcomeMetricConfig> metrics = [];
         foreach (var property in Properties(element, where))
         {
             var value = property.Value;
@@ -293,6 +294,9 @@ public static partial class RouterConfigParser
                     break;
                 case "guard":
                     guard = value.ValueKind == JsonValueKind.Null ? null : ParseGuard(where, value);
+                    break;
+                case "metrics":
+                    metrics = OutcomeMetricsParser.Parse(where, value);
                     break;
                 default:
                     throw Unknown(property.Name, where);
@@ -348,6 +352,7 @@ public static partial class RouterConfigParser
             Groups = groups,
             Shadow = shadow,
             Guard = guard,
+            Metrics = metrics,
         };
     }
 

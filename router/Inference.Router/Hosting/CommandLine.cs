@@ -12,13 +12,19 @@ internal static class CommandLine
                                 [--max-receive-message-size 67108864] [--first-message-timeout-ms 30000]
                                 [--max-connections 10000] [--max-config-bytes 4194304] [--max-state-bytes 1048576]
                                 [--max-admin-body-bytes 65536]
+                                [--prediction-log <dir|->] [--prediction-log-sample 0.01]
           --config            routing configuration (JSON); watched and reloaded on change
           --host              address to listen on (IP literal, or 'localhost'); default 0.0.0.0
           --port              gRPC port (HTTP/2 cleartext); 0 picks a free port; default 8080
           --admin-port        admin API, /metrics, /healthz, /readyz (HTTP/1.1); default 8081
           --admin-token-file  file holding the admin bearer token, re-read when it changes (else env
                               ROUTER_ADMIN_TOKEN); without a token the admin port listens on 127.0.0.1 only
-          --state-file        where admin weight changes are kept across restarts
+          --state-file        where admin weight changes are kept across restarts (experiment statistics
+                              are kept beside it, in <name>.results.json)
+          --prediction-log    record sampled calls as JSON Lines: rotating files in a directory, or - for stdout
+          --prediction-log-sample      share of calls recorded, 0 to 1; default 0.01
+          --prediction-log-max-bytes   start a new file past this size; default 67108864
+          --prediction-log-max-files   files kept, the oldest deleted; default 10
           --drain-delay-ms    after SIGTERM, keep serving this long while /readyz reports 503, so load
                               balancers stop sending first; default 5000
           --max-receive-message-size  largest request message forwarded (bytes); larger ones get
@@ -39,6 +45,10 @@ internal static class CommandLine
         string? host = null;
         string? tokenFile = null;
         string? stateFile = null;
+        string? predictionLog = null;
+        var predictionSample = Inference.PredictionLog.PredictionLogOptions.DefaultSampleRate;
+        var predictionMaxBytes = 64L * 1024 * 1024;
+        var predictionMaxFiles = 10;
         int? port = null;
         int? adminPort = null;
         int? drainDelayMs = null;
@@ -118,6 +128,33 @@ internal static class CommandLine
                 case "--max-admin-body-bytes":
                     limits = limits with { MaxAdminBodyBytes = ParseNumber(flag, Value(), 1, int.MaxValue) };
                     break;
+                case "--prediction-log":
+                    predictionLog = Value();
+                    break;
+                case "--prediction-log-sample":
+                    var rate = Value();
+                    try
+                    {
+                        predictionSample = Inference.PredictionLog.PredictionLogOptions.ParseSampleRate(rate);
+                    }
+                    catch (FormatException ex)
+                    {
+                        throw new UsageException(ex.Message);
+                    }
+
+                    break;
+                case "--prediction-log-max-bytes":
+                    var bytes = Value();
+                    predictionMaxBytes = long.TryParse(bytes, NumberStyles.None, CultureInfo.InvariantCulture, out var b) && b >= 1024
+                        ? b
+                        : throw new UsageException($"--prediction-log-max-bytes must be a size in bytes of at least 1024, not '{bytes}'");
+                    break;
+                case "--prediction-log-max-files":
+                    var files = Value();
+                    predictionMaxFiles = int.TryParse(files, NumberStyles.None, CultureInfo.InvariantCulture, out var f) && f >= 1
+                        ? f
+                        : throw new UsageException($"--prediction-log-max-files must be a count of at least 1, not '{files}'");
+                    break;
                 default:
                     throw new UsageException($"unknown argument '{args[i]}'");
             }
@@ -136,6 +173,13 @@ internal static class CommandLine
             AdminPort = adminPort ?? options.AdminPort,
             DrainDelay = drainDelayMs is { } delay ? TimeSpan.FromMilliseconds(delay) : options.DrainDelay,
             Tracing = !string.IsNullOrEmpty(environment(RouterTelemetry.OtlpEndpointVariable)),
+            PredictionLog = predictionLog is null ? null : new Inference.PredictionLog.PredictionLogOptions
+            {
+                Target = predictionLog,
+                SampleRate = predictionSample,
+                MaxFileBytes = predictionMaxBytes,
+                MaxFiles = predictionMaxFiles,
+            },
         };
 
         if (options.Port != 0 && options.Port == options.AdminPort)

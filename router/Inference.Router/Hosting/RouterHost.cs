@@ -3,7 +3,9 @@ using Inference.Router.Admin;
 using Inference.Router.Configuration;
 using Inference.Router.Guard;
 using Inference.Router.Metrics;
+using Inference.Router.Predictions;
 using Inference.Router.Proxy;
+using Inference.Router.Statistics;
 using Inference.Router.Routing;
 using Inference.Router.Services;
 using Inference.Router.Shadow;
@@ -130,6 +132,14 @@ internal sealed class RouterHost : IAsyncDisposable
             options.Time,
             provider.GetRequiredService<ChangeSignal>(),
             provider.GetRequiredService<ILogger<RouterState>>()));
+        services.AddSingleton(provider => new ExperimentResults(
+            provider.GetRequiredService<RouterState>(),
+            options.StateFile is null ? null : ResultsStore.Beside(options.StateFile),
+            provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            options.Time,
+            provider.GetRequiredService<ILogger<ExperimentResults>>()));
+        services.AddSingleton<OutcomesService>();
+        services.AddSingleton(provider => new RouterPredictionLog(options, provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<RouterReadiness>();
         services.AddSingleton<RouterServerService>();
         services.AddSingleton<RouterHealthService>();
@@ -169,6 +179,7 @@ internal sealed class RouterHost : IAsyncDisposable
         app.UseRouting();
         app.MapGrpcService<RouterServerService>().WithMetadata(ListenerMetadata.Grpc);
         app.MapGrpcService<RouterHealthService>().WithMetadata(ListenerMetadata.Grpc);
+        app.MapGrpcService<OutcomesService>().WithMetadata(ListenerMetadata.Grpc);
         foreach (var method in GrpcMethods.Forwarded)
         {
             // The service base binds these methods too (as UNIMPLEMENTED); the proxy's routes come first.
@@ -192,6 +203,7 @@ internal sealed class RouterHost : IAsyncDisposable
         var host = new RouterHost(app, grpcUrl, adminUrl);
         host._background.Add(app.Services.GetRequiredService<UpstreamRegistry>().RunAsync(host._stopping.Token));
         host._background.Add(watcher.RunAsync(host._stopping.Token));
+        host._background.Add(app.Services.GetRequiredService<ExperimentResults>().RunAsync(options.ResultsSaveInterval, host._stopping.Token));
         if (options.AdminTokenFile is not null)
         {
             var tokenWatcher = new AdminTokenWatcher(options.AdminTokenFile, auth, options.Time, options.ConfigPollInterval, app.Services.GetRequiredService<ILogger<AdminTokenWatcher>>());
@@ -209,6 +221,8 @@ internal sealed class RouterHost : IAsyncDisposable
         await _app.StopAsync(cancellationToken);
         await _stopping.CancelAsync();
         await Task.WhenAll(_background);
+        // After the last call has drained: its outcomes and assignments are in the file.
+        _app.Services.GetRequiredService<ExperimentResults>().Save();
     }
 
     public async ValueTask DisposeAsync()

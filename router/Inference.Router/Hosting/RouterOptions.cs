@@ -23,6 +23,18 @@ internal sealed record RouterOptions
 
     public string? StateFile { get; init; }
 
+    /// <summary>How often the experiment statistics are written beside the state file (also at shutdown).</summary>
+    public TimeSpan ResultsSaveInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The prediction log (--prediction-log); null: off.</summary>
+    public Inference.PredictionLog.PredictionLogOptions? PredictionLog { get; init; }
+
+    /// <summary>The prediction log's sampling draw, uniform in [0, 1) (tests inject a known sequence).</summary>
+    public Func<double> PredictionLogRandom { get; init; } = System.Random.Shared.NextDouble;
+
+    /// <summary>Where the prediction log writes instead of its target (tests); null: the target.</summary>
+    public Func<Inference.PredictionLog.ILineSink>? PredictionLogSink { get; init; }
+
     /// <summary>After SIGTERM, how long to keep serving while /readyz says 503 (load balancers notice first).</summary>
     public TimeSpan DrainDelay { get; init; } = TimeSpan.FromSeconds(5);
 

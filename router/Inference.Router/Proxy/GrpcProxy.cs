@@ -10,6 +10,8 @@ using Inference.Contracts;
 using Inference.Router.Hosting;
 using Inference.Router.Guard;
 using Inference.Router.Metrics;
+using Inference.Router.Predictions;
+using Inference.Router.Statistics;
 using Inference.Router.Routing;
 using Inference.Router.Shadow;
 using Inference.Router.Upstream;
@@ -49,6 +51,8 @@ internal sealed class GrpcProxy
     private readonly IHttpForwarder _forwarder;
     private readonly UpstreamRegistry _upstreams;
     private readonly RouterState _state;
+    private readonly ExperimentResults _results;
+    private readonly RouterPredictionLog _predictions;
     private readonly RouterMetrics _metrics;
     private readonly IRandomSource _random;
     private readonly TimeProvider _time;
@@ -71,6 +75,8 @@ internal sealed class GrpcProxy
         IHttpForwarder forwarder,
         UpstreamRegistry upstreams,
         RouterState state,
+        ExperimentResults results,
+        RouterPredictionLog predictions,
         RouterMetrics metrics,
         IRandomSource random,
         TimeProvider time,
@@ -85,6 +91,8 @@ internal sealed class GrpcProxy
         _forwarder = forwarder;
         _upstreams = upstreams;
         _state = state;
+        _results = results;
+        _predictions = predictions;
         _metrics = metrics;
         _random = random;
         _time = time;
@@ -203,6 +211,17 @@ internal sealed class GrpcProxy
         }
 
         call.Decision = decision;
+        if (decision.ByWeight)
+        {
+            _results.CountAssigned(snapshot, decision);
+        }
+
+        if (_predictions.Writer is { } log && log.ShouldSample())
+        {
+            call.Sampled = true;
+            call.StickyKey = decision.Model.Experiment.StickyHeader is { } sticky && context.Request.Headers[sticky] is { Count: > 0 } key ? key[0] : null;
+        }
+
         if (Activity.Current is { } activity)
         {
             // Only when tracing is on: the span says where the call went.
@@ -559,6 +578,12 @@ internal sealed class GrpcProxy
             {
                 _guard.Record(decision, code, seconds);
             }
+        }
+
+        if (call.Sampled)
+        {
+            _predictions.Writer!.TryEnqueue(new RouteRecord(
+                _time.GetUtcNow(), pool.Model, served, decision.Experiment, decision.Group, call.StickyKey, code, seconds));
         }
     }
 

@@ -49,6 +49,12 @@ internal sealed class ProxyCall(TimeProvider time) : HttpTransformer
     /// <summary>The upstream's x-model-version when it differs from the chosen version.</summary>
     public string? MismatchedVersion;
 
+    /// <summary>Whether the prediction log records this call.</summary>
+    public bool Sampled;
+
+    /// <summary>The sticky key of a sampled call (hashed when its record is written).</summary>
+    public string? StickyKey;
+
     public void Reset()
     {
         Decision = default;
@@ -57,6 +63,8 @@ internal sealed class ProxyCall(TimeProvider time) : HttpTransformer
         Endpoint = null;
         Status = null;
         MismatchedVersion = null;
+        Sampled = false;
+        StickyKey = null;
         Method = GrpcMethod.ModelInfer;
         Body.Detach();
     }

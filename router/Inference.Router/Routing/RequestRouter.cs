@@ -72,7 +72,7 @@ internal static class RequestRouter
         }
 
         var chosen = experiment.GroupOfBucket(bucket);
-        decision = new RouteDecision(route, chosen.Pool, experiment.Name, chosen.Name);
+        decision = new RouteDecision(route, chosen.Pool, experiment.Name, chosen.Name) { ByWeight = true };
         return RouteOutcome.Routed;
     }
 }

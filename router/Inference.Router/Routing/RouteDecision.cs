@@ -11,6 +11,9 @@ namespace Inference.Router.Routing;
 /// </param>
 internal readonly record struct RouteDecision(ModelRoute Model, VersionPool Pool, string Experiment, string Group, string? FallbackFrom = null)
 {
+    /// <summary>Whether the experiment's weights chose the group (sticky key or random bucket), not a pin or an override.</summary>
+    public bool ByWeight { get; init; }
+
     /// <summary>
     /// This decision served by the experiment's control group when its own version has no endpoint that passes its
     /// health checks and the experiment allows it; otherwise unchanged. Pinned calls named their version and never

@@ -56,13 +56,8 @@ internal sealed class StateStore(string path, long maxBytes = StateStore.Default
                 rollback.GetProperty("at").GetDateTimeOffset())
             : null;
 
-    public void Save(IReadOnlyDictionary<string, WeightOverride> overrides)
-    {
-        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!;
-        Directory.CreateDirectory(directory);
-        var temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(Path)}.{Environment.ProcessId}.tmp");
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+    public void Save(IReadOnlyDictionary<string, WeightOverride> overrides) =>
+        AtomicJsonFile.Write(Path, writer =>
         {
             writer.WriteStartObject();
             writer.WriteStartObject("models");
@@ -86,10 +81,5 @@ internal sealed class StateStore(string path, long maxBytes = StateStore.Default
 
             writer.WriteEndObject();
             writer.WriteEndObject();
-            writer.Flush();
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, Path, overwrite: true);
-    }
+        });
 }

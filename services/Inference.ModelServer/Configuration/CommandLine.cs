@@ -1,4 +1,5 @@
 using System.Globalization;
+using Inference.PredictionLog;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Inference.ModelServer.Configuration;
@@ -36,6 +37,10 @@ internal static class CommandLine
           --drain-delay-ms <ms>          after SIGTERM, keep serving while not ready (default 1000)
           --drain-timeout-ms <ms>        after SIGTERM, longest wait for in-flight requests (default 30000)
           --no-warmup                    ready without the synthetic warm-up request
+          --prediction-log <dir|->       record sampled calls as JSON Lines: rotating files in <dir>, or - for stdout
+          --prediction-log-sample <0..1> share of calls recorded (default 0.01)
+          --prediction-log-max-bytes <n> start a new file past this size (default 67108864)
+          --prediction-log-max-files <n> files kept; the oldest is deleted (default 10)
           --help                         show this text
         """;
 
@@ -44,6 +49,7 @@ internal static class CommandLine
         "model", "name", "version", "host", "port", "http-port", "max-in-flight", "queue-timeout-ms", "max-batch-size",
         "max-batch-delay-us", "intra-op-threads", "inter-op-threads", "graph-optimization-level", "execution-mode",
         "execution-provider", "max-receive-message-size", "max-in-flight-bytes", "drain-delay-ms", "drain-timeout-ms",
+        "prediction-log", "prediction-log-sample", "prediction-log-max-bytes", "prediction-log-max-files",
     ];
 
     private static readonly Dictionary<string, GraphOptimizationLevel> OptimizationLevels = new(StringComparer.OrdinalIgnoreCase)
@@ -158,6 +164,10 @@ internal static class CommandLine
                 "max-in-flight-bytes" => Long(key, value, 1, long.MaxValue, ref options.MaxInFlightBytes),
                 "drain-delay-ms" => Integer(key, value, 0, int.MaxValue, ref options.DrainDelayMs),
                 "drain-timeout-ms" => Integer(key, value, 0, int.MaxValue, ref options.DrainTimeoutMs),
+                "prediction-log" => Set(ref options.PredictionLog, value),
+                "prediction-log-sample" => SampleRate(value, ref options.PredictionLogSample),
+                "prediction-log-max-bytes" => Integer(key, value, 1024, int.MaxValue, ref options.PredictionLogMaxBytes),
+                "prediction-log-max-files" => Integer(key, value, 1, 100_000, ref options.PredictionLogMaxFiles),
                 _ => $"Unknown option '--{key}'.",
             };
             if (error is not null)
@@ -202,6 +212,13 @@ internal static class CommandLine
             DrainDelay = TimeSpan.FromMilliseconds(options.DrainDelayMs),
             DrainTimeout = TimeSpan.FromMilliseconds(options.DrainTimeoutMs),
             SkipWarmup = options.SkipWarmup,
+            PredictionLog = options.PredictionLog.Length == 0 ? null : new PredictionLogOptions
+            {
+                Target = options.PredictionLog,
+                SampleRate = options.PredictionLogSample,
+                MaxFileBytes = options.PredictionLogMaxBytes,
+                MaxFiles = options.PredictionLogMaxFiles,
+            },
         };
     }
 
@@ -235,6 +252,19 @@ internal static class CommandLine
             : Set(ref target, value);
 
     private static string? Port(string key, string value, ref int target) => Integer(key, value, 0, 65535, ref target);
+
+    private static string? SampleRate(string value, ref double target)
+    {
+        try
+        {
+            target = PredictionLogOptions.ParseSampleRate(value);
+            return null;
+        }
+        catch (FormatException ex)
+        {
+            return ex.Message + ".";
+        }
+    }
 
     private static string? Integer(string key, string value, int min, int max, ref int target, ref bool given)
     {
@@ -288,5 +318,9 @@ internal static class CommandLine
         public int DrainDelayMs = (int)Defaults.DrainDelay.TotalMilliseconds;
         public int DrainTimeoutMs = (int)Defaults.DrainTimeout.TotalMilliseconds;
         public bool SkipWarmup = Defaults.SkipWarmup;
+        public string PredictionLog = string.Empty;
+        public double PredictionLogSample = PredictionLogOptions.DefaultSampleRate;
+        public int PredictionLogMaxBytes = 64 * 1024 * 1024;
+        public int PredictionLogMaxFiles = 10;
     }
 }

@@ -1,4 +1,5 @@
 using Inference.Engine.Execution;
+using Inference.PredictionLog;
 using Inference.Engine.Model;
 using Microsoft.ML.OnnxRuntime;
 
@@ -106,4 +107,13 @@ internal sealed record ModelServerOptions
         MaxBatchSize = MaxBatchSize,
         MaxBatchDelay = MaxBatchDelay,
     };
+
+    /// <summary>The prediction log (--prediction-log); null: off.</summary>
+    public PredictionLogOptions? PredictionLog { get; init; }
+
+    /// <summary>The prediction log's sampling draw, uniform in [0, 1) (tests inject a known sequence).</summary>
+    public Func<double> PredictionLogRandom { get; init; } = Random.Shared.NextDouble;
+
+    /// <summary>Where the prediction log writes instead of its target (tests: a disk that hangs or is full); null: the target.</summary>
+    public Func<ILineSink>? PredictionLogSink { get; init; }
 }

@@ -13,6 +13,7 @@ using Inference.ModelServer.Configuration;
 using Inference.ModelServer.Diagnostics;
 using Inference.ModelServer.Health;
 using Inference.ModelServer.Memory;
+using Inference.ModelServer.PredictionLog;
 using Inference.ModelServer.Services;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -181,6 +182,7 @@ internal sealed class ModelServerHost : IAsyncDisposable
         services.AddSingleton<ServerState>();
         services.AddSingleton(provider => new InferenceEngine(
             Model, Options.ToEngineOptions(), provider.GetRequiredService<IMeterFactory>(), _time, provider.GetRequiredService<ILogger<InferenceEngine>>()));
+        services.AddSingleton(provider => new ModelServerPredictionLog(Options, provider.GetRequiredService<IMeterFactory>(), _time, Options.PredictionLogSink));
         services.AddSingleton<InferenceService>();
         services.AddSingleton<InferenceEndpoint>();
         services.AddSingleton<IServiceMethodProvider<InferenceEndpoint>, InferenceMethodProvider>();

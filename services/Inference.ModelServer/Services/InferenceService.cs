@@ -10,6 +10,9 @@ using Inference.ModelServer.Diagnostics;
 using Inference.ModelServer.Hosting;
 using Inference.ModelServer.Memory;
 using Microsoft.AspNetCore.Http.Features;
+using System.Buffers;
+using Inference.ModelServer.PredictionLog;
+using Inference.PredictionLog;
 using Microsoft.Extensions.Logging;
 
 namespace Inference.ModelServer.Services;
@@ -20,7 +23,8 @@ namespace Inference.ModelServer.Services;
 /// status and the engine's message. ModelInfer answers with an <see cref="InferResult"/>, which the method's response
 /// marshaller writes as the ModelInferResponse it is.
 /// </summary>
-internal sealed class InferenceService(InferenceEngine engine, ServerState state, MemoryBudget budget, ILogger<InferenceService> logger)
+internal sealed class InferenceService(
+    InferenceEngine engine, ServerState state, MemoryBudget budget, ModelServerPredictionLog predictions, TimeProvider time, ILogger<InferenceService> logger)
 {
     public const string ServerName = "inference-modelserver";
 
@@ -76,7 +80,46 @@ internal sealed class InferenceService(InferenceEngine engine, ServerState state
         return _metadata;
     }
 
-    public Task<InferResult> ModelInfer(ModelInferRequest request, ServerCallContext context)
+    public Task<InferResult> ModelInfer(ModelInferRequest request, ServerCallContext context) =>
+        predictions.Writer is { } log && log.ShouldSample() ? LoggedInferAsync(request, context, log) : InferAsync(request, context);
+
+    /// <summary>
+    /// A sampled call: its record is queued for the prediction log once the answer (or the failure) is known. The answer
+    /// is read back into a message for the record (only sampled calls pay for that copy).
+    /// </summary>
+    private async Task<InferResult> LoggedInferAsync(ModelInferRequest request, ServerCallContext context, PredictionLogWriter log)
+    {
+        var started = time.GetTimestamp();
+        ModelInferResponse? response = null;
+        var status = StatusCode.OK;
+        try
+        {
+            var result = await InferAsync(request, context).ConfigureAwait(false);
+            var bytes = new ArrayBufferWriter<byte>(result.CalculateSize());
+            result.WriteTo(bytes);
+            response = ModelInferResponse.Parser.ParseFrom(bytes.WrittenSpan);
+            return result;
+        }
+        catch (RpcException ex)
+        {
+            status = ex.StatusCode;
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            status = StatusCode.Cancelled;
+            throw;
+        }
+        finally
+        {
+            var headers = context.RequestHeaders;
+            log.TryEnqueue(new InferRecord(
+                time.GetUtcNow(), _model.Name, _model.Version, headers.GetValue(InferenceHeaders.Experiment), headers.GetValue(InferenceHeaders.ExperimentGroup),
+                request, response, status, time.GetElapsedTime(started).TotalSeconds));
+        }
+    }
+
+    private Task<InferResult> InferAsync(ModelInferRequest request, ServerCallContext context)
     {
         var body = context.GetHttpContext().Features.Get<IRequestBodyPipeFeature>() as BudgetedRequestBody;
         ValueTask<InferResult> pending;

@@ -89,7 +89,7 @@ public sealed class StatusTests(RouterPair routers)
     }
 
     [Fact]
-    public async Task A_rollback_is_shown_with_who_why_and_when_until_weights_are_set_again()
+    public async Task Status_AfterARollback_ShowsWhoWhyAndWhenUntilWeightsAreSetAgain()
     {
         var rollback = await Tool.RunAsync("rollback", "rolled-back", "--admin", _first);
         Assert.True(rollback.ExitCode == 0, rollback.ToString());

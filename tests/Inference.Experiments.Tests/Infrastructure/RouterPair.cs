@@ -11,7 +11,7 @@ public sealed class RouterPair : IAsyncLifetime
 {
     /// <summary>One model per test; each starts at control=90 treatment=10 from the configuration.</summary>
     public static readonly string[] Models =
-        ["set", "dry-run", "unchanged", "diverge", "status-json", "conflict", "force", "rollback", "down", "rollback-down", "dns", "auth", "json", "exe", "rolled-back"];
+        ["set", "dry-run", "unchanged", "diverge", "status-json", "conflict", "force", "rollback", "down", "rollback-down", "dns", "auth", "json", "exe", "rolled-back", "results", "outcome-errors"];
 
     public RouterProcess First { get; private set; } = null!;
 
@@ -48,7 +48,8 @@ public sealed class RouterPair : IAsyncLifetime
     }
 
     /// <summary>
-    /// The routers' configuration. The endpoints are never called: the admin API does not need the
+    /// The routers' configuration. The endpoints are never called, except by the results tests, whose calls are
+    /// counted when they are routed, before the (absent) model server fails them: the admin API does not need the
     /// model servers, and active health checks are off so nothing changes on its own.
     /// </summary>
     private static string Config()
@@ -65,7 +66,8 @@ public sealed class RouterPair : IAsyncLifetime
                 "groups": [
                   { "name": "control", "version": "1", "weight": 90 },
                   { "name": "treatment", "version": "2", "weight": 10 }
-                ]
+                ],
+                "metrics": [ { "name": "clicked", "kind": "boolean" }, { "name": "revenue", "kind": "number" } ]
               }
             }
             """);

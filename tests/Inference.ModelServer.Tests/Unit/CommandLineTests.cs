@@ -113,4 +113,32 @@ public sealed class CommandLineTests
             Assert.Contains(flag, CommandLine.Usage, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void PredictionLogFlags_SetTheLog_AndItIsOffWithoutThem()
+    {
+        var options = CommandLine.Parse(
+            ["--model", "m.onnx", "--name", "iris", "--version", "1", "--prediction-log", "/var/log/predictions", "--prediction-log-sample=0.2",
+             "--prediction-log-max-bytes", "4096", "--prediction-log-max-files", "3"],
+            out var error,
+            out _);
+        var off = CommandLine.Parse(["--model", "m.onnx", "--name", "iris", "--version", "1"], out _, out _);
+
+        Assert.Null(error);
+        Assert.Equal("/var/log/predictions", options!.PredictionLog!.Target);
+        Assert.Equal((0.2, 4096L, 3), (options.PredictionLog.SampleRate, options.PredictionLog.MaxFileBytes, options.PredictionLog.MaxFiles));
+        Assert.Null(off!.PredictionLog);
+    }
+
+    [Theory]
+    [InlineData("--prediction-log-sample", "1.5", "from 0 to 1")]
+    [InlineData("--prediction-log-sample", "-0.1", "from 0 to 1")]
+    [InlineData("--prediction-log-max-files", "0", "--prediction-log-max-files")]
+    public void PredictionLogFlags_OutOfRange_AreErrors(string flag, string value, string message)
+    {
+        var options = CommandLine.Parse(["--model", "m.onnx", "--name", "iris", "--version", "1", flag, value], out var error, out _);
+
+        Assert.Null(options);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
 }

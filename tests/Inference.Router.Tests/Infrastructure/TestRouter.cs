@@ -51,7 +51,8 @@ internal sealed class TestRouter : IAsyncDisposable
         string? tokenFile = null,
         Func<string, CancellationToken, Task<System.Net.IPAddress[]>>? resolve = null,
         RouterLimits? limits = null,
-        Action<LogSink>? configureLogs = null)
+        Action<LogSink>? configureLogs = null,
+        Func<RouterOptions, RouterOptions>? configure = null)
     {
         var ownDirectory = directory is null ? new TempDirectory("router") : null;
         directory ??= ownDirectory!.Path;
@@ -88,6 +89,7 @@ internal sealed class TestRouter : IAsyncDisposable
                 }
             },
         };
+        options = configure?.Invoke(options) ?? options;
         var routerHost = await RouterHost.StartAsync(options, CancellationToken.None);
         return new TestRouter(routerHost, logs, directory, ownDirectory, configPath, options.AdminToken);
     }

@@ -83,4 +83,33 @@ public sealed class RouterConfigParserTests
         var ex = Assert.Throws<RouterConfigException>(() => RouterConfigParser.Parse(json));
         Assert.Contains(reason, ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Parse_Metrics_AreDeclaredInOrder()
+    {
+        var config = RouterConfigParser.Parse(Valid.Replace(
+            "\"control\": \"control\",",
+            "\"control\": \"control\", \"metrics\": [{ \"name\": \"clicked\", \"kind\": \"boolean\" }, { \"name\": \"revenue\", \"kind\": \"number\" }],",
+            StringComparison.Ordinal));
+
+        Assert.Equal(
+            [new OutcomeMetricConfig("clicked", OutcomeMetricKind.Boolean), new OutcomeMetricConfig("revenue", OutcomeMetricKind.Number)],
+            config.Models["iris"].Experiment.Metrics);
+    }
+
+    [Theory]
+    [InlineData("""[{ "name": "clicked", "kind": "count" }]""", "has kind 'count'; kinds are 'boolean' and 'number'")]
+    [InlineData("""[{ "name": "clicked", "kind": "boolean" }, { "name": "clicked", "kind": "number" }]""", "metric 'clicked' is declared twice")]
+    [InlineData("""[{ "name": "clicked" }]""", "metric 'clicked' has no 'kind'")]
+    [InlineData("""[{ "kind": "number" }]""", "every metric needs a 'name'")]
+    [InlineData("""{ "clicked": "boolean" }""", "'metrics' must be an array")]
+    [InlineData("""[{ "name": "clicked", "kind": "boolean", "unit": "1" }]""", "unknown field 'unit'")]
+    public void Parse_BadMetrics_ThrowWithReason(string metrics, string reason)
+    {
+        var json = Valid.Replace("\"control\": \"control\",", $"\"control\": \"control\", \"metrics\": {metrics},", StringComparison.Ordinal);
+
+        var error = Assert.Throws<RouterConfigException>(() => RouterConfigParser.Parse(json));
+
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
 }
