@@ -6,9 +6,9 @@ namespace Inference.Helm.Tests;
 /// <summary>An experiment's outcome metrics reach router.json, and the schema refuses a kind the router does not know.</summary>
 public sealed class OutcomeMetricsTests
 {
-    private static string Gateway => Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml");
+    private static string Gateway => Path.Combine(RepoPaths.ChartCiFolder, "gateway-two-versions.yaml");
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task DeclaredMetrics_ReachRouterJson()
     {
         var chart = await ChartRenderer.RenderYamlAsync(
@@ -29,7 +29,7 @@ public sealed class OutcomeMetricsTests
             config.Models["iris"].Experiment.Metrics);
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task AnUnknownKind_IsRefusedByTheSchema()
     {
         var error = await Assert.ThrowsAsync<RenderFailedException>(() => ChartRenderer.RenderYamlAsync(

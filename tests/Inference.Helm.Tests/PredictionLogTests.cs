@@ -5,10 +5,10 @@ namespace Inference.Helm.Tests;
 /// <summary>The prediction log switches: off by default; on, the router and the model servers write sampled calls to stdout.</summary>
 public sealed class PredictionLogTests
 {
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task PredictionLog_IsOffByDefault_AndOnWritesToStdoutAtTheGivenSample()
     {
-        var gateway = Path.Combine(RepositoryPaths.ChartCiFolder, "gateway-two-versions.yaml");
+        var gateway = Path.Combine(RepoPaths.ChartCiFolder, "gateway-two-versions.yaml");
         var off = await ChartRenderer.RenderYamlAsync("{}\n", gateway);
         var on = await ChartRenderer.RenderYamlAsync(
             """
@@ -26,7 +26,7 @@ public sealed class PredictionLogTests
         Assert.All(deployments, args => Assert.Contains("--prediction-log", args));
     }
 
-    [HelmFact]
+    [PeerFact(Peers.GoRenderer)]
     public async Task ASampleOutside0To1_IsRefusedByTheSchema()
     {
         var error = await Assert.ThrowsAsync<RenderFailedException>(() => ChartRenderer.RenderYamlAsync("router:\n  predictionLog: { enabled: true, sample: 2 }\n"));

@@ -1,5 +1,3 @@
-using Inference.Helm.Tests.Support;
-
 namespace Inference.Helm.Tests;
 
 /// <summary>The renderer stands in for helm, so its Helm-compatibility tests (render_test.go) run here too.</summary>

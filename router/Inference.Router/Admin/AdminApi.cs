@@ -5,10 +5,6 @@ using Inference.Router.Hosting;
 using Inference.Router.Metrics;
 using Inference.Router.Proxy;
 using Inference.Router.Routing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace Inference.Router.Admin;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace Inference.Router.Admin;
 
 internal static partial class AdminLog

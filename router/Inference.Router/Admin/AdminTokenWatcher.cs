@@ -1,5 +1,4 @@
 using Inference.Router.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Inference.Router.Admin;
 

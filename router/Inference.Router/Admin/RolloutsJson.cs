@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Inference.Router.Guard;
 using Inference.Router.Routing;
 
 namespace Inference.Router.Admin;

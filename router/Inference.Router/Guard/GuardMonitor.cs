@@ -1,6 +1,5 @@
 using Grpc.Core;
 using Inference.Router.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace Inference.Router.Guard;
 

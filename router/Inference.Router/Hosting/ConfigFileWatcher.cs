@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using Inference.Router.Configuration;
 using Inference.Router.Metrics;
 using Inference.Router.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace Inference.Router.Hosting;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace Inference.Router.Hosting;
 
 internal static partial class ConfigLog

@@ -10,14 +10,8 @@ using Inference.Router.Routing;
 using Inference.Router.Services;
 using Inference.Router.Shadow;
 using Inference.Router.Upstream;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Inference.Router.Hosting;
 

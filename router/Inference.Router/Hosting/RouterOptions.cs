@@ -1,6 +1,5 @@
 using System.Net;
 using Inference.Router.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace Inference.Router.Hosting;
 

@@ -1,8 +1,5 @@
 using System.Diagnostics.Metrics;
 using Inference.Router.Metrics;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;

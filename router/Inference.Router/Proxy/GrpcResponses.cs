@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Grpc.Core;
-using Microsoft.AspNetCore.Http;
 
 namespace Inference.Router.Proxy;
 

@@ -4,7 +4,6 @@ using Inference.Contracts;
 using Inference.Router.Configuration;
 using Inference.Router.Routing;
 using Inference.Router.Upstream;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Forwarder;
 

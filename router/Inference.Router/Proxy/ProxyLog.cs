@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace Inference.Router.Proxy;
 
 internal static partial class ProxyLog

@@ -2,7 +2,6 @@ using System.Globalization;
 using Inference.Router.Configuration;
 using Inference.Router.Metrics;
 using Inference.Router.Upstream;
-using Microsoft.Extensions.Logging;
 
 namespace Inference.Router.Routing;
 
@@ -20,7 +19,7 @@ internal sealed class RouterState : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ChangeSignal _changes;
-    private Dictionary<string, WeightOverride> _overrides = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WeightOverride> _overrides = new(StringComparer.Ordinal);
     private Dictionary<(string Model, string Version), VersionPool> _pools = [];
     private RoutingSnapshot? _snapshot;
     private long _revision;

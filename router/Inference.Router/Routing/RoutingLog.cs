@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace Inference.Router.Routing;
 
 internal static partial class RoutingLog

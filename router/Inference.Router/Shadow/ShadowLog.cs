@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace Inference.Router.Shadow;
 
 internal static partial class ShadowLog

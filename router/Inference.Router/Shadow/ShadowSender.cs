@@ -10,8 +10,6 @@ using Inference.Contracts.Oip;
 using Inference.Router.Proxy;
 using Inference.Router.Routing;
 using Inference.Router.Upstream;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Inference.Router.Shadow;
 

@@ -3,7 +3,6 @@ using System.Diagnostics.Metrics;
 using Inference.Router.Configuration;
 using Inference.Router.Metrics;
 using Inference.Router.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace Inference.Router.Statistics;
 

@@ -1,4 +1,3 @@
-using System.Net.Http;
 using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Health.V1;

@@ -1,6 +1,5 @@
 using Grpc.Health.V1;
 using Inference.Router.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace Inference.Router.Upstream;
 

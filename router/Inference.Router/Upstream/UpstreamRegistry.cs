@@ -5,7 +5,6 @@ using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Inference.Router.Configuration;
 using Inference.Router.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace Inference.Router.Upstream;
 

@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Google.Protobuf;
 using Inference.Contracts.Oip;
-using BFloat16 = Microsoft.ML.OnnxRuntime.BFloat16;
 using InputTensor = Inference.Contracts.Oip.ModelInferRequest.Types.InferInputTensor;
 
 namespace Inference.Client;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Threading.Tasks.Sources;
-using Inference.Engine.Execution;
 using Inference.Engine.Requests;
 using Inference.Engine.Responses;
 
@@ -14,7 +13,7 @@ namespace Inference.Engine.Batching;
 /// </summary>
 internal sealed class BatchItem : IValueTaskSource<InferResult>
 {
-    private static readonly Action<object?> s_cancelled = static state => ((BatchItem)state!).OnCancelled();
+    private static readonly Action<object?> Cancelled = static state => ((BatchItem)state!).OnCancelled();
 
     private readonly ConcurrentQueue<BatchItem> _pool;
     private readonly int _poolLimit;
@@ -51,7 +50,7 @@ internal sealed class BatchItem : IValueTaskSource<InferResult>
         item._references = 2;
         if (cancellationToken.CanBeCanceled)
         {
-            item._registration = cancellationToken.UnsafeRegister(s_cancelled, item);
+            item._registration = cancellationToken.UnsafeRegister(Cancelled, item);
         }
 
         return item;

@@ -8,11 +8,11 @@ namespace Inference.Engine.Execution;
 /// </summary>
 internal static class RunOptionsPool
 {
-    private static readonly RunOptions?[] s_slots = new RunOptions?[Math.Max(4, Environment.ProcessorCount * 2)];
+    private static readonly RunOptions?[] Slots = new RunOptions?[Math.Max(4, Environment.ProcessorCount * 2)];
 
     public static RunOptions Rent()
     {
-        var slots = s_slots;
+        var slots = Slots;
         for (var i = 0; i < slots.Length; i++)
         {
             if (Volatile.Read(ref slots[i]) is not null && Interlocked.Exchange(ref slots[i], null) is { } pooled)
@@ -29,7 +29,7 @@ internal static class RunOptionsPool
     {
         if (!options.Terminate)
         {
-            var slots = s_slots;
+            var slots = Slots;
             for (var i = 0; i < slots.Length; i++)
             {
                 if (Volatile.Read(ref slots[i]) is null && Interlocked.CompareExchange(ref slots[i], options, null) is null)

@@ -12,11 +12,11 @@ namespace Inference.Engine.Runtime;
 /// </summary>
 public static class OnnxRuntimeEnvironment
 {
-    private static readonly Lock s_lock = new();
+    private static readonly Lock Gate = new();
 
     // Kept in a field: ONNX Runtime calls it through a pointer for as long as the process runs.
-    private static readonly DOrtLoggingFunction s_log = OnMessage;
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Action<LogLevel, string, string>> s_sessionSinks = new(StringComparer.Ordinal);
+    private static readonly DOrtLoggingFunction LogFunction = OnMessage;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Action<LogLevel, string, string>> SessionSinks = new(StringComparer.Ordinal);
     private static volatile Action<LogLevel, string, string>? s_sink;
     private static long s_lastLogId;
     private static OrtEnv? s_environment;
@@ -41,7 +41,7 @@ public static class OnnxRuntimeEnvironment
                 return environment;
             }
 
-            lock (s_lock)
+            lock (Gate)
             {
                 if (s_environment is null)
                 {
@@ -49,7 +49,7 @@ public static class OnnxRuntimeEnvironment
                     {
                         logId = "inference",
                         logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING,
-                        loggingFunction = s_log,
+                        loggingFunction = LogFunction,
                     };
                     s_environment = OrtEnv.CreateInstanceWithOptions(ref options);
                 }
@@ -69,7 +69,7 @@ public static class OnnxRuntimeEnvironment
     /// </summary>
     public static IDisposable AddSink(string logId, Action<LogLevel, string, string> sink)
     {
-        s_sessionSinks[logId] = sink;
+        SessionSinks[logId] = sink;
         return new SinkRegistration(logId, sink);
     }
 
@@ -92,7 +92,7 @@ public static class OnnxRuntimeEnvironment
                 OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR => LogLevel.Error,
                 _ => LogLevel.Critical,
             };
-            if ((logId is not null && s_sessionSinks.TryGetValue(logId, out var sink)) || (sink = s_sink) is not null)
+            if ((logId is not null && SessionSinks.TryGetValue(logId, out var sink)) || (sink = s_sink) is not null)
             {
                 sink(level, category ?? string.Empty, message ?? string.Empty);
             }
@@ -108,6 +108,6 @@ public static class OnnxRuntimeEnvironment
 
     private sealed class SinkRegistration(string logId, Action<LogLevel, string, string> sink) : IDisposable
     {
-        public void Dispose() => s_sessionSinks.TryRemove(new KeyValuePair<string, Action<LogLevel, string, string>>(logId, sink));
+        public void Dispose() => SessionSinks.TryRemove(new KeyValuePair<string, Action<LogLevel, string, string>>(logId, sink));
     }
 }

@@ -4,7 +4,6 @@ using Google.Protobuf;
 using Inference.Contracts.Oip;
 using Inference.Engine.Model;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Inference.Engine.Tensors;
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Google.Protobuf;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;

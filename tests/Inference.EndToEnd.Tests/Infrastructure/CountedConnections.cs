@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Inference.Client;
 using Grpc.Net.Client;
 
 namespace Inference.EndToEnd.Tests.Infrastructure;

@@ -1,5 +1,3 @@
-using Grpc.Core;
-using Inference.Client;
 using Inference.EndToEnd.Tests.Infrastructure;
 
 namespace Inference.EndToEnd.Tests.Rollouts;

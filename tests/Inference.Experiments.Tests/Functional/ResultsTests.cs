@@ -16,10 +16,10 @@ public sealed class ResultsTests(RouterPair routers)
     private const int CallsPerCaller = 60;
 
     [Fact]
-    public async Task Outcomes_from_many_callers_across_two_routers_add_up_exactly_in_results()
+    public async Task Results_OutcomesFromManyCallersAcrossTwoRouters_AddUpExactly()
     {
-        using var firstChannel = GrpcChannel.ForAddress(routers.First.Grpc);
-        using var secondChannel = GrpcChannel.ForAddress(routers.Second.Grpc);
+        using var firstChannel = GrpcChannel.ForAddress(routers.First.GrpcAddress);
+        using var secondChannel = GrpcChannel.ForAddress(routers.Second.GrpcAddress);
         var channels = new[] { firstChannel, secondChannel };
         var assigned = new ConcurrentDictionary<string, int>();
         var clicks = new ConcurrentDictionary<string, (long Count, long Successes)>();
@@ -86,9 +86,9 @@ public sealed class ResultsTests(RouterPair routers)
     [InlineData("other-experiment", "control", "clicked", "runs experiment 'outcome-errors-rollout', not 'other-experiment'")]
     [InlineData("outcome-errors-rollout", "pinned", "clicked", "has no group 'pinned'")]
     [InlineData("outcome-errors-rollout", "treatment", "bought", "has no metric 'bought' (metrics: clicked, revenue)")]
-    public async Task A_bad_outcome_gets_INVALID_ARGUMENT_and_its_whole_batch_changes_nothing(string experiment, string group, string metric, string message)
+    public async Task Record_ABadOutcome_IsInvalidArgumentAndItsWholeBatchChangesNothing(string experiment, string group, string metric, string message)
     {
-        using var channel = GrpcChannel.ForAddress(routers.First.Grpc);
+        using var channel = GrpcChannel.ForAddress(routers.First.GrpcAddress);
         var client = new Outcomes.OutcomesClient(channel);
         var before = await ReadResultsAsync();
         var good = new Outcome { Model = "outcome-errors", Experiment = "outcome-errors-rollout", Group = "control", Metric = "clicked", Success = true };
@@ -103,9 +103,9 @@ public sealed class ResultsTests(RouterPair routers)
     }
 
     [Fact]
-    public async Task Values_of_the_wrong_kind_or_not_finite_are_refused()
+    public async Task Record_ValuesOfTheWrongKindOrNotFinite_AreRefused()
     {
-        using var channel = GrpcChannel.ForAddress(routers.First.Grpc);
+        using var channel = GrpcChannel.ForAddress(routers.First.GrpcAddress);
         var client = new Outcomes.OutcomesClient(channel);
         var before = await ReadResultsAsync();
         var cases = new (Outcome Outcome, string Message)[]
@@ -133,8 +133,8 @@ public sealed class ResultsTests(RouterPair routers)
     private async Task<string> ReadResultsAsync()
     {
         using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(routers.First.Admin, "admin/models/outcome-errors/experiment/results"));
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", RouterPair.Token);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(routers.First.AdminAddress, "admin/models/outcome-errors/experiment/results"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", RouterProcess.AdminToken);
         using var response = await http.SendAsync(request);
         response.EnsureSuccessStatusCode();
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());

@@ -1,7 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Inference.Experiments.Analysis;
-using Inference.Testing;
 
 namespace Inference.Experiments.Tests.Statistics;
 

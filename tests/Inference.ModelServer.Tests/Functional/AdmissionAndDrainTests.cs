@@ -1,10 +1,8 @@
 using System.Net;
-using Google.Protobuf;
 using Inference.Client;
 using Grpc.Health.V1;
 using Inference.Contracts.Oip;
 using Grpc.Core;
-using Grpc.Net.Client;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace Inference.ModelServer.Tests.Functional;

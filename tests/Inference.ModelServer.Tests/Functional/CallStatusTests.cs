@@ -1,7 +1,6 @@
 using Inference.Client;
 using Inference.Contracts.Oip;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Inference.ModelServer.Hosting;
 using Inference.ModelServer.Memory;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Grpc.Core;
 using Inference.Client;
 using Inference.Contracts.Oip;
 using Inference.ModelServer.Configuration;

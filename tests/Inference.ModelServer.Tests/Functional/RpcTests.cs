@@ -3,7 +3,6 @@ using Inference.Client;
 using Inference.Contracts.Oip;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
 
 namespace Inference.ModelServer.Tests.Functional;
 

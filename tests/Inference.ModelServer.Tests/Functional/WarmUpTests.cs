@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Inference.Client;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Inference.ModelServer.Hosting;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Google.Protobuf;
 using Inference.Contracts;
 using Inference.Contracts.Oip;
 using Inference.Router.Routing;

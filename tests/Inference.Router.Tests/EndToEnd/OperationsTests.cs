@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Inference.Contracts;
 using Inference.Contracts.Oip;

@@ -3,7 +3,6 @@ using Inference.Contracts.Oip;
 using Inference.Router.Tests.Fakes;
 using Inference.Router.Tests.Infrastructure;
 using Inference.Router.Tests.Peers;
-using Inference.Testing;
 
 namespace Inference.Router.Tests.EndToEnd;
 

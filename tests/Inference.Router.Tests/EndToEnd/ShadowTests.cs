@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Google.Protobuf;
 using Inference.Contracts;
 using Inference.Contracts.Oip;
 using Inference.Router.Tests.Fakes;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Inference.Batch.Jobs;
 
 namespace Inference.Batch.Tables.JsonLines;
