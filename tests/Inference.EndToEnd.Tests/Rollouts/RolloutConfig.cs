@@ -20,6 +20,9 @@ internal static class RolloutConfig
     public static string Guard(string v1, string v2, int minRequests)
     {
         var json = JsonNode.Parse(RouterConfigFile.Iris([v1], [v2], 50, 50))!;
+        // The guard's own evidence: with fallback to control on, a dead treatment's callers would be served by control
+        // and no call would fail before the rollback (that path is the treatment outage tests' subject).
+        json["models"]!["iris"]!["experiment"]!["fallbackToControl"] = false;
         json["models"]!["iris"]!["experiment"]!["guard"] = new JsonObject
         {
             ["windowSeconds"] = 60,

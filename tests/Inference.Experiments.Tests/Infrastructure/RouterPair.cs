@@ -50,7 +50,8 @@ public sealed class RouterPair : IAsyncLifetime
     /// <summary>
     /// The routers' configuration. The endpoints are never called, except by the results tests, whose calls are
     /// counted when they are routed, before the (absent) model server fails them: the admin API does not need the
-    /// model servers, and active health checks are off so nothing changes on its own.
+    /// model servers, and active health checks are off so nothing changes on its own. With no model server at all,
+    /// a call must fail where it was assigned rather than fall back to control (fallbackToControl off).
     /// </summary>
     private static string Config()
     {
@@ -63,6 +64,7 @@ public sealed class RouterPair : IAsyncLifetime
               "experiment": {
                 "name": "{{model}}-rollout",
                 "control": "control",
+                "fallbackToControl": false,
                 "groups": [
                   { "name": "control", "version": "1", "weight": 90 },
                   { "name": "treatment", "version": "2", "weight": 10 }
