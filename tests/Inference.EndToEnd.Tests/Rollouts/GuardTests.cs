@@ -86,6 +86,36 @@ public sealed class GuardTests(IrisStack stack, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task KilledTreatment_WithFallbackToControl_FailsNoCallAndIsStillRolledBack()
+    {
+        await using var treatment = await IrisServer.StartAsync("2");
+        await using var router = await RouterProcess.StartAsync(RolloutConfig.Guard(stack.V1.Endpoint, treatment.Endpoint, MinRequests, fallbackToControl: true));
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.Equal(StatusCode.OK, await CallAsync(router, IrisCalls.Request(i % 10, 1)));
+        }
+
+        treatment.Process.Signal(Signals.Kill);
+        await treatment.Process.WaitForExitAsync(Patience);
+
+        // Control serves treatment's callers; each such call is an outage of treatment in the guard's window.
+        var calls = 0;
+        while ((await ExperimentAsync(router)).GetProperty("rollback").ValueKind == JsonValueKind.Null)
+        {
+            Assert.True(calls < 5000, $"no rollback after {calls} calls");
+            Assert.Equal(StatusCode.OK, await CallAsync(router, IrisCalls.Request(calls % 10, 1)));
+            calls++;
+        }
+
+        output.WriteLine($"rolled back after {calls} calls, none failed");
+        var rollback = (await ExperimentAsync(router)).GetProperty("rollback");
+        Assert.Equal("guard", rollback.GetProperty("by").GetString());
+        Assert.Contains("group 'treatment' server-fault rate", rollback.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var scrape = await router.ScrapeAsync();
+        Assert.True(scrape.Sum("router_fallbacks_total", ("group", "treatment")) > 0, "no call fell back to control");
+    }
+
+    [Fact]
     public async Task FloodOfInvalidArgument_OnTreatment_DoesNotTrigger()
     {
         await using var router = await RouterProcess.StartAsync(RolloutConfig.Guard(stack.V1.Endpoint, stack.V2.Endpoint, MinRequests));

@@ -17,12 +17,12 @@ internal static class RolloutConfig
     }
 
     /// <summary>A 50/50 experiment with a guard judging after <paramref name="minRequests"/> calls per group.</summary>
-    public static string Guard(string v1, string v2, int minRequests)
+    public static string Guard(string v1, string v2, int minRequests, bool fallbackToControl = false)
     {
         var json = JsonNode.Parse(RouterConfigFile.Iris([v1], [v2], 50, 50))!;
-        // The guard's own evidence: with fallback to control on, a dead treatment's callers would be served by control
-        // and no call would fail before the rollback (that path is the treatment outage tests' subject).
-        json["models"]!["iris"]!["experiment"]!["fallbackToControl"] = false;
+        // Off by default here: the guard's own evidence is then the calls that fail where they were assigned. On, a dead
+        // treatment's callers are served by control and the fallbacks are the evidence.
+        json["models"]!["iris"]!["experiment"]!["fallbackToControl"] = fallbackToControl;
         json["models"]!["iris"]!["experiment"]!["guard"] = new JsonObject
         {
             ["windowSeconds"] = 60,
