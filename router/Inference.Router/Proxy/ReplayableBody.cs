@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace Inference.Router.Proxy;
 
 /// <summary>
@@ -13,25 +11,22 @@ internal sealed class ReplayableBody : Stream
     /// <summary>Bodies up to this size can be sent again after a refusal; the peek window has the same size.</summary>
     public const int DefaultHoldLimit = 64 * 1024;
 
+    private readonly CaptureBuffer _held = new(DefaultHoldLimit);
     private Stream _inner = Null;
-    private byte[]? _held;
-    private int _heldLength;
     private int _position;
-    private int _limit;
     private bool _holding;
 
     /// <summary>Whether the forwarder read (or tried to read) any byte of the body.</summary>
     public bool AnyRead { get; private set; }
 
     /// <summary>Whether every byte read so far is held, so <see cref="Rewind"/> can start the body over.</summary>
-    public bool CanRewind => _holding;
+    public bool CanRewind => _holding && !_held.Overflowed;
 
     public void Attach(Stream inner, int limit = DefaultHoldLimit)
     {
         _inner = inner;
-        _limit = limit;
+        _held.Reset(limit);
         _holding = true;
-        _heldLength = 0;
         _position = 0;
         AnyRead = false;
     }
@@ -45,21 +40,15 @@ internal sealed class ReplayableBody : Stream
     /// <summary>Stops holding: an upstream has answered, the body will not be sent again.</summary>
     public void Release()
     {
-        if (_held is { } held)
-        {
-            _held = null;
-            ArrayPool<byte>.Shared.Return(held);
-        }
-
+        _held.Dispose();
         _holding = false;
-        _heldLength = 0;
         _position = 0;
     }
 
     /// <summary>The next read starts at the first byte again: the held bytes, then the rest of the client's body.</summary>
     public void Rewind()
     {
-        if (!_holding)
+        if (!CanRewind)
         {
             throw new InvalidOperationException("The body is no longer held.");
         }
@@ -127,48 +116,30 @@ internal sealed class ReplayableBody : Stream
 
     private bool TryReadHeld(Span<byte> buffer, out int copied)
     {
-        copied = Math.Min(buffer.Length, _heldLength - _position);
-        if (copied <= 0 || _held is null)
+        var held = _held.Memory.Span;
+        copied = Math.Min(buffer.Length, held.Length - _position);
+        if (copied <= 0)
         {
             copied = 0;
             return false;
         }
 
-        _held.AsSpan(_position, copied).CopyTo(buffer);
+        held.Slice(_position, copied).CopyTo(buffer);
         _position += copied;
         return true;
     }
 
     private void Hold(ReadOnlySpan<byte> read)
     {
-        if (!_holding || read.IsEmpty)
+        // A zero-byte read (the forwarder's wait for data) must not move past held bytes after a rewind.
+        if (!CanRewind || read.IsEmpty)
         {
             return;
         }
 
-        var length = _heldLength + read.Length;
-        if (length > _limit)
-        {
-            // Too large to hold: this body can no longer be sent again.
-            Release();
-            return;
-        }
-
-        if (_held is null || _held.Length < length)
-        {
-            var grown = ArrayPool<byte>.Shared.Rent(Math.Min(_limit, Math.Max(length, _heldLength * 2)));
-            if (_held is { } previous)
-            {
-                previous.AsSpan(0, _heldLength).CopyTo(grown);
-                ArrayPool<byte>.Shared.Return(previous);
-            }
-
-            _held = grown;
-        }
-
-        read.CopyTo(_held.AsSpan(_heldLength));
-        _heldLength = length;
-        _position = length;
+        // Too large to hold, the buffer gives its bytes back: this body can no longer be sent again.
+        _held.Append(read);
+        _position = _held.Memory.Length;
     }
 
     public override void Flush()

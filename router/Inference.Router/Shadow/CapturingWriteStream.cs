@@ -1,3 +1,5 @@
+using Inference.Router.Proxy;
+
 namespace Inference.Router.Shadow;
 
 /// <summary>The caller's response body as the forwarder writes it, copied into a <see cref="CaptureBuffer"/> on the way.</summary>

@@ -1,6 +1,8 @@
 using Inference.Router.Configuration;
 using Inference.Router.Upstream;
 
+using Inference.Router.Proxy;
+
 namespace Inference.Router.Shadow;
 
 /// <summary>One sampled call: what was captured of it, and where its copy goes.</summary>

@@ -1,13 +1,14 @@
 using System.Buffers;
 
-namespace Inference.Router.Shadow;
+namespace Inference.Router.Proxy;
 
 /// <summary>
-/// A pooled copy of the bytes that pass through one side of a sampled call, up to a limit. Beyond the limit it keeps
-/// nothing and says so: such a call is not copied.
+/// A pooled copy of bytes that pass through a call (a request body held for a retry, either side of a call copied to a
+/// shadow), up to a limit. Beyond the limit it keeps nothing and says so.
 /// </summary>
 internal sealed class CaptureBuffer(int limit) : IDisposable
 {
+    private int _limit = limit;
     private byte[]? _buffer;
     private int _length;
 
@@ -23,7 +24,7 @@ internal sealed class CaptureBuffer(int limit) : IDisposable
         }
 
         var length = _length + data.Length;
-        if (length > limit)
+        if (length > _limit)
         {
             Overflowed = true;
             Dispose();
@@ -32,7 +33,7 @@ internal sealed class CaptureBuffer(int limit) : IDisposable
 
         if (_buffer is null || _buffer.Length < length)
         {
-            var grown = ArrayPool<byte>.Shared.Rent(Math.Min(limit, Math.Max(length, _length * 2)));
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Min(_limit, Math.Max(length, _length * 2)));
             if (_buffer is { } previous)
             {
                 previous.AsSpan(0, _length).CopyTo(grown);
@@ -44,6 +45,14 @@ internal sealed class CaptureBuffer(int limit) : IDisposable
 
         data.CopyTo(_buffer.AsSpan(_length));
         _length = length;
+    }
+
+    /// <summary>Empty again, under a new limit: the buffer is returned to the pool and nothing has overflowed.</summary>
+    public void Reset(int limit)
+    {
+        Dispose();
+        _limit = limit;
+        Overflowed = false;
     }
 
     public void Dispose()
