@@ -5,7 +5,7 @@ using System.Text;
 namespace Inference.Testing;
 
 /// <summary>
-/// The router's assignment contract (DESIGN.md), computed independently of the router: bucket = first 8 bytes
+/// The router's assignment contract (router/README.md, *Routing rules*), computed independently of the router: bucket = first 8 bytes
 /// (big-endian) of SHA-256("&lt;experiment&gt;:&lt;key&gt;") mod 10000, and group i owns buckets
 /// [floor(10000 × (w0 + … + w(i-1)) / total), floor(10000 × (w0 + … + wi) / total)).
 /// </summary>
